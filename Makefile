@@ -1,0 +1,34 @@
+# lagesbild — set up and run. Needs only python3 (3.11+), pip and make.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo run test bench clean
+
+install: $(STAMP)
+
+# uv resolves nothing here: it installs exactly the pinned lock file, only faster than pip.
+$(STAMP): requirements.lock pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip uv
+	$(BIN)/uv pip install --quiet --python $(PY) -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(PY) --no-deps -e .
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
+
+demo: install
+	$(BIN)/lagesbild demo-data
+	$(BIN)/lagesbild run
+
+run: install
+	$(BIN)/lagesbild run
+
+test: install
+	$(BIN)/pytest -q
+
+bench: install
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf data/processed/* reports/*.pdf reports/*.html reports/*.xlsx reports/*.gpkg

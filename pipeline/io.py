@@ -1,0 +1,147 @@
+"""Reading raw exports and reading/writing processed tables. The only module besides cli.py
+that touches the disk.
+
+Raw files are read as text (every cell a string, nothing guessed by pandas) so that ingest
+decides, per column, how to parse dates, numbers with decimal comma and codes with leading
+zeros. Writes are atomic: a file appears complete or not at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import glob
+import io as _io
+import os
+import tempfile
+from pathlib import Path
+
+import charset_normalizer
+import geopandas as gpd
+import pandas as pd
+
+from pipeline.errors import DataError
+
+PROCESSED = Path("data/processed")
+REPORTS = Path("reports")
+
+
+# ---------------------------------------------------------------- raw files
+def expand(patterns: list[str], root: Path = Path(".")) -> list[Path]:
+    """Files matching any glob pattern, sorted, without duplicates."""
+    found: set[Path] = set()
+    for pat in patterns:
+        found.update(Path(p) for p in glob.glob(str(root / pat)))
+    return sorted(p for p in found if p.is_file())
+
+
+def detect_encoding(raw: bytes) -> str:
+    """UTF-8 (with or without BOM) when it decodes; otherwise the best charset_normalizer guess,
+    with cp1252 preferred over its near-identical Latin cousins (Swedish exports from Windows)."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        raw.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(raw[:200_000]).best()
+    enc = (best.encoding if best else "cp1252").lower()
+    return "cp1252" if enc in {"latin_1", "iso8859_15", "iso8859_1", "cp1250", "cp1252"} else enc
+
+
+def detect_separator(sample: str) -> str:
+    """The delimiter of a delimited text file: csv.Sniffer over ; , tab and |."""
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=";,\t|").delimiter
+    except csv.Error:
+        counts = {d: sample.splitlines()[0].count(d) for d in ";,\t|"} if sample else {";": 0}
+        return max(counts, key=counts.get)
+
+
+def read_raw_table(path: Path, *, encoding: str | None = None, sep: str | None = None,
+                   sheet: str | int | None = None) -> pd.DataFrame:
+    """Read a CSV/TXT or XLSX export with every cell as a string (empty cells as NA).
+
+    Raises DataError naming the file when it cannot be read.
+    """
+    suffix = path.suffix.lower()
+    try:
+        if suffix in {".xlsx", ".xlsm", ".xls"}:
+            df = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, engine="openpyxl")
+        elif suffix in {".csv", ".txt", ".tsv"}:
+            raw = path.read_bytes()
+            enc = encoding or detect_encoding(raw)
+            text = raw.decode(enc)
+            delim = sep or detect_separator(text[:20_000])
+            df = pd.read_csv(_io.StringIO(text), sep=delim, dtype=str, keep_default_na=False,
+                             na_values=[""], skipinitialspace=True)
+        else:
+            raise DataError(f"{path}: unsupported file type '{suffix}'; use CSV, TXT or XLSX")
+    except DataError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any reader failure is the same user message
+        raise DataError(f"{path}: could not be read ({type(exc).__name__}: {exc}); "
+                        "check that it is a valid CSV/XLSX export") from exc
+    df.columns = [str(c).strip() for c in df.columns]
+    return df
+
+
+def read_raw_layer(path: Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
+    """Read a GeoPackage, GeoJSON or Shapefile; raises DataError naming the file."""
+    try:
+        return gpd.read_file(path, layer=layer)
+    except Exception as exc:  # noqa: BLE001
+        raise DataError(f"{path}: could not be read as a GIS layer ({exc}); "
+                        "use GeoPackage, GeoJSON or Shapefile") from exc
+
+
+# ---------------------------------------------------------------- processed files
+@contextlib.contextmanager
+def atomic_path(target: Path):
+    """Yield a temporary path beside ``target``; move it into place only if the block succeeds."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=target.suffix)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def write_frame(df: pd.DataFrame, path: Path) -> Path:
+    """Write a table atomically: GeoParquet/Parquet by default, CSV or XLSX by suffix."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        if path.suffix == ".parquet":
+            if isinstance(df, gpd.GeoDataFrame):
+                df.to_parquet(tmp, index=False, schema_version="1.0.0")
+            else:
+                df.to_parquet(tmp, index=False)
+        elif path.suffix == ".csv":
+            df.to_csv(tmp, index=False, encoding="utf-8")
+        elif path.suffix == ".xlsx":
+            df.to_excel(tmp, index=False, engine="openpyxl")
+        else:
+            raise ValueError(f"unsupported output type {path.suffix}")
+    return path
+
+
+def read_frame(path: Path) -> pd.DataFrame:
+    """Read a table written by :func:`write_frame` (GeoParquet comes back as a GeoDataFrame)."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: missing; run the stage that writes it first (lagesbild run)")
+    if path.suffix == ".parquet":
+        try:
+            return gpd.read_parquet(path)
+        except ValueError:  # no geometry metadata: a plain table
+            return pd.read_parquet(path)
+    return pd.read_csv(path)
+
+
+def core_path(table: str) -> Path:
+    return PROCESSED / f"{table}.parquet"
