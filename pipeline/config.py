@@ -113,6 +113,15 @@ class ScoringParams(_Frozen):
         return w
 
 
+class HarmParams(_Frozen):
+    table: str | None = Field(default=None, description="CSV of harm weights; None = packaged default")
+
+
+class NotebookParams(_Frozen):
+    area: str = Field(default="", description="area name for the deep-dive notebook; empty = top problembild's area")
+    problem: str = Field(default="", description="problem family id; empty = that problembild's family")
+
+
 class ReportParams(_Frozen):
     version: str = "1.0"
     top_n: int = Field(default=10, ge=1)
@@ -125,8 +134,10 @@ class Params(_Frozen):
     layers: LayersParams = LayersParams()
     survey: SurveyParams = SurveyParams()
     privacy: PrivacyParams = PrivacyParams()
+    harm: HarmParams = HarmParams()
     scoring: ScoringParams
     report: ReportParams = ReportParams()
+    notebook: NotebookParams = NotebookParams()
 
 
 def load_params(path: str | Path = "params.yaml") -> Params:

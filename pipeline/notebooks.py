@@ -1,0 +1,35 @@
+"""Execute a parameterised notebook with papermill and render it to HTML (shell module)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.errors import DataError
+from pipeline.io import atomic_path
+
+
+def run_notebook(source: Path, out_dir: Path, parameters: dict, timeout_s: int = 600) -> Path:
+    """Run ``source`` with ``parameters`` injected; write the executed .ipynb and its .html to
+    ``out_dir`` and return the HTML path. A failing cell raises DataError naming the cell."""
+    import nbformat
+    import papermill as pm
+    from nbconvert import HTMLExporter
+
+    source = Path(source)
+    if not source.exists():
+        known = ", ".join(sorted(p.stem for p in source.parent.glob("*.ipynb")))
+        raise DataError(f"{source}: no such notebook; choose one of: {known}")
+    executed = Path(out_dir) / source.name
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(executed) as tmp:
+        try:
+            pm.execute_notebook(str(source), str(tmp), parameters=parameters, kernel_name="python3",
+                                progress_bar=False, cwd=str(Path.cwd()), execution_timeout=timeout_s)
+        except pm.PapermillExecutionError as exc:
+            raise DataError(f"{source}: cell {exc.exec_count} failed: {exc.ename}: {exc.evalue}") from exc
+        nb = nbformat.read(tmp, as_version=4)
+    html, _ = HTMLExporter(exclude_input_prompt=True, exclude_output_prompt=True).from_notebook_node(nb)
+    target = executed.with_suffix(".html")
+    with atomic_path(target) as tmp_html:
+        tmp_html.write_text(html, encoding="utf-8")
+    return target

@@ -1,0 +1,303 @@
+"""The pipeline's stages, each read as load → compute → validate → save.
+
+This module and :mod:`pipeline.io` are the shell: they know paths; everything they call is a
+pure function over frames. Every stage returns a one-line summary for the CLI to print.
+Paths are relative to the run directory (the one holding params.yaml).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from pipeline import io
+from pipeline.config import Params
+from pipeline.errors import DataError
+from pipeline.problems import Families, load_families
+from pipeline.schemas import validate
+
+PROCESSED = Path("data/processed")
+LAYERS = PROCESSED / "layers"
+QUARANTINE = PROCESSED / "quarantine"
+REPORTS = Path("reports")
+NOTEBOOKS = Path("notebooks")
+
+# Files each stage writes (dvc.yaml lists the same; tests check that they agree).
+CORE_TABLES = ("areas", "population", "incidents", "police_events", "survey_responses", "notes", "est_reports")
+LAYER_FILES = ("grid", "grid_hotspots", "emerging_hotspots", "kde", "concentration", "area_trends",
+               "area_year_counts", "hour_weekday", "month_profile", "survey_indicators", "note_themes",
+               "est_summary")
+
+
+def families_for(params: Params) -> Families:
+    return load_families(params.sources.crimes.categories)
+
+
+def harm_table(params: Params) -> pd.DataFrame:
+    from pipeline.scoring.harm import check_harm_table, default_harm_table
+
+    if params.harm.table:
+        path = Path(params.harm.table)
+        if not path.exists():
+            raise DataError(f"{path}: harm table not found; fix harm.table in params.yaml or set it to null")
+        table = pd.read_csv(path, dtype={"crime_label_prefix": str}, keep_default_na=False)
+    else:
+        table = default_harm_table()
+    return check_harm_table(table, families_for(params).ids)
+
+
+# ------------------------------------------------------------------ demo
+def demo_data(params: Params) -> str:
+    from pipeline.demo import build_demo, write_demo
+
+    data = build_demo(params.kommun, params.demo)
+    written = write_demo(data, Path("data/raw"))
+    return f"demo kommun {params.kommun.name}: wrote {len(written)} raw files to data/raw/"
+
+
+# ------------------------------------------------------------------ ingest
+def _files(source: str, params: Params) -> list[Path]:
+    cfg = getattr(params.sources, source)
+    if cfg is None:
+        return []
+    found = io.expand(cfg.patterns)
+    if not found and cfg.required:
+        raise DataError(f"sources.{source}: no file matches {cfg.patterns}; put the export in data/raw/ "
+                        f"or fix sources.{source}.path in params.yaml")
+    return found
+
+
+def _tables(paths: list[Path], cfg) -> list[tuple[str, pd.DataFrame]]:
+    return [(str(p), io.read_raw_table(p, encoding=cfg.encoding, sep=cfg.sep, sheet=cfg.sheet)) for p in paths]
+
+
+def ingest(params: Params) -> str:
+    """Read every raw source, map it to its core table, quarantine what cannot be used."""
+    from pipeline.ingest import areas as ing_areas, crimes, police_events, population, survey
+    from pipeline.ingest import est as ing_est, notes as ing_notes
+
+    src, kommun, fams = params.sources, params.kommun, families_for(params)
+    results = {}
+    layers = [(str(p), io.read_raw_layer(p)) for p in _files("areas", params)]
+    results["areas"] = ing_areas.ingest_areas(layers, src.areas, kommun)
+    areas = results["areas"].table
+    results["population"] = population.ingest_population(_tables(_files("population", params), src.population),
+                                                         areas, src.population)
+    results["incidents"] = crimes.ingest_crimes(_tables(_files("crimes", params), src.crimes), areas, src.crimes,
+                                                kommun, fams)
+    if src.police_events:
+        records = police_events.read_police_event_files(_files("police_events", params))
+        results["police_events"] = police_events.ingest_police_events(records, kommun, fams)
+    if src.survey:
+        results["survey_responses"] = survey.ingest_survey(_tables(_files("survey", params), src.survey), areas,
+                                                           src.survey, kommun)
+    places = None
+    if src.gazetteer:
+        gaz = ing_notes.ingest_gazetteer(_tables(_files("gazetteer", params), src.gazetteer), areas, src.gazetteer)
+        results["gazetteer"], places = gaz, gaz.table
+    if src.notes:
+        frames = ing_notes.read_note_files(_files("notes", params))
+        results["notes"] = ing_notes.ingest_notes(frames, areas, places, src.notes, fams)
+    if src.est:
+        results["est_reports"] = ing_est.ingest_est(_tables(_files("est", params), src.est), areas, places,
+                                                    src.est, fams)
+
+    quality, reasons, quarantine = ingest_quality(results)
+    for table in CORE_TABLES:  # validate everything before writing anything
+        if table in results:
+            results[table].table = validate(table, results[table].table)
+    validate("quarantine", quarantine)
+
+    for table in CORE_TABLES:
+        frame = results[table].table if table in results else _empty_core(table)
+        io.write_frame(frame, PROCESSED / f"{table}.parquet")
+    if places is not None:
+        io.write_frame(places, PROCESSED / "gazetteer.parquet")
+    else:
+        io.write_frame(pd.DataFrame(columns=["place_name", "area_id", "x", "y"]), PROCESSED / "gazetteer.parquet")
+    io.write_frame(quality, PROCESSED / "ingest_quality.csv")
+    io.write_frame(reasons, PROCESSED / "quarantine_reasons.csv")
+    io.write_frame(quarantine, QUARANTINE / "quarantine.csv")
+    tot = quality[["rows_read", "accepted", "quarantined"]].sum()
+    return (f"ingest: {int(tot.rows_read):,} rows read = {int(tot.accepted):,} accepted + "
+            f"{int(tot.quarantined):,} quarantined (data/processed/quarantine/quarantine.csv)")
+
+
+def ingest_quality(results: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Per-source reconciliation (rows_read = accepted + quarantined, checked) and reasons."""
+    rows, quarantines, extras = [], [], []
+    for source, res in results.items():
+        read, acc, qn = res.summary.get("rows_read"), len(res.table), len(res.quarantine)
+        if read is not None and read != acc + qn:
+            raise DataError(f"ingest of {source}: {read} rows read but {acc} accepted + {qn} quarantined; "
+                            "this is a bug: please report it with the input file")
+        rows.append({"source": source, "rows_read": read if read is not None else acc + qn,
+                     "accepted": acc, "quarantined": qn})
+        quarantines.append(res.quarantine)
+        for k, v in res.summary.items():
+            if k not in {"rows_read", "accepted", "quarantined"}:
+                extras.append({"source": source, "measure": k, "value": v})
+    quality = pd.DataFrame(rows)
+    quarantine = pd.concat([q for q in quarantines if len(q)], ignore_index=True) if any(
+        len(q) for q in quarantines) else pd.DataFrame({c: pd.Series(dtype="str") for c in
+                                                        ("source", "source_file", "reason", "raw")}).assign(
+        source_row=pd.Series(dtype="int64"))
+    reasons = (quarantine.groupby(["source", "reason"]).size().rename("n_rows").reset_index()
+               if len(quarantine) else pd.DataFrame(columns=["source", "reason", "n_rows"]))
+    if extras:
+        quality = quality.merge(pd.DataFrame(extras).pivot_table(index="source", columns="measure", values="value",
+                                                                 aggfunc="sum").reset_index(), how="left")
+    return quality, reasons, quarantine
+
+
+def _empty_core(table: str) -> pd.DataFrame:
+    from pipeline.schemas import COLUMNS, TABLES, CRS
+
+    spec = TABLES[table]
+    frame = pd.DataFrame({c: pd.Series(dtype=COLUMNS[c].dtype if COLUMNS[c].dtype is not str else "str")
+                          for c in spec.fields})
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=CRS)) if spec.geometry else frame
+
+
+def read_core(table: str) -> pd.DataFrame:
+    return io.read_frame(PROCESSED / f"{table}.parquet")
+
+
+# ------------------------------------------------------------------ layers
+def layers(params: Params) -> str:
+    """Grid hotspots, emerging hotspots, KDE, concentration, trends, time patterns, survey
+    indicators, note themes and EST summary."""
+    from pipeline.geo.emerging import build_emerging_layer
+    from pipeline.geo.layers import build_hotspot_layers
+    from pipeline.geo.weights import distance_band_weights
+    from pipeline.scoring.harm import harm_days
+    from pipeline.stats.survey import survey_indicators
+    from pipeline.stats.time_patterns import time_patterns
+    from pipeline.stats.trends import area_trends
+    from pipeline.text.themes import est_summary, note_themes
+
+    k, lp = params.kommun, params.layers
+    areas, incidents, population = read_core("areas"), read_core("incidents"), read_core("population")
+    harm = harm_days(incidents["problem"], incidents["crime_label"], harm_table(params))
+
+    out = build_hotspot_layers(incidents, areas, harm, lp, k.year)
+    grid = out["grid"]
+    xy = pd.concat([grid.geometry.centroid.x, grid.geometry.centroid.y], axis=1).to_numpy()
+    w = distance_band_weights(xy, lp.gi_distance_m)
+    out["emerging_hotspots"] = build_emerging_layer(incidents, grid, w, lp, k.first_year, k.year)
+    out["area_trends"], out["area_year_counts"] = area_trends(incidents, population, year=k.year,
+                                                              first_year=k.first_year, alpha=lp.significance,
+                                                              harm=harm)
+    out.update(time_patterns(incidents, k.year))
+    out["survey_indicators"] = survey_indicators(read_core("survey_responses"), population, params.survey.min_n,
+                                                 areas=areas)
+    out["note_themes"] = note_themes(read_core("notes"))
+    out["est_summary"] = est_summary(read_core("est_reports"))
+
+    for name in LAYER_FILES:
+        io.write_frame(out[name], LAYERS / f"{name}.parquet")
+    _write_gpkg(out, areas)
+    hot = out["grid_hotspots"]
+    n_hot = int(((hot["problem"] == "all") & hot["hotspot_class"].str.startswith("hot")).sum())
+    return (f"layers: {len(grid):,} cells of {lp.grid_cell_m:g} m, {n_hot} significant hot cells for all crime "
+            f"(FDR {lp.fdr_alpha:g}); trends for {out['area_trends']['area_id'].nunique()} areas")
+
+
+def _write_gpkg(out: dict, areas: gpd.GeoDataFrame) -> None:
+    from pipeline.geo.gpkg import write_layers_gpkg
+
+    write_layers_gpkg({"stadsdelar": areas, "hotspots_gi": out["grid_hotspots"],
+                       "emerging_hotspots": out["emerging_hotspots"], "kde": out["kde"]},
+                      PROCESSED / "layers.gpkg")
+
+
+def read_layer(name: str) -> pd.DataFrame:
+    return io.read_frame(LAYERS / f"{name}.parquet")
+
+
+# ------------------------------------------------------------------ evidence and score
+def evidence(params: Params) -> str:
+    from pipeline.scoring.evidence import build_evidence
+
+    ev = build_evidence(read_layer("area_trends"), read_layer("grid_hotspots"), read_layer("emerging_hotspots"),
+                        read_layer("survey_indicators"), read_layer("note_themes"), read_layer("est_summary"),
+                        read_core("areas"), families_for(params))
+    io.write_frame(ev, PROCESSED / "evidence.parquet")
+    return f"evidence: {len(ev):,} (area, problem) rows from {ev['area_id'].nunique()} areas"
+
+
+def score(params: Params) -> str:
+    from pipeline.scoring.matrix import prioritisation_matrix
+    from pipeline.scoring.rank import bootstrap_inputs_from, rank_problems
+
+    fams, sp = families_for(params), params.scoring
+    ev = io.read_frame(PROCESSED / "evidence.parquet")
+    boot = bootstrap_inputs_from(read_layer("area_year_counts"), read_core("survey_responses"), read_core("notes"),
+                                 params.kommun.year)
+    ranked, sensitivity = rank_problems(ev, dict(sp.weights), fams, boot, sp.bootstrap_draws, sp.seed,
+                                        year=params.kommun.year, top_n=params.report.top_n)
+    matrix = prioritisation_matrix(ranked, params.report.top_n)
+    io.write_frame(ranked, PROCESSED / "problembilder.csv")
+    io.write_frame(ranked, PROCESSED / "problembilder.xlsx")
+    io.write_frame(sensitivity, PROCESSED / "sensitivity.csv")
+    io.write_frame(matrix, PROCESSED / "prioritisation_matrix.csv")
+    top = ranked.iloc[0] if len(ranked) else None
+    head = f"; top: {top['problem_label']} i {top['area']} (score {top['score']:.2f})" if top is not None else ""
+    return f"score: {len(ranked):,} problembilder ranked{head}"
+
+
+# ------------------------------------------------------------------ report
+def report_inputs(params: Params, generated_on: dt.date | None = None):
+    from pipeline.report.document import ReportInputs
+    from pipeline.report.render import read_analyst_texts
+
+    quality = io.read_frame(PROCESSED / "ingest_quality.csv")
+    reasons = io.read_frame(PROCESSED / "quarantine_reasons.csv")
+    events = read_core("police_events")
+    return ReportInputs(
+        kommun=params.kommun, report=params.report, privacy=params.privacy, areas=read_core("areas"),
+        area_trends=read_layer("area_trends"), area_year_counts=read_layer("area_year_counts"),
+        grid_hotspots=read_layer("grid_hotspots"), emerging_hotspots=read_layer("emerging_hotspots"),
+        kde=read_layer("kde"), concentration=read_layer("concentration"),
+        hour_weekday=read_layer("hour_weekday"), month_profile=read_layer("month_profile"),
+        survey_indicators=read_layer("survey_indicators"), note_themes=read_layer("note_themes"),
+        est_summary=read_layer("est_summary"), problembilder=io.read_frame(PROCESSED / "problembilder.csv"),
+        sensitivity=io.read_frame(PROCESSED / "sensitivity.csv"),
+        matrix=io.read_frame(PROCESSED / "prioritisation_matrix.csv"),
+        quality=quality, quarantine_reasons=reasons, families=families_for(params),
+        analyst_texts=read_analyst_texts(REPORTS / "text"),
+        police_events_summary=events if len(events) else None,
+        generated_on=generated_on or dt.date.today(),
+    )
+
+
+def report(params: Params) -> str:
+    from pipeline.report.public import make_public_inputs
+    from pipeline.report.render import render_pdf
+    from pipeline.report.tables import excel_tables
+
+    inputs = report_inputs(params)
+    year = params.kommun.year
+    internal = render_pdf(inputs, REPORTS / f"lagesbild-{year}.pdf", public=False)
+    public = render_pdf(make_public_inputs(inputs, params.privacy), REPORTS / f"lagesbild-{year}-publik.pdf",
+                        public=True)
+    tables = excel_tables(inputs)
+    with io.atomic_path(REPORTS / f"lagesbild-{year}-tabeller.xlsx") as tmp:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
+            for sheet, frame in tables.items():
+                frame.to_excel(xl, sheet_name=sheet[:31], index=False)
+    return f"report: {internal}, {public} and {len(tables)} Excel sheets"
+
+
+# ------------------------------------------------------------------ notebooks
+def notebook(params: Params, name: str = "area_deep_dive", overrides: dict | None = None) -> str:
+    from pipeline.notebooks import run_notebook
+
+    nb_params = {"year": params.kommun.year, "area": params.notebook.area, "problem": params.notebook.problem,
+                 "root": str(Path.cwd())}
+    nb_params.update(overrides or {})
+    html = run_notebook(NOTEBOOKS / f"{name}.ipynb", REPORTS / "notebooks", nb_params)
+    return f"notebook: {name} executed with {overrides or 'params.yaml'} → {html}"
