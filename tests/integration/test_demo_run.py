@@ -1,0 +1,158 @@
+"""The CLI end to end on a small demo kommun in a temporary run directory.
+
+One module-scoped run (demo-data + run) serves every test here; the DVC test makes its own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+LAGESBILD = str(Path(sys.executable).with_name("lagesbild"))
+SMALL_DEMO = {"incidents_per_year": 6000, "survey_respondents": 1200, "n_notes": 80}
+
+
+def make_run_dir(tmp: Path, **demo) -> Path:
+    """A run directory like a user's: params.yaml (small demo), notebooks, analyst texts."""
+    params = yaml.safe_load((ROOT / "params.yaml").read_text("utf-8"))
+    params["demo"].update(SMALL_DEMO | demo)
+    params["scoring"]["bootstrap_draws"] = 50
+    (tmp / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), "utf-8")
+    shutil.copytree(ROOT / "notebooks", tmp / "notebooks")
+    shutil.copytree(ROOT / "reports" / "text", tmp / "reports" / "text")
+    return tmp
+
+
+def cli(run_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run([LAGESBILD, *args], cwd=run_dir, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"lagesbild {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    return proc
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory) -> Path:
+    run_dir = make_run_dir(tmp_path_factory.mktemp("demo"))
+    cli(run_dir, "demo-data")
+    cli(run_dir, "run")
+    return run_dir
+
+
+@pytest.fixture(scope="module")
+def truth(demo_run) -> dict:
+    return json.loads((demo_run / "data/raw/demo_truth.json").read_text("utf-8"))
+
+
+def test_every_input_row_is_accepted_or_quarantined(demo_run, truth):
+    quality = pd.read_csv(demo_run / "data/processed/ingest_quality.csv")
+    assert (quality["rows_read"] == quality["accepted"] + quality["quarantined"]).all()
+    quarantine = pd.read_csv(demo_run / "data/processed/quarantine/quarantine.csv")
+    assert len(quarantine) == quality["quarantined"].sum()
+    crimes = quarantine[quarantine["source"] == "incidents"]
+    faults = truth["faults"]
+    # every planted duplicate and missing coordinate is caught, with its own reason
+    assert crimes["reason"].str.contains("duplicate").sum() == faults["duplicates"]
+    assert crimes["reason"].str.contains("missing coordinates").sum() == faults["missing_coords"]
+
+
+def test_problembilder_ranked_with_components(demo_run):
+    pb = pd.read_csv(demo_run / "data/processed/problembilder.csv")
+    for col in ("rank", "area", "problem", "score", "rank_low", "rank_high", "explanation"):
+        assert col in pb.columns
+    assert any(c.startswith("comp_") for c in pb.columns)
+    assert pb["rank"].is_monotonic_increasing and pb["score"].is_monotonic_decreasing
+    assert ((pb["rank_low"] <= pb["rank"]) & (pb["rank"] <= pb["rank_high"])).all()
+
+
+def test_planted_problems_rank_near_the_top(demo_run, truth):
+    pb = pd.read_csv(demo_run / "data/processed/problembilder.csv", dtype={"area_id": str})
+    top = set(zip(pb.head(10)["area_id"], pb.head(10)["problem"]))
+    for key in ("persistent_hotspot", "new_hotspot"):
+        planted = truth[key]
+        assert (str(planted["area_id"]), planted["problem"]) in top, f"{key} not in the top 10"
+
+
+def test_pdfs_have_every_chapter(demo_run):
+    from pypdf import PdfReader
+
+    year = yaml.safe_load((demo_run / "params.yaml").read_text("utf-8"))["kommun"]["year"]
+    for name in (f"lagesbild-{year}.pdf", f"lagesbild-{year}-publik.pdf"):
+        reader = PdfReader(demo_run / "reports" / name)
+        text = " ".join(page.extract_text() or "" for page in reader.pages)
+        assert len(reader.pages) >= 8
+        for heading in ("Sammanfattning", "Anmälda brott", "Geografisk fördelning", "Trygghet",
+                        "Prioriterade problembilder", "Metod och källor"):
+            assert heading in text, f"{name}: chapter {heading} missing"
+
+
+def test_no_planted_personal_data_in_outputs(demo_run, truth):
+    planted = [s for s in truth["planted_personal_data"] if len(s) >= 5]
+    assert planted
+    found = []
+    for folder in ("data/processed", "reports"):
+        for path in (demo_run / folder).rglob("*"):
+            if path.is_file() and path.suffix in {".csv", ".parquet", ".html", ".ipynb", ".xlsx", ".gpkg", ".json"}:
+                blob = path.read_bytes()
+                found += [(path.name, s) for s in planted if s.encode("utf-8") in blob]
+    assert not found, f"personal data leaked: {found[:5]}"
+
+
+def test_notebook_executed_to_html(demo_run):
+    html = (demo_run / "reports/notebooks/area_deep_dive.html").read_text("utf-8")
+    assert "Fördjupning" in html and "Traceback" not in html
+
+
+def test_gpkg_opens_with_styles(demo_run):
+    import sqlite3
+
+    import geopandas as gpd
+
+    gpkg = demo_run / "data/processed/layers.gpkg"
+    hot = gpd.read_file(gpkg, layer="hotspots_gi")
+    assert hot.crs.to_epsg() == 3006 and len(hot) > 100
+    styled = {r[0] for r in sqlite3.connect(gpkg).execute("select f_table_name from layer_styles")}
+    assert {"stadsdelar", "hotspots_gi", "emerging_hotspots", "kde"} <= styled
+
+
+def test_missing_required_column_is_one_line_and_exit_2(demo_run, tmp_path):
+    run_dir = make_run_dir(tmp_path)
+    shutil.copytree(demo_run / "data/raw", run_dir / "data/raw")
+    pop = run_dir / "data/raw/befolkning_stadsdelar.csv"
+    text = pop.read_text("cp1252").replace("Antal", "Summa", 1)
+    pop.write_text(text, "cp1252")
+    proc = cli(run_dir, "ingest", check=False)
+    assert proc.returncode == 2
+    lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1 and "befolkning_stadsdelar.csv" in lines[0] and "Traceback" not in proc.stderr
+    assert not list((run_dir / "data/processed").glob("*.parquet"))  # nothing half-written
+
+
+def test_dvc_reruns_only_what_a_weight_change_touches(demo_run, tmp_path):
+    run_dir = make_run_dir(tmp_path)
+    for item in ("dvc.yaml",):
+        shutil.copy(ROOT / item, run_dir / item)
+    shutil.copytree(ROOT / "pipeline", run_dir / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(demo_run / "data/raw", run_dir / "data/raw")
+    dvc = str(Path(sys.executable).with_name("dvc"))
+    env_run = lambda *a: subprocess.run([dvc, *a], cwd=run_dir, capture_output=True, text=True, check=True)  # noqa: E731
+    env_run("init", "--no-scm", "-q")
+    env_run("config", "core.analytics", "false")
+    env_run("repro")
+    again = env_run("repro").stdout
+    assert "Running stage" not in again
+    params = yaml.safe_load((run_dir / "params.yaml").read_text("utf-8"))
+    params["scoring"]["weights"]["notes"] += 0.3
+    (run_dir / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), "utf-8")
+    ran = set(re.findall(r"Running stage '([\w-]+)'", env_run("repro").stdout))
+    assert ran == {"score", "report", "notebook"}
