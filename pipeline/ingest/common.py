@@ -1,0 +1,429 @@
+"""Building blocks shared by every ingest module: header mapping, quarantine, parsers,
+coordinate handling and area-name matching.
+
+The data contract (``docs/data-contract.md``) is enforced here: a user's headers are mapped to
+canonical field names from ``defaults/column_aliases.yaml`` plus ``sources.<source>.columns``;
+every input row ends in a core table or in the quarantine table with a reason; fatal problems
+raise :class:`pipeline.errors.DataError` with one line naming the file, column or row and the fix.
+
+Row provenance: frames from :func:`pipeline.io.read_raw_table` carry a 0-based RangeIndex;
+``source_row = index + 1`` is the 1-based data row (header excluded). Ingest modules keep that
+index (or an explicit ``source_row`` column) through every filter.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from pipeline.errors import DataError
+
+QUARANTINE_COLUMNS = ["source", "source_file", "source_row", "reason", "raw"]
+
+
+@dataclass
+class IngestResult:
+    """What an ingest step returns: the core table, its quarantined rows and counts.
+
+    ``summary`` always holds ``rows_read``, ``accepted`` and ``quarantined`` with
+    ``rows_read == accepted + quarantined``, plus per-reason counts (``"quarantine: <reason>"``)
+    and source-specific counters (e.g. ``coordinates_swapped_back``).
+    """
+
+    table: pd.DataFrame
+    quarantine: pd.DataFrame
+    summary: dict[str, int] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- text normalisation
+def fold(text: object) -> str:
+    """Lower-case, strip accents (å/ä → a, ö → o, é → e), turn punctuation into single spaces."""
+    s = unicodedata.normalize("NFKD", str(text).lower())
+    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    return re.sub(r"[^0-9a-z]+", " ", s).strip()
+
+
+def header_key(text: object) -> str:
+    """Header matching key: :func:`fold` without any spaces ("X-koordinat" == "x koordinat")."""
+    return fold(text).replace(" ", "")
+
+
+def label_key(text: object) -> str:
+    """Answer-label matching key: lower case, trimmed, single spaces (accents kept)."""
+    return re.sub(r"\s+", " ", str(text).strip().lower())
+
+
+@functools.lru_cache(maxsize=None)
+def _packaged_yaml(name: str) -> dict:
+    text = resources.files("pipeline.defaults").joinpath(name).read_text("utf-8")
+    return yaml.safe_load(text) or {}
+
+
+def default_aliases(source: str) -> dict[str, list[str]]:
+    """Default headers per canonical field of ``source`` (``defaults/column_aliases.yaml``)."""
+    return {k: [str(a) for a in v] for k, v in (_packaged_yaml("column_aliases.yaml").get(source) or {}).items()}
+
+
+def default_survey_labels() -> dict[str, dict[str, str]]:
+    """Default survey answer labels (``defaults/survey_labels.yaml``) as {key: {label: value}}."""
+    return {k: {str(a): str(b) for a, b in v.items()} for k, v in _packaged_yaml("survey_labels.yaml").items()}
+
+
+# ---------------------------------------------------------------- columns
+def _as_list(v) -> list[str]:
+    if v is None:
+        return []
+    return [str(v)] if isinstance(v, str) else [str(x) for x in v]
+
+
+def _bracket(header: str) -> str | None:
+    m = re.search(r"\[([^\]]+)\]\s*$", str(header))
+    return m.group(1) if m else None
+
+
+def map_columns(df: pd.DataFrame, source: str, cfg, required: list[str], optional: list[str],
+                file: str) -> pd.DataFrame:
+    """Rename the user's headers to canonical field names and keep only those fields.
+
+    A field's candidate headers are ``cfg.columns[field]`` (tried first) then the defaults of
+    ``defaults/column_aliases.yaml``. Headers match when equal after :func:`header_key`
+    (case, spaces, punctuation and accents ignored); a header "Question [Item]" also matches on
+    its bracketed item. Each header is used for at most one field. The index is preserved and the
+    mapping {field: original header} is left in ``out.attrs["column_map"]``.
+
+    Raises
+    ------
+    DataError
+        ``FILE: missing required column 'X' (looked for headers: ...); add
+        `sources.<source>.columns.X: <your header>` to params.yaml``.
+    """
+    user = dict(getattr(cfg, "columns", None) or {})
+    defaults = default_aliases(source)
+    full: dict[str, str] = {}
+    inner: dict[str, str] = {}
+    for h in df.columns:
+        full.setdefault(header_key(h), h)
+        b = _bracket(h)
+        if b:
+            inner.setdefault(header_key(b), h)
+    fields = list(dict.fromkeys([*required, *optional]))
+    chosen: dict[str, str] = {}
+    used: set[str] = set()
+
+    def pick(fld: str, cands: list[str]) -> None:
+        for lookup in (full, inner):
+            for c in cands:
+                h = lookup.get(header_key(c))
+                if h is not None and h not in used:
+                    chosen[fld] = h
+                    used.add(h)
+                    return
+
+    for fld in fields:  # the user's own headers first, for every field
+        if fld in user:
+            pick(fld, _as_list(user[fld]))
+    for fld in fields:
+        if fld not in chosen:
+            pick(fld, defaults.get(fld, []) + [fld])
+    for fld in required:
+        if fld not in chosen:
+            looked = _as_list(user.get(fld)) + defaults.get(fld, [fld])
+            shown = ", ".join(repr(x) for x in looked[:6]) + (", ..." if len(looked) > 6 else "")
+            has = ", ".join(repr(str(h)) for h in list(df.columns)[:12])
+            raise DataError(
+                f"{file}: missing required column '{fld}' (looked for headers: {shown}; file has: {has}); "
+                f"add `sources.{source}.columns.{fld}: <your header>` to params.yaml")
+    out = df[[chosen[f] for f in fields if f in chosen]].copy()
+    out.columns = [f for f in fields if f in chosen]
+    out.attrs["column_map"] = {f: chosen[f] for f in fields if f in chosen}
+    return out
+
+
+# ---------------------------------------------------------------- provenance and quarantine
+def raw_json(df: pd.DataFrame) -> pd.Series:
+    """Each row as a JSON object (original headers; NA as null; non-ASCII kept)."""
+    cols = [c for c in df.columns if not str(c).startswith("_") and c != "geometry"]
+    recs = df[cols].astype(object).where(df[cols].notna(), None).to_dict("records")
+    return pd.Series([json.dumps(r, ensure_ascii=False, default=str) for r in recs], index=df.index, dtype=object)
+
+
+def _json_of(raw) -> str:
+    """JSON text of a ``_raw`` cell: a (headers, values) pair from :func:`with_provenance`, a
+    dict (a JSON record as read) or text."""
+    if isinstance(raw, tuple):
+        headers, values = raw
+        return json.dumps({str(h): (None if v is None or (not isinstance(v, (list, dict)) and pd.isna(v)) else v)
+                           for h, v in zip(headers, values)}, ensure_ascii=False, default=str)
+    if isinstance(raw, dict):
+        return json.dumps(raw, ensure_ascii=False, default=str)
+    return str(raw)
+
+
+def with_provenance(canon: pd.DataFrame, raw: pd.DataFrame, file: str) -> pd.DataFrame:
+    """Add ``source_file``, ``source_row`` (index + 1) and ``_raw`` (the raw row, serialised to
+    JSON only if the row is quarantined: a (headers, values) pair, cheap for 100k rows)."""
+    out = canon.copy()
+    out["source_file"] = str(file)
+    out["source_row"] = (np.asarray(raw.index, dtype="int64") + 1) if len(raw) else np.array([], dtype="int64")
+    cols = [c for c in raw.columns if c != "geometry"]
+    headers = tuple(str(c) for c in cols)
+    values = zip(*[raw[c].to_numpy(dtype=object) for c in cols]) if cols else iter([()] * len(raw))
+    out["_raw"] = pd.Series([(headers, v) for v in values], index=raw.index, dtype=object)
+    return out
+
+
+def quarantine_rows(df: pd.DataFrame, mask, reason: str | pd.Series, source: str, file: str) -> pd.DataFrame:
+    """Rows of ``df`` selected by ``mask`` in the quarantine schema.
+
+    ``source_file``/``source_row``/``_raw`` columns of ``df`` are used when present; otherwise
+    ``file``, ``index + 1`` and the JSON of the row. ``reason`` is one text or a Series aligned
+    with ``df`` (a reason per row).
+    """
+    mask = pd.Series(mask, index=df.index).fillna(False).astype(bool)
+    sel = df.loc[mask]
+    n = len(sel)
+    src_file = sel["source_file"].astype(str).to_numpy() if "source_file" in sel else [str(file)] * n
+    src_row = (sel["source_row"].to_numpy(dtype="int64") if "source_row" in sel
+               else np.asarray(sel.index, dtype="int64") + 1)
+    raw = ([_json_of(r) for r in sel["_raw"]] if "_raw" in sel else raw_json(sel).to_numpy(dtype=object))
+    why = reason.loc[mask].astype(str).to_numpy() if isinstance(reason, pd.Series) else [reason] * n
+    return _quarantine_frame(pd.DataFrame({"source": [source] * n, "source_file": src_file,
+                                           "source_row": src_row, "reason": why, "raw": raw}))
+
+
+def _quarantine_frame(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.reindex(columns=QUARANTINE_COLUMNS).reset_index(drop=True)
+    for c in ("source", "source_file", "reason", "raw"):
+        out[c] = out[c].astype(str)
+    out["source_row"] = out["source_row"].astype("int64")
+    return out
+
+
+def concat_quarantine(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate quarantine frames (an empty, correctly typed frame when there are none)."""
+    parts = [p for p in parts if p is not None and len(p)]
+    if not parts:
+        return _quarantine_frame(pd.DataFrame(columns=QUARANTINE_COLUMNS))
+    return _quarantine_frame(pd.concat(parts, ignore_index=True))
+
+
+def make_result(table: pd.DataFrame, quarantine: pd.DataFrame, rows_read: int, source: str,
+                **counters: int) -> IngestResult:
+    """Bundle a result; add per-reason counts; check that every row is accounted for.
+
+    Raises DataError when nothing was accepted ("nothing matches"), naming the main reason.
+    """
+    q = concat_quarantine([quarantine])
+    summary = {"rows_read": int(rows_read), "accepted": int(len(table)), "quarantined": int(len(q))}
+    for reason, n in q["reason"].value_counts().sort_index().items():
+        summary[f"quarantine: {reason}"] = int(n)
+    summary.update({k: int(v) for k, v in counters.items()})
+    if summary["accepted"] + summary["quarantined"] != summary["rows_read"]:
+        raise AssertionError(f"{source}: rows do not reconcile: {summary}")
+    if rows_read and not len(table):
+        top = q["reason"].value_counts()
+        files = ", ".join(sorted(q["source_file"].unique())[:3])
+        raise DataError(f"{files}: none of the {rows_read} {source} rows could be used "
+                        f"(most common reason: '{top.index[0]}', {int(top.iloc[0])} rows); "
+                        f"check the file against docs/data-contract.md and sources.{source} in params.yaml")
+    return IngestResult(table, q, summary)
+
+
+# ---------------------------------------------------------------- parsers
+def _on_unique(func):
+    """Run a Series parser on the distinct values only, then map back (dates and times repeat
+    a lot: 75,000 crimes have under 2,000 distinct dates)."""
+    @functools.wraps(func)
+    def wrapper(s: pd.Series) -> pd.Series:
+        obj = s.astype(object).where(s.notna(), None)
+        codes, uniques = pd.factorize(obj, use_na_sentinel=True)
+        parsed = func(pd.Series(uniques, dtype=object)) if len(uniques) else func(pd.Series([], dtype=object))
+        out = parsed.take(np.where(codes < 0, 0, codes)) if len(parsed) else parsed.reindex(range(len(s)))
+        out = out.reset_index(drop=True)
+        out[codes < 0] = None
+        out.index = s.index
+        return out
+    return wrapper
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y%m%d", "%d/%m/%Y",
+                 "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M")
+
+
+@_on_unique
+def parse_date(s: pd.Series) -> pd.Series:
+    """Dates from text: YYYY-MM-DD, YYYYMMDD, DD/MM/YYYY, DD.MM.YYYY, Excel datetimes
+    ("2025-03-04 00:00:00") and Excel serial day numbers (origin 1899-12-30).
+
+    Returns datetime64[ns] normalised to midnight; NaT where the text is no possible date
+    ("2023-02-30"). Formats are tried in order per element (vectorised per format).
+    """
+    txt = s.astype("string").str.strip()
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    for fmt in _DATE_FORMATS:
+        todo = out.isna() & txt.notna()
+        if not todo.any():
+            break
+        out[todo] = pd.to_datetime(txt[todo], format=fmt, errors="coerce").astype("datetime64[ns]")
+    serial = out.isna() & txt.str.fullmatch(r"\d{5}(\.\d+)?").fillna(False)
+    if serial.any():
+        days = pd.to_numeric(txt[serial], errors="coerce")
+        days = days.where((days > 20000) & (days < 80000))
+        out[serial] = (pd.Timestamp("1899-12-30") + pd.to_timedelta(days, unit="D")).astype("datetime64[ns]")
+    return out.dt.normalize()
+
+
+@_on_unique
+def parse_time(s: pd.Series) -> pd.Series:
+    """Time of day from "HH:MM", "H:MM", "HH:MM:SS", "HH.MM", "HHMM", Excel times
+    ("13:45:00", "1900-01-01 13:45:00") and Excel day fractions ("0.5" = 12:00).
+
+    Returns timedelta64[ns] since midnight; NaT where missing or impossible (hour > 23).
+    """
+    txt = s.astype("string").str.strip().str.replace(r"^\d{4}-\d{2}-\d{2}[ T]", "", regex=True)
+    m = txt.str.extract(r"^(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?$")
+    m4 = txt.str.extract(r"^(\d{2})(\d{2})$")
+    h = pd.to_numeric(m[0].fillna(m4[0]), errors="coerce")
+    mi = pd.to_numeric(m[1].fillna(m4[1]), errors="coerce")
+    se = pd.to_numeric(m[2], errors="coerce").fillna(0)
+    secs = h * 3600 + mi * 60 + se
+    ok = (h <= 23) & (mi <= 59) & (se <= 59)
+    frac = pd.to_numeric(txt.where(txt.str.fullmatch(r"0?\.\d+").fillna(False)), errors="coerce")
+    secs = secs.where(ok).fillna((frac * 86400).round())
+    return pd.to_timedelta(secs.astype("float64"), unit="s").astype("timedelta64[ns]")
+
+
+@_on_unique
+def parse_number(s: pd.Series) -> pd.Series:
+    """Numbers written the Swedish way: decimal comma, spaces / no-break spaces as thousands
+    separators ("1 234,5" → 1234.5). Also "1.234,5" and plain "1234.5". float64, NaN if not a
+    number (including suppressed cells such as ".." or "X")."""
+    txt = s.astype("string").str.strip().str.replace(r"[\s\u00a0\u202f']", "", regex=True)
+    txt = txt.str.replace("\u2212", "-", regex=False)
+    both = txt.str.contains(",", regex=False) & txt.str.contains(".", regex=False)
+    comma_last = txt.str.rfind(",") > txt.str.rfind(".")
+    txt = txt.mask(both & comma_last, txt.str.replace(".", "", regex=False))
+    txt = txt.mask(both & ~comma_last, txt.str.replace(",", "", regex=False))
+    txt = txt.str.replace(",", ".", regex=False)
+    return pd.to_numeric(txt, errors="coerce").astype("float64")
+
+
+def year_from_filename(file: str) -> int | None:
+    """The last 4-digit year 1990–2099 in a file name (trygghetsmatning_2025.xlsx → 2025)."""
+    years = re.findall(r"(?<!\d)(19[9]\d|20\d\d)(?!\d)", Path(str(file)).name)
+    return int(years[-1]) if years else None
+
+
+# ---------------------------------------------------------------- coordinates
+def _looks_wgs84(x: pd.Series, y: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(lon/lat in Sweden, lat/lon swapped): Sweden spans lat 55.0–69.1, lon 10.5–24.2."""
+    lonlat = x.between(10.0, 24.5) & y.between(54.9, 69.2)
+    latlon = y.between(10.0, 24.5) & x.between(54.9, 69.2)
+    return lonlat, latlon
+
+
+def to_sweref(x: pd.Series, y: pd.Series, crs: str | None = None) -> tuple[pd.Series, pd.Series]:
+    """Coordinates in SWEREF 99 TM (EPSG:3006).
+
+    With ``crs`` None or EPSG:3006 values are taken as SWEREF 99 TM, except rows that look like
+    WGS84 degrees in Sweden (either order, lon/lat or lat/lon), which are transformed. With any
+    other ``crs`` every row is transformed from it (pyproj, ``always_xy``).
+    """
+    from pyproj import Transformer
+
+    x = pd.to_numeric(x, errors="coerce").astype("float64")
+    y = pd.to_numeric(y, errors="coerce").astype("float64")
+    ox, oy = x.copy(), y.copy()
+    if crs and str(crs).upper().replace(" ", "") not in {"EPSG:3006", "3006"}:
+        tr = Transformer.from_crs(crs, "EPSG:3006", always_xy=True)
+        ex, ny = tr.transform(x.to_numpy(), y.to_numpy())
+        return pd.Series(ex, index=x.index), pd.Series(ny, index=x.index)
+    lonlat, latlon = _looks_wgs84(x, y)
+    if lonlat.any() or latlon.any():
+        tr = Transformer.from_crs("EPSG:4326", "EPSG:3006", always_xy=True)
+        lon = x.where(lonlat, y)
+        lat = y.where(lonlat, x)
+        sel = lonlat | latlon
+        ex, ny = tr.transform(lon[sel].to_numpy(), lat[sel].to_numpy())
+        ox[sel], oy[sel] = ex, ny
+    return ox, oy
+
+
+SWEREF_N = (6.1e6, 7.7e6)  # northings in Sweden, metres
+SWEREF_E = (0.25e6, 0.93e6)  # eastings in Sweden, metres
+
+
+def fix_swapped_sweref(x: pd.Series, y: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Swap X and Y back where X looks like a SWEREF 99 TM northing (6.1–7.7 million m) and Y
+    like an easting (0.25–0.93 million m). Returns (x, y, swapped_mask)."""
+    swapped = (x.between(*SWEREF_N) & y.between(*SWEREF_E)).fillna(False).astype(bool)
+    return x.where(~swapped, y), y.where(~swapped, x), swapped
+
+
+# ---------------------------------------------------------------- area names
+_NOISE = re.compile(r"\(.*?\)|\b\d+\b")
+
+
+def match_area_names(names: pd.Series, areas: pd.DataFrame, aliases: dict | None = None,
+                     cutoff: float = 0.85) -> pd.Series:
+    """area_id for each spelling of an area name; NA when nothing matches.
+
+    Tried in order on :func:`fold`-ed text (case, spacing, punctuation and å/ä/ö folded, so
+    "BÄCKBY" and "Backby" both match "Bäckby"): the user's ``aliases`` (spelling → area name or
+    area_id), the exact name or id, the name without parenthesised text and numbers, the name
+    with leading words dropped ("Västerås Centrum" → "Centrum"), with trailing words dropped, and
+    finally the closest name by :func:`difflib.get_close_matches` with ``cutoff`` (ratio of
+    matching characters). Hand-written: no maintained library does Swedish place-name matching.
+    """
+    by_key: dict[str, str] = {}
+    for aid, name in zip(areas["area_id"].astype(str), areas["area_name"].astype(str)):
+        by_key.setdefault(fold(name), aid)
+        by_key.setdefault(fold(aid), aid)
+    alias_key = {}
+    for spelling, target in (aliases or {}).items():
+        t = by_key.get(fold(target))
+        if t is not None:
+            alias_key[fold(spelling)] = t
+    names_only = [fold(n) for n in areas["area_name"].astype(str)]
+
+    def one(raw: str):
+        k = fold(raw)
+        if not k:
+            return pd.NA
+        if k in alias_key:
+            return alias_key[k]
+        if k in by_key:
+            return by_key[k]
+        k2 = re.sub(r"\s+", " ", _NOISE.sub(" ", k)).strip()
+        if k2 in by_key:
+            return by_key[k2]
+        toks = k2.split()
+        for i in range(1, len(toks)):
+            if " ".join(toks[i:]) in by_key:
+                return by_key[" ".join(toks[i:])]
+        for i in range(len(toks) - 1, 0, -1):
+            if " ".join(toks[:i]) in by_key:
+                return by_key[" ".join(toks[:i])]
+        close = difflib.get_close_matches(k2, names_only, n=1, cutoff=cutoff)
+        return by_key[close[0]] if close else pd.NA
+
+    uniq = names.dropna().astype(str).unique()
+    lookup = {u: one(u) for u in uniq}
+    return pd.Series([lookup.get(str(v), pd.NA) if pd.notna(v) else pd.NA for v in names],
+                     index=names.index, dtype=object)
+
+
+def unmatched_counts(names: pd.Series, matched: pd.Series, prefix: str = "unknown area") -> dict[str, int]:
+    """Summary entries "<prefix> '<spelling>'": count, for spellings that matched no area."""
+    miss = names[matched.isna() & names.notna()].astype(str).value_counts()
+    return {f"{prefix} '{k}'": int(v) for k, v in miss.items()}

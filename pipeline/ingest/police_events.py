@@ -1,0 +1,155 @@
+"""Ingest Polisen's open events (polisen.se/api/events) for the kommun.
+
+``location.gps`` is the centre of the named kommun or län, never the incident place
+(DOMAIN.md §4), so events give kommun-level counts and trends only: no geometry is kept.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.errors import DataError
+from pipeline.ingest.common import IngestResult, fold, make_result, quarantine_rows
+from pipeline.problems import classify_crimes
+
+SOURCE = "police_events"
+_DT = r"^(\d{4}-\d{2}-\d{2}) (\d{1,2}):(\d{2}):(\d{2}) ?([+-])(\d{2}):?(\d{2})$"
+
+
+def read_police_event_files(paths) -> list[tuple[str, list[dict]]]:
+    """Read event files: a JSON list (as the API serves it) or JSON lines, optionally gzipped.
+
+    Raises DataError naming the file (and line, for JSON lines) when it cannot be parsed.
+    """
+    out = []
+    for path in paths:
+        path = Path(path)
+        try:
+            opener = gzip.open if path.suffix == ".gz" else open
+            with opener(path, "rt", encoding="utf-8-sig") as fh:
+                text = fh.read()
+        except OSError as exc:
+            raise DataError(f"{path}: could not be read ({exc}); check the file is a JSON or .jsonl(.gz) export") from exc
+        stripped = text.lstrip()
+        if stripped.startswith("["):
+            try:
+                records = json.loads(stripped)
+            except json.JSONDecodeError as exc:
+                raise DataError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg}); "
+                                "expected a list of events as polisen.se/api/events serves it") from exc
+        else:
+            records = []
+            for i, line in enumerate(text.splitlines(), start=1):
+                if not line.strip():
+                    continue
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise DataError(f"{path}: line {i} is not a JSON object ({exc.msg}); "
+                                    "expected one event per line (JSON lines)") from exc
+        if not all(isinstance(r, dict) for r in records):
+            raise DataError(f"{path}: expected JSON objects with id, datetime, name, type and location")
+        out.append((str(path), records))
+    return out
+
+
+def parse_event_datetime(s: pd.Series) -> pd.Series:
+    """"2025-09-30 9:54:32 +02:00" (hour may be unpadded) → local naive time in Europe/Stockholm.
+
+    The offset is honoured: the instant is converted to Stockholm time, then the zone dropped.
+    NaT when the text does not parse.
+    """
+    m = s.astype("string").str.strip().str.extract(_DT)
+    ok = m.notna().all(axis=1)
+    stamp = m[0] + " " + m[1].str.zfill(2) + ":" + m[2] + ":" + m[3]
+    naive = pd.to_datetime(stamp.where(ok), format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    sign = m[4].map({"+": 1, "-": -1}).astype("float64")
+    offset = pd.to_timedelta(sign * (pd.to_numeric(m[5]) * 60 + pd.to_numeric(m[6])), unit="min")
+    utc = (naive - offset).dt.tz_localize("UTC")
+    return utc.dt.tz_convert("Europe/Stockholm").dt.tz_localize(None).astype("datetime64[ns]")
+
+
+def event_kommun(name: pd.Series, location_name: pd.Series) -> pd.Series:
+    """The kommun an event names: ``location.name``, or when that is a län ("… län") the text
+    after the last comma of the event's ``name``."""
+    loc = location_name.astype("string").str.strip()
+    after_comma = name.astype("string").str.rsplit(",", n=1).str[-1].str.strip()
+    is_lan = loc.str.lower().str.endswith(" län").fillna(False)
+    return loc.where(~is_lan, after_comma)
+
+
+def _is_non_crime(types: pd.Series, non_crime: tuple[str, ...]) -> pd.Series:
+    """Type equal to a non-crime type or a sub-type of it ("Trafikolycka, personskada")."""
+    t = types.fillna("").str.strip().str.lower()
+    out = pd.Series(False, index=types.index)
+    for nc in non_crime:
+        nc = nc.lower()
+        out |= (t == nc) | t.str.startswith(nc + ",")
+    return out
+
+
+def ingest_police_events(records: list[tuple[str, list[dict]]], kommun, families) -> IngestResult:
+    """The kommun's Polisen events, one row per event id.
+
+    Quarantined, first reason wins: "missing id", "bad date", "duplicate" (an event id seen
+    before), "other kommun" (event kommun is not ``kommun.name``, compared case- and
+    accent-insensitively). Types in ``families.non_crime_event_types`` (and their
+    ", sub-type" variants) are kept with problem NA and is_crime False; crime types get a
+    family by :func:`pipeline.problems.classify_crimes` (NA and is_crime False when none fits;
+    counted per type as ``"type without family '<type>'"``).
+
+    Returns
+    -------
+    IngestResult
+        table: DataFrame [event_id, occurred_at, year, event_type, problem, is_crime,
+        location_name, event_kommun, source_file, source_row].
+    """
+    rows = []
+    for file, recs in records:
+        for i, r in enumerate(recs, start=1):
+            loc = r.get("location") or {}
+            rows.append({"event_id": r.get("id"), "datetime": r.get("datetime"), "name": r.get("name"),
+                         "type": r.get("type"), "location_name": loc.get("name") if isinstance(loc, dict) else None,
+                         "source_file": file, "source_row": i,
+                         "_raw": r})
+    df = pd.DataFrame(rows, columns=["event_id", "datetime", "name", "type", "location_name",
+                                     "source_file", "source_row", "_raw"])
+    df["event_id"] = df["event_id"].astype("string").str.strip().replace("", pd.NA)
+    occurred = parse_event_datetime(df["datetime"])
+    kom = event_kommun(df["name"], df["location_name"])
+    target = fold(kommun.name)
+    same = {k: fold(k) == target for k in kom.dropna().unique()}
+    other = ~kom.astype(object).map(same).fillna(False).astype(bool)
+
+    todo = pd.Series(True, index=df.index)
+    quarantine = []
+    for mask, reason in ((df["event_id"].isna(), "missing id"), (occurred.isna(), "bad date"),
+                         (df["event_id"].duplicated(keep="first"), "duplicate"), (other, "other kommun")):
+        mask = mask.fillna(True).astype(bool) & todo
+        quarantine.append(quarantine_rows(df, mask, reason, SOURCE, ""))
+        todo &= ~mask
+
+    kept = df[todo]
+    etype = kept["type"].astype("string").str.strip().fillna("Okänd")
+    non_crime = _is_non_crime(etype, families.non_crime_event_types)
+    problem = classify_crimes(etype, None, families).where(~non_crime)
+    no_family = etype[problem.isna() & ~non_crime].value_counts()
+    table = pd.DataFrame({
+        "event_id": kept["event_id"].astype(str),
+        "occurred_at": occurred[todo],
+        "year": occurred[todo].dt.year.astype("int64"),
+        "event_type": etype.astype(str),
+        "problem": problem.astype(object).where(problem.notna(), None),
+        "is_crime": problem.notna().astype(bool),
+        "location_name": kept["location_name"].astype("string").fillna("").astype(str),
+        "event_kommun": kom[todo].astype(str),
+        "source_file": kept["source_file"].astype(str),
+        "source_row": kept["source_row"].astype("int64"),
+    }).sort_values(["occurred_at", "event_id"], kind="stable").reset_index(drop=True)
+    extra = {"non_crime_events": int(non_crime.sum()),
+             **{f"type without family '{k}'": int(v) for k, v in no_family.items()}}
+    return make_result(table, pd.concat(quarantine, ignore_index=True), len(df), SOURCE, **extra)

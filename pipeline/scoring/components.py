@@ -1,0 +1,195 @@
+"""Scoring components of a problembild, each on [0, 1], and the weighted score.
+
+Every component is computed from the evidence table alone (pipeline.scoring.evidence), so the
+ranking bootstrap can perturb evidence columns and score again. Scales (docs/methods-scoring.md):
+
+=================  ===========================================================================
+harm_volume        clip(1 + log10(harm days / max harm days over candidates) / 2, 0, 1): the
+                   largest → 1, a tenth of it → 0.5, a hundredth or less → 0
+rate_ratio         clip(log2(rate ratio to the kommun) / 2, 0, 1): RR ≤ 1 → 0, 2 → 0.5, ≥ 4 → 1
+trend              IRR > 1: clip(ln IRR / ln 3, 0, 1) × (1 if irr_p < 0.05 else 0.5); else 0
+                   (no IRR: MK trend "rising" → 0.5)
+concentration      0.6 · share of the area's incidents in significant hot cells (hot_95/hot_99)
+                   + 0.4 · emerging-hotspot class score (new/intensifying 1, persistent/
+                   consecutive 0.75, sporadic/oscillating 0.5, diminishing/historical 0.25)
+signal             1 if the family is a signal crime (Brå), else 0
+survey_unsafe      clip(unsafe % / 50, 0, 1) × (0.5 + 0.5 · relevance); relevance = the family's
+                   big-problem share / the area's largest big-problem share (0.5 for families
+                   without a survey item); 0 when suppressed
+survey_problem     clip(big-problem % / 50, 0, 1); 0 without item or when suppressed
+notes              0.5 · log1p(notes)/log1p(max) + 0.5 · verksamheter / max verksamheter
+est                0.5 · log1p(reports)/log1p(max) + 0.5 · weeks / max weeks
+triangulation      sources that agree (crime, survey, notes, est) / 4
+=================  ===========================================================================
+
+``score = Σ w_c · comp_c / Σ w_c``. The scales and thresholds are judgement calls made
+explicit (hand-written: no library scores problembilder); they follow Brå's prioritisation
+criteria (frequency, trend, deviation, exposed places, signal crimes, perceived unsafety)
+rather than any published formula.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline.errors import DataError
+from pipeline.problems import Families
+
+COMPONENTS = ("harm_volume", "rate_ratio", "trend", "concentration", "signal", "survey_unsafe",
+              "survey_problem", "notes", "est", "triangulation")
+EHS_SCORE = {"new_hot": 1.0, "intensifying_hot": 1.0, "persistent_hot": 0.75, "consecutive_hot": 0.75,
+             "sporadic_hot": 0.5, "oscillating_hot": 0.5, "diminishing_hot": 0.25, "historical_hot": 0.25}
+ALPHA = 0.05
+SURVEY_FULL_PCT = 50.0       # a share of 50 % or more scores 1
+RR_AGREE = 1.25              # crime "agrees" when the rate is ≥ 1.25 × the kommun's ...
+NOTES_AGREE = 2              # ... notes agree from 2 notes, EST from 2 reports
+EST_AGREE = 2
+SOURCES = ("crime", "survey", "notes", "est")
+
+
+def _num(ev, col: str, fill: float = np.nan) -> np.ndarray:
+    """Column as float array (``fill`` where absent); ``ev`` is a DataFrame or a dict of arrays."""
+    n = len(ev["problem"])
+    if col not in ev:
+        return np.full(n, fill, dtype="float64")
+    try:
+        return np.asarray(ev[col], dtype="float64")
+    except (TypeError, ValueError):
+        pass
+    return pd.to_numeric(pd.Series(np.asarray(ev[col], dtype="object")), errors="coerce").to_numpy(dtype="float64")
+
+
+def _flag(ev, col: str) -> np.ndarray:
+    if col not in ev:
+        return np.zeros(len(ev["problem"]), dtype=bool)
+    return pd.Series(np.asarray(ev[col], dtype="object")).astype("boolean").fillna(False).to_numpy(dtype=bool)
+
+
+def _cat(ev, col: str) -> np.ndarray:
+    if col not in ev:
+        return np.full(len(ev["problem"]), None, dtype="object")
+    return np.asarray(ev[col], dtype="object")
+
+
+def _z(x: np.ndarray) -> np.ndarray:
+    return np.clip(np.nan_to_num(x, nan=0.0), 0, None)
+
+
+def _log_rel(x: np.ndarray) -> np.ndarray:
+    x = _z(x)
+    top = np.log1p(x.max()) if len(x) else 0.0
+    return np.log1p(x) / top if top > 0 else x * 0.0
+
+
+def _log_span(x: np.ndarray, decades: float = 2.0) -> np.ndarray:
+    x = _z(x)
+    top = x.max() if len(x) else 0.0
+    if not top > 0:
+        return x * 0.0
+    with np.errstate(divide="ignore"):
+        return np.nan_to_num(np.clip(1 + np.log10(x / top) / decades, 0, 1), nan=0.0)
+
+
+def _rel(x: np.ndarray) -> np.ndarray:
+    x = _z(x)
+    top = x.max() if len(x) else 0.0
+    return x / top if top > 0 else x * 0.0
+
+
+def _flags(ev) -> dict[str, np.ndarray]:
+    f = {}
+    n_year = _z(_num(ev, "crime_n_year", 0))
+    sp = _num(ev, "survey_problem_pct")
+    f["has_crime"] = n_year > 0
+    f["has_survey"] = ~np.isnan(sp) & (np.nan_to_num(sp) > 0) & ~_flag(ev, "survey_problem_is_suppressed")
+    f["has_notes"] = _z(_num(ev, "notes_n", 0)) > 0
+    f["has_est"] = _z(_num(ev, "est_n", 0)) > 0
+    irr, p = _num(ev, "crime_irr"), _num(ev, "crime_irr_p")
+    with np.errstate(invalid="ignore"):
+        f["agree_crime"] = f["has_crime"] & ((np.nan_to_num(_num(ev, "crime_rate_ratio")) >= RR_AGREE)
+                                             | ((irr > 1) & (p < ALPHA)) | (_z(_num(ev, "crime_n_hot_cells", 0)) > 0))
+        diff, ps = _num(ev, "survey_problem_diff_vs_rest_pp"), _num(ev, "survey_problem_p_vs_rest")
+        f["agree_survey"] = f["has_survey"] & (diff > 0) & (ps < ALPHA)
+    f["agree_notes"] = _z(_num(ev, "notes_n", 0)) >= NOTES_AGREE
+    f["agree_est"] = _z(_num(ev, "est_n", 0)) >= EST_AGREE
+    f["n_sources"] = sum(f[f"has_{s}"].astype("int64") for s in SOURCES)
+    f["n_sources_agree"] = sum(f[f"agree_{s}"].astype("int64") for s in SOURCES)
+    return f
+
+
+def _components(ev, families: Families, flags: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    c = {}
+    c["harm_volume"] = _log_span(_num(ev, "crime_harm_days_year", 0))
+    rr = _num(ev, "crime_rate_ratio")
+    irr, p = _num(ev, "crime_irr"), _num(ev, "crime_irr_p")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c["rate_ratio"] = np.nan_to_num(np.clip(np.log2(np.where(rr > 0, rr, np.nan)) / 2, 0, 1), nan=0.0)
+        mag = np.clip(np.log(np.where(irr > 0, irr, np.nan)) / np.log(3), 0, 1)
+        trend = np.where(irr > 1, mag * np.where(p < ALPHA, 1.0, 0.5), 0.0)
+    rising = _cat(ev, "crime_trend") == "rising"
+    c["trend"] = np.clip(np.nan_to_num(np.where(np.isnan(irr), np.where(rising, 0.5, 0.0), trend)), 0, 1)
+    hot = np.clip(_z(_num(ev, "crime_hot_share_pct", 0)) / 100, 0, 1)
+    ehs = np.array([EHS_SCORE.get(x, 0.0) if isinstance(x, str) else 0.0 for x in _cat(ev, "crime_ehs_category")])
+    c["concentration"] = 0.6 * hot + 0.4 * ehs
+    sig = {f.id: 1.0 if f.signal else 0.0 for f in families.families}
+    c["signal"] = np.array([sig.get(x, 0.0) for x in _cat(ev, "problem")], dtype="float64")
+    unsafe = np.clip(_num(ev, "survey_unsafe_pct") / SURVEY_FULL_PCT, 0, 1)
+    unsafe = np.nan_to_num(np.where(_flag(ev, "survey_unsafe_is_suppressed"), 0.0, unsafe))
+    rel = np.nan_to_num(np.clip(_num(ev, "survey_problem_relevance"), 0, 1), nan=0.5)
+    c["survey_unsafe"] = unsafe * (0.5 + 0.5 * rel)
+    sp = np.clip(_num(ev, "survey_problem_pct") / SURVEY_FULL_PCT, 0, 1)
+    c["survey_problem"] = np.nan_to_num(np.where(_flag(ev, "survey_problem_is_suppressed"), 0.0, sp))
+    c["notes"] = 0.5 * _log_rel(_num(ev, "notes_n", 0)) + 0.5 * _rel(_num(ev, "notes_n_verksamheter", 0))
+    c["est"] = 0.5 * _log_rel(_num(ev, "est_n", 0)) + 0.5 * _rel(_num(ev, "est_n_weeks", 0))
+    c["triangulation"] = flags["n_sources_agree"] / len(SOURCES)
+    return {k: np.asarray(v, dtype="float64") for k, v in c.items()}
+
+
+def source_flags(ev: pd.DataFrame) -> pd.DataFrame:
+    """has_<source> (any evidence) and agree_<source> (evidence pointing to a problem), plus
+    n_sources and n_sources_agree.
+
+    has_crime: crimes in the report year > 0. has_survey: a non-suppressed big-problem estimate
+    for the family's item with a share > 0. has_notes / has_est: at least one note / report.
+    agree_crime: rate ratio ≥ 1.25, or a significant rise (IRR > 1, p < 0.05), or a significant
+    hot cell. agree_survey: the item share is significantly above the rest of the kommun
+    (p < 0.05). agree_notes: ≥ 2 notes; agree_est: ≥ 2 reports.
+    """
+    return pd.DataFrame(_flags(ev), index=ev.index)
+
+
+def components(ev: pd.DataFrame, families: Families) -> pd.DataFrame:
+    """comp_<name> for every name in :data:`COMPONENTS`, each in [0, 1] (scales in the module doc)."""
+    comp = _components(ev, families, _flags(ev))
+    return pd.DataFrame({f"comp_{k}": comp[k] for k in COMPONENTS}, index=ev.index)
+
+
+def score_arrays(ev, w: dict[str, float], families: Families) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(score, comp_harm_volume, n_sources_agree) as arrays: the fast path of the bootstrap.
+    ``w`` must come from :func:`check_weights`."""
+    flags = _flags(ev)
+    comp = _components(ev, families, flags)
+    score = sum(w[k] * comp[k] for k in COMPONENTS) / sum(w.values())
+    return score, comp["harm_volume"], flags["n_sources_agree"]
+
+
+def check_weights(weights: dict[str, float]) -> dict[str, float]:
+    unknown = sorted(set(weights) - set(COMPONENTS))
+    if unknown:
+        raise DataError(f"scoring.weights: unknown component(s) {unknown}; allowed: {list(COMPONENTS)}")
+    if any(v < 0 for v in weights.values()) or sum(weights.values()) <= 0:
+        raise DataError("scoring.weights: weights must be >= 0 with a positive sum")
+    return {k: float(weights.get(k, 0.0)) for k in COMPONENTS}
+
+
+def score_problems(evidence: pd.DataFrame, weights: dict[str, float], families: Families) -> pd.DataFrame:
+    """Evidence plus has_*/agree_*/n_sources/n_sources_agree, comp_<name> and
+    ``score = Σ w·comp / Σ w`` (weights missing from the dict count as 0)."""
+    w = check_weights(weights)
+    flags = pd.DataFrame(_flags(evidence), index=evidence.index)
+    comp = components(evidence, families)
+    out = pd.concat([evidence.drop(columns=[c for c in [*flags.columns, *comp.columns, "score"]
+                                            if c in evidence.columns]), flags, comp], axis=1)
+    out["score"] = sum(w[k] * comp[f"comp_{k}"] for k in COMPONENTS) / sum(w.values())
+    return out

@@ -1,0 +1,269 @@
+"""Remove personal data from free text before it is stored (DOMAIN.md §6).
+
+Removed, in this order, each replaced by a token and counted by kind:
+
+1. e-mail addresses → ``[e-post]`` (kind ``email``);
+2. personnummer ``(CC)YYMMDD[-+ ]NNNN`` → ``[personnummer]`` and samordningsnummer (day + 60)
+   → ``[samordningsnummer]``, when month and day are valid and the Luhn check digit holds.
+   A number of that shape that fails the check is left (it is most likely an order or case
+   number) *unless* the words personnummer/pnr/samordningsnummer stand just before it; ten
+   digits starting ``07`` without a separator are left to the phone rule (mobile numbers);
+3. phone numbers: ``0``-prefixed national numbers with 8–10 digits and ``+46``/``0046``
+   numbers with 7–9 digits after the country code, with any spacing or dashes → ``[telefon]``;
+   date-shaped digit runs (``07-03-2025``) are left;
+4. names of persons → ``[namn]`` (kind ``name``; a first name plus its surname counts once).
+
+Names: a capitalised word is a first name when it is in the bundled first-name list of the
+``gender-guesser`` package (Jörg Michael's ``nam_dict.txt``; entries used in Sweden, the other
+Nordic countries except Iceland, the English-speaking countries (newer names such as Liam and
+Noah) and the largest origin countries of people born abroad living in Sweden). Capitalised
+words right after it (no punctuation between) are taken as its surname(s); a capitalised word
+with a typical surname ending (-sson, -dotter, -qvist, -ström, -gren, -berg, -lund, -holm, ...;
+not plain -son, which would take ``Kontaktperson``) is a name on its own; a genitive ``Annas``
+is a name. At the start of a sentence a first name that is also a Swedish stop word (``Hans``,
+``Inga``, ``Dag``) is a name only when a surname follows (``Hans bil`` stays, ``Hans
+Andersson`` goes). Icelandic names are not used: many are Swedish words (``Kort``). Words in
+``allow`` (area and gazetteer names, inflected forms too) are never names; words in ``deny``
+are always removed, in any case. A capitalised common noun that is also a
+first name (``Björn`` = bear) is removed: Swedish nouns are lower case inside a sentence, so
+the cost is a rare lost word at a sentence start, against a leaked name otherwise.
+
+Hand-written: no maintained library detects Swedish personnummer, phone formats and names
+offline. Limits: names in lower or upper case, nicknames and names missing from the list are
+not found; see docs/methods-text.md.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+
+import pandas as pd
+
+from pipeline.text.normalise import WORD_RE, fold, sentence_initial, stopwords_sv
+
+KINDS = ("personnummer", "samordningsnummer", "phone", "email", "name")
+TOKENS = {"personnummer": "[personnummer]", "samordningsnummer": "[samordningsnummer]",
+          "phone": "[telefon]", "email": "[e-post]", "name": "[namn]"}
+
+# countries of gender-guesser's table whose first names are used (column order of nam_dict.txt)
+NAME_COUNTRIES = ("sweden", "norway", "denmark", "finland", "great_britain", "ireland", "usa",
+                  "arabia", "turkey", "bosniaand", "serbia", "croatia", "kosovo", "poland", "the_stans",
+                  "israel", "other_countries")
+_ALL_COUNTRIES = """great_britain ireland usa italy malta portugal spain france belgium luxembourg
+    the_netherlands east_frisia germany austria swiss iceland denmark norway sweden finland estonia
+    latvia lithuania poland czech_republic slovakia hungary romania bulgaria bosniaand croatia
+    kosovo macedonia montenegro serbia slovenia albania greece russia belarus moldova ukraine
+    armenia azerbaijan georgia the_stans turkey arabia israel china india japan korea vietnam
+    other_countries""".split()
+# capitalised words that are first names somewhere but in Swedish notes are brands, months or nouns
+COMMON_WORDS = frozenset({
+    "ica", "coop", "lidl", "willys", "maj", "person", "personen", "personer", "personal",
+    "polisen", "polis", "mimer", "kommunen", "centrum", "torget", "parken", "skolan", "valborg",
+    "lucia", "jul", "påsk", "midsommar",
+})
+SURNAME_END = re.compile(r"(?:sson|dotter|qvist|kvist|ström|strom|gren|berg|lund|holm|blad|stedt|quist)$")
+
+_SEP = r"[ \u00a0\t]*[-–)]?[ \u00a0\t]*"
+PHONE_RE = re.compile(
+    r"(?<![\w+])(?:(?:\+|00)[ \u00a0]*46" + _SEP + r"(?:\(0\)" + _SEP + r")?[1-9](?:" + _SEP + r"\d){6,8}"
+    r"|\(?0[1-9](?:" + _SEP + r"\d){6,8})(?!\d)"
+)
+DATE_LIKE = re.compile(r"\d{1,2}[-–./ ]\d{1,2}[-–./ ]\d{2,4}")
+PNR_RE = re.compile(
+    r"(?<![\d])(?P<cent>18|19|20)?(?P<yy>\d{2})(?P<mm>\d{2})(?P<dd>\d{2})"
+    r"[ \u00a0]?(?P<sep>[-–+]?)[ \u00a0]?(?P<last>\d{4})(?!\d)"
+)
+PNR_LABEL = re.compile(r"(?:personnummer|personnr|pers\.?\s?nr|p-?nr|samordningsnummer|samordningsnr|"
+                       r"samordnings-nr)\s*[:.]?\s*(?:är\s*)?$", re.IGNORECASE)
+EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])")
+
+
+def luhn_ok(digits: str) -> bool:
+    """Luhn (mod 10) check over a digit string; for a personnummer the 10 digits YYMMDDNNNN.
+
+    Weights 2,1,2,1,... from the left; digits of the products are summed; valid when the
+    total is divisible by 10 (Skatteverket, SKV 704).
+    """
+    total = 0
+    for i, ch in enumerate(digits):
+        v = int(ch) * (2 if i % 2 == 0 else 1)
+        total += v - 9 if v > 9 else v
+    return total % 10 == 0
+
+
+@lru_cache(maxsize=2)
+def first_names(countries: tuple[str, ...] = NAME_COUNTRIES) -> frozenset[str]:
+    """First names from gender-guesser's ``nam_dict.txt`` with a frequency in ``countries``."""
+    cols = [30 + _ALL_COUNTRIES.index(c) for c in countries]
+    text = resources.files("gender_guesser").joinpath("data/nam_dict.txt").read_text("utf-8")
+    out: set[str] = set()
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line[0] in "#=":
+            continue
+        if any(i < len(line) - 1 and line[i].strip() for i in cols):
+            name = line.split()[1]
+            for rep in ("", " ", "-"):
+                out.update(name.replace("+", rep).split())
+    return frozenset(n for n in out if len(n) > 1)
+
+
+def _fold_set(words) -> frozenset[str]:
+    out = set()
+    for w in words:
+        for part in re.split(r"[\s\-/]+", fold(str(w))):
+            if len(part) > 1:
+                out.add(part)
+    return frozenset(out)
+
+
+def _is_allowed(token: str, allow: frozenset[str]) -> bool:
+    f = fold(token)
+    if f in allow:
+        return True
+    for suf in ("ens", "ets", "ns", "en", "et", "s", "n"):
+        if f.endswith(suf) and f[: -len(suf)] in allow:
+            return True
+    return any(p in allow for p in f.split("-")) if "-" in f else False
+
+
+def _name_spans(text: str, allow: frozenset[str], deny: frozenset[str]) -> list[tuple[int, int]]:
+    names, stop = first_names(), stopwords_sv()
+    toks = [m for m in WORD_RE.finditer(text)]
+    spans: list[tuple[int, int]] = []
+
+    def capitalised(w: str) -> bool:
+        head = w.split("-")[0]
+        return head[:1].isupper() and len(head) > 1 and head[1:].islower()
+
+    def plain(w: str) -> bool:  # a capitalised word that may be part of a name
+        return capitalised(w) and not _is_allowed(w, allow) and fold(w) not in COMMON_WORDS
+
+    def is_first(w: str) -> bool:
+        head = w.split("-")[0]
+        return w in names or head in names or (w.endswith("s") and w[:-1] in names)
+
+    def strong_surname(w: str) -> bool:
+        f = fold(w)
+        m = SURNAME_END.search(f)
+        return bool(m) and len(f) - len(m.group()) >= 2 or w in names
+
+    i = 0
+    while i < len(toks):
+        w = toks[i].group()
+        f = fold(w)
+        if f in deny:
+            spans.append(toks[i].span())
+            i += 1
+            continue
+        if not plain(w):
+            i += 1
+            continue
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        joined = nxt is not None and text[toks[i].end():nxt.start()].strip(" \t") == ""
+        follows = joined and plain(nxt.group()) and fold(nxt.group()) not in stop
+        hit = False
+        if is_first(w):
+            if sentence_initial(text, toks[i].start()):
+                common = f in stop or f.rstrip("s") in stop
+                hit = not common or (follows and strong_surname(nxt.group()))
+            else:
+                hit = True
+        elif f not in stop and strong_surname(w):
+            hit = True
+        if not hit:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(toks) and j - i < 3:  # surnames and further given names
+            nw = toks[j + 1].group()
+            if text[toks[j].end():toks[j + 1].start()].strip(" \t") or not plain(nw) or fold(nw) in stop:
+                break
+            j += 1
+        spans.append((toks[i].start(), toks[j].end()))
+        i = j + 1
+    return spans
+
+
+def scrub(text: str, allow: frozenset[str] = frozenset(), deny: frozenset[str] = frozenset()
+          ) -> tuple[str, dict[str, int]]:
+    """Remove personal data from one text.
+
+    Parameters
+    ----------
+    text : str
+        Free text (Swedish).
+    allow : frozenset of str
+        Words never treated as names (area names, gazetteer place names, organisations);
+        matched accent- and case-insensitively, also inflected (``Bäckbys``) and by hyphen part.
+    deny : frozenset of str
+        Words always removed as names, in any case.
+
+    Returns
+    -------
+    (str, dict)
+        The scrubbed text and the number of removals per kind in :data:`KINDS`.
+    """
+    counts = dict.fromkeys(KINDS, 0)
+    if not isinstance(text, str) or not text:
+        return text, counts
+    allow_f, deny_f = _fold_set(allow), _fold_set(deny)
+
+    def _email(m: re.Match) -> str:
+        counts["email"] += 1
+        return TOKENS["email"]
+
+    def _pnr(m: re.Match) -> str:
+        if not m["cent"] and not m["sep"] and m.group().startswith("07"):
+            return m.group()  # 07xxxxxxxx: a mobile number (the phone rule removes it)
+        mm, dd = int(m["mm"]), int(m["dd"])
+        kind = "samordningsnummer" if dd > 60 else "personnummer"
+        valid_date = 1 <= mm <= 12 and (1 <= dd <= 31 or 61 <= dd <= 91)
+        valid = valid_date and luhn_ok(m["yy"] + m["mm"] + m["dd"] + m["last"])
+        if valid or PNR_LABEL.search(text[max(0, m.start() - 40):m.start()]):
+            counts[kind] += 1
+            return TOKENS[kind]
+        return m.group()
+
+    def _phone(m: re.Match) -> str:
+        s = m.group()
+        if DATE_LIKE.fullmatch(s.strip("()")):
+            return s
+        counts["phone"] += 1
+        if s.startswith("(") and ")" not in s:  # "(070-123 45 67)": keep the bracket
+            return "(" + TOKENS["phone"]
+        return TOKENS["phone"]
+
+    out = EMAIL_RE.sub(_email, text)
+    text = out  # PNR_LABEL looks back in the current text
+    out = PNR_RE.sub(_pnr, out)
+    out = PHONE_RE.sub(_phone, out)
+    spans = _name_spans(out, allow_f, deny_f)
+    if spans:
+        counts["name"] += len(spans)
+        pieces, last = [], 0
+        for a, b in spans:
+            pieces.append(out[last:a])
+            pieces.append(TOKENS["name"])
+            last = b
+        pieces.append(out[last:])
+        out = "".join(pieces)
+    return out, counts
+
+
+def scrub_series(texts: pd.Series, allow: frozenset[str] = frozenset(), deny: frozenset[str] = frozenset()
+                 ) -> tuple[pd.Series, dict[str, int]]:
+    """:func:`scrub` every text of a Series (same index; NA stays NA) and total the removals by kind."""
+    total = dict.fromkeys(KINDS, 0)
+    cleaned = []
+    for value in texts.tolist():
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            cleaned.append(pd.NA)
+            continue
+        new, c = scrub(str(value), allow, deny)
+        cleaned.append(new)
+        for k, v in c.items():
+            total[k] += v
+    return pd.Series(cleaned, index=texts.index, dtype="str", name=texts.name), total

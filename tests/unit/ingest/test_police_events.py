@@ -1,0 +1,92 @@
+"""Polisen events: file reading, datetime and kommun rules, reconciliation on the real archive."""
+
+import gzip
+import json
+
+import pandas as pd
+import pytest
+
+from pipeline.config import KommunParams
+from pipeline.errors import DataError
+from pipeline.ingest.police_events import (event_kommun, ingest_police_events, parse_event_datetime,
+                                           read_police_event_files)
+from pipeline.problems import load_families
+from pipeline.schemas import validate
+
+KOMMUN = KommunParams(code="1980", name="Västerås", lpo="LPO Västerås", year=2025)
+
+
+def ev(i, dt, name, etype, loc):
+    return {"id": i, "datetime": dt, "name": name, "summary": "", "url": "/x", "type": etype,
+            "location": {"name": loc, "gps": "59.6,16.5"}}
+
+
+EVENTS = [
+    ev(1, "2025-09-30 9:54:32 +02:00", "30 september 09.50, Misshandel, Västerås", "Misshandel", "Västerås"),
+    ev(2, "2025-01-05 23:10:00 +01:00", "05 januari 23.05, Brand, Västerås", "Brand", "Västerås"),
+    ev(3, "2025-11-02 1:00:00 +01:00", "02 november 00.55, Stöld/inbrott, Västerås",
+       "Stöld/inbrott", "Västmanlands län"),
+    ev(4, "2025-11-02 2:00:00 +01:00", "02 november 01.55, Rån, Köping", "Rån", "Västmanlands län"),
+    ev(5, "2025-03-03 12:00:00 +01:00", "03 mars, Trafikolycka, personskada, Västerås",
+       "Trafikolycka, personskada", "VÄSTERÅS"),
+    ev(6, "2025-03-03 12:00:00 +01:00", "03 mars, Bedrägeri, Västerås", "Bedrägeri", "Västerås"),
+    ev(1, "2025-09-30 9:54:32 +02:00", "30 september 09.50, Misshandel, Västerås", "Misshandel", "Västerås"),
+    ev(7, "igår", "x, Rån, Västerås", "Rån", "Västerås"),
+    ev(8, "2025-03-03 12:00:00 +01:00", "03 mars, Rån, Eskilstuna", "Rån", "Eskilstuna"),
+]
+
+
+def test_datetime_unpadded_hour_and_offset():
+    got = parse_event_datetime(pd.Series(["2025-09-30 9:54:32 +02:00", "2025-01-05 23:10:00 +01:00",
+                                          "2025-01-05 22:10:00 +00:00", "2025-02-30 10:00:00 +01:00", None]))
+    assert got[:3].tolist() == [pd.Timestamp("2025-09-30 09:54:32"), pd.Timestamp("2025-01-05 23:10:00"),
+                                pd.Timestamp("2025-01-05 23:10:00")]  # UTC 22:10 = 23:10 in Stockholm (CET)
+    assert got[3:].isna().all()
+
+
+def test_event_kommun_from_name_when_location_is_a_lan():
+    got = event_kommun(pd.Series(["1 maj, Rån, Köping", "1 maj, Rån, Västerås"]),
+                       pd.Series(["Västmanlands län", "Västerås"]))
+    assert got.tolist() == ["Köping", "Västerås"]
+
+
+def test_ingest_rules_and_reconciliation():
+    res = ingest_police_events([("h.json", EVENTS)], KOMMUN, load_families())
+    validate("police_events", res.table)
+    t = res.table.set_index("event_id")
+    assert sorted(t.index) == ["1", "2", "3", "5", "6"]
+    assert t["problem"].to_dict() == {"1": "violence", "2": None, "3": "burglary", "5": None, "6": None}
+    assert t["is_crime"].to_dict() == {"1": True, "2": False, "3": True, "5": False, "6": False}
+    assert t.loc["3", "event_kommun"] == "Västerås" and t.loc["3", "location_name"] == "Västmanlands län"
+    assert t.loc["1", "occurred_at"] == pd.Timestamp("2025-09-30 09:54:32")
+    assert dict(zip(res.quarantine["source_row"], res.quarantine["reason"])) == {
+        4: "other kommun", 7: "duplicate", 8: "bad date", 9: "other kommun"}
+    s = res.summary
+    assert (s["rows_read"], s["accepted"], s["quarantined"]) == (9, 5, 4)
+    assert s["non_crime_events"] == 2 and s["type without family 'Bedrägeri'"] == 1
+
+
+def test_read_json_list_and_gz_lines(tmp_path):
+    a = tmp_path / "a.json"
+    a.write_text(json.dumps(EVENTS[:2]), encoding="utf-8")
+    b = tmp_path / "b.jsonl.gz"
+    with gzip.open(b, "wt", encoding="utf-8") as fh:
+        fh.write("\n".join(json.dumps(e) for e in EVENTS[:3]) + "\n")
+    got = read_police_event_files([a, b])
+    assert [(f.endswith(n), len(r)) for (f, r), n in zip(got, ["a.json", "b.jsonl.gz"])] == [(True, 2), (True, 3)]
+    bad = tmp_path / "c.jsonl"
+    bad.write_text(json.dumps(EVENTS[0]) + "\n{oops\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"c.jsonl: line 2 is not a JSON object"):
+        read_police_event_files([bad])
+
+
+def test_real_archive_vasteras(shared_data):
+    path = shared_data / "polisen_handelser_2023-03_2025-09.jsonl.gz"
+    res = ingest_police_events(read_police_event_files([path]), KOMMUN, load_families())
+    validate("police_events", res.table)
+    s = res.summary
+    assert 800 <= s["accepted"] <= 1300  # README: about 1,100; 951 carry Västerås as location or kommun
+    assert s["rows_read"] == 63_598 == s["accepted"] + s["quarantined"] == len(res.table) + len(res.quarantine)
+    assert 0.3 < res.table["is_crime"].mean() < 0.7
+    assert res.table["occurred_at"].between("2023-03-20", "2025-10-01").all()
+    assert (res.table["event_kommun"] == "Västerås").all()

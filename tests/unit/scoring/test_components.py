@@ -1,0 +1,90 @@
+"""Scoring components: scales by hand, monotonicity, the weighted score."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.errors import DataError
+from pipeline.problems import load_families
+from pipeline.scoring.components import COMPONENTS, components, score_problems, source_flags
+from pipeline.scoring.evidence import build_evidence
+from tests.unit.scoring.test_evidence import make_inputs
+
+FAM = load_families()
+W = {"harm_volume": 0.2, "rate_ratio": 0.1, "trend": 0.1, "concentration": 0.1, "signal": 0.05,
+     "survey_unsafe": 0.1, "survey_problem": 0.1, "notes": 0.1, "est": 0.05, "triangulation": 0.1}
+
+
+@pytest.fixture(scope="module")
+def evidence():
+    return build_evidence(**make_inputs())
+
+
+def hand_frame():
+    """Three rows with round numbers."""
+    return pd.DataFrame({
+        "area_id": ["A", "B", "C"], "problem": ["robbery", "vandalism", "theft"],
+        "crime_n_year": [10, 10, 0], "crime_harm_days_year": [1000.0, 100.0, 0.0],
+        "crime_rate_ratio": [2.0, 4.0, 0.5], "crime_irr": [3.0, 3.0, 0.5], "crime_irr_p": [0.01, 0.2, 0.01],
+        "crime_trend": ["rising", "stable", "falling"], "crime_hot_share_pct": [50.0, 0.0, 0.0],
+        "crime_n_hot_cells": [1, 0, 0], "crime_ehs_category": ["new_hot", "historical_hot", None],
+        "survey_unsafe_pct": [25.0, 60.0, 40.0], "survey_unsafe_is_suppressed": [False, False, True],
+        "survey_problem_pct": [np.nan, 25.0, np.nan], "survey_problem_is_suppressed": [np.nan, False, np.nan],
+        "survey_problem_relevance": [np.nan, 1.0, np.nan], "survey_problem_diff_vs_rest_pp": [np.nan, 10.0, np.nan],
+        "survey_problem_p_vs_rest": [np.nan, 0.01, np.nan],
+        "notes_n": [3, 0, 1], "notes_n_verksamheter": [2, 0, 1], "est_n": [0, 4, 0], "est_n_weeks": [0, 2, 0],
+    })
+
+
+def test_scales_by_hand():
+    c = components(hand_frame(), FAM)
+    # harm: max -> 1, a tenth -> 1 + log10(0.1)/2 = 0.5, zero -> 0
+    np.testing.assert_allclose(c.comp_harm_volume, [1.0, 0.5, 0.0])
+    # rate ratio: log2(RR)/2 clipped: 2 -> 0.5, 4 -> 1, 0.5 -> 0
+    np.testing.assert_allclose(c.comp_rate_ratio, [0.5, 1.0, 0.0])
+    # trend: IRR 3 significant -> 1, IRR 3 not significant -> 0.5, falling -> 0
+    np.testing.assert_allclose(c.comp_trend, [1.0, 0.5, 0.0])
+    # concentration: 0.6*hot share + 0.4*EHS score (new_hot 1, historical_hot 0.25)
+    np.testing.assert_allclose(c.comp_concentration, [0.6 * 0.5 + 0.4, 0.4 * 0.25, 0.0])
+    np.testing.assert_allclose(c.comp_signal, [0.0, 1.0, 0.0])
+    # unsafe: 25/50 * (0.5 + 0.5*0.5) (no item -> relevance 0.5); 60 % capped at 1 * (0.5+0.5*1); suppressed -> 0
+    np.testing.assert_allclose(c.comp_survey_unsafe, [0.5 * 0.75, 1.0, 0.0])
+    np.testing.assert_allclose(c.comp_survey_problem, [0.0, 0.5, 0.0])
+    # notes: 0.5*log1p(n)/log1p(3) + 0.5*verks/2
+    np.testing.assert_allclose(c.comp_notes, [1.0, 0.0, 0.5 * np.log1p(1) / np.log1p(3) + 0.25])
+    np.testing.assert_allclose(c.comp_est, [0.0, 1.0, 0.0])
+    f = source_flags(hand_frame())
+    # A: crime agrees (RR >= 1.25), notes agree (3 >= 2); B: crime, survey (p < .05), est agree
+    assert f.n_sources_agree.tolist() == [2, 3, 0]
+    assert f.n_sources.tolist() == [2, 3, 1]
+    np.testing.assert_allclose(c.comp_triangulation, [0.5, 0.75, 0.0])
+
+
+def test_all_components_in_unit_interval(evidence):
+    c = components(evidence, FAM)
+    assert list(c.columns) == [f"comp_{k}" for k in COMPONENTS]
+    assert ((c >= 0) & (c <= 1)).all().all()
+
+
+@pytest.mark.parametrize("col,comp,factor", [
+    ("crime_harm_days_year", "comp_harm_volume", 3.0),
+    ("crime_rate_ratio", "comp_rate_ratio", 1.5),
+    ("survey_problem_pct", "comp_survey_problem", 1.5),
+    ("notes_n", "comp_notes", 3),
+])
+def test_monotone_in_evidence(evidence, col, comp, factor):
+    i = evidence.index[(evidence.area_id == "B") & (evidence.problem == "vandalism")][0]
+    more = evidence.copy()
+    more.loc[i, col] = evidence.loc[i, col] * factor
+    assert components(more, FAM).loc[i, comp] > components(evidence, FAM).loc[i, comp]
+
+
+def test_score_is_weighted_mean(evidence):
+    s = score_problems(evidence, W, FAM)
+    comp = s[[f"comp_{k}" for k in COMPONENTS]].to_numpy()
+    w = np.array([W[k] for k in COMPONENTS])
+    np.testing.assert_allclose(s.score, comp @ w / w.sum())
+    only = score_problems(evidence, {"harm_volume": 2.0}, FAM)
+    np.testing.assert_allclose(only.score, only.comp_harm_volume)
+    with pytest.raises(DataError, match="unknown component"):
+        score_problems(evidence, {"harm": 1.0}, FAM)

@@ -1,0 +1,146 @@
+"""Adversarial tests for personal-data scrubbing (pipeline.text.scrub)."""
+
+import pandas as pd
+import pytest
+
+from pipeline.text.scrub import first_names, luhn_ok, scrub, scrub_series
+
+ALLOW = frozenset({"Bäckby", "Råby", "Råby torg", "Vallby", "Hamre", "Skälby", "Vasaparken", "Önsta-Gryta",
+                   "Pettersberg", "Erikslund"})
+
+
+def with_check(nine: str) -> str:
+    """Append the Luhn check digit to nine digits (hand-rolled independently of luhn_ok)."""
+    s = 0
+    for i, ch in enumerate(nine):
+        v = int(ch) * (2 - i % 2)
+        s += v // 10 + v % 10
+    return nine + str((10 - s % 10) % 10)
+
+
+PNR10 = with_check("850612123")      # 850612123 + check
+SAM10 = with_check("850672123")      # day 12 + 60
+
+
+def test_luhn_against_known_examples():
+    # Skatteverket's example personnummer 811218-9876 is valid; changing the check digit breaks it
+    assert luhn_ok("8112189876")
+    assert not luhn_ok("8112189875")
+    assert luhn_ok(PNR10) and luhn_ok(SAM10)
+    # by hand: 8·2→7, 5, 0, 6, 1·2=2, 2, 1·2=2, 2, 3·2=6 → 32 → check digit 8
+    assert PNR10 == "8506121238"
+
+
+@pytest.mark.parametrize("written", [
+    f"{PNR10[:6]}-{PNR10[6:]}",          # YYMMDD-NNNN
+    f"{PNR10[:6]}+{PNR10[6:]}",          # 100 years or older
+    PNR10,                               # YYMMDDNNNN
+    f"19{PNR10[:6]}-{PNR10[6:]}",        # YYYYMMDD-NNNN
+    f"19{PNR10}",                        # YYYYMMDDNNNN
+    f"{PNR10[:6]} {PNR10[6:]}",          # space instead of dash
+])
+def test_personnummer_forms(written):
+    out, c = scrub(f"Pojken har personnr {written} enligt skolan.")
+    assert written not in out and "[personnummer]" in out
+    assert c["personnummer"] == 1 and c["samordningsnummer"] == 0
+    out, c = scrub(f"Uppgiften {written}, noterad.")  # valid Luhn: removed without a label
+    assert out == "Uppgiften [personnummer], noterad." and c["personnummer"] == 1
+
+
+@pytest.mark.parametrize("written", [f"{SAM10[:6]}-{SAM10[6:]}", f"20{SAM10}", SAM10])
+def test_samordningsnummer(written):
+    out, c = scrub(f"Hon har {written} som id.")
+    assert out == "Hon har [samordningsnummer] som id."
+    assert c == {"personnummer": 0, "samordningsnummer": 1, "phone": 0, "email": 0, "name": 0}
+
+
+def test_luhn_failure_left_unless_labelled():
+    bad = PNR10[:-1] + str((int(PNR10[-1]) + 1) % 10)
+    out, c = scrub(f"Ordernummer {bad[:6]}-{bad[6:]} i systemet.")
+    assert f"{bad[:6]}-{bad[6:]}" in out and c["personnummer"] == 0
+    out, c = scrub(f"Personnummer: {bad[:6]}-{bad[6:]}")
+    assert out == "Personnummer: [personnummer]" and c["personnummer"] == 1
+    out, c = scrub(f"pnr {bad}")
+    assert out == "pnr [personnummer]"
+
+
+@pytest.mark.parametrize("phone", [
+    "070-123 45 67", "0701234567", "070 123 45 67", "070-1234567", "073 - 123 45 67", "076-12 34 567",
+    "+46 70 123 45 67", "+46701234567", "+46 (0)70-123 45 67", "0046 70 123 45 67", "+46 21 12 34 56",
+    "021-12 34 56", "021-123456", "08-123 456 78", "(021) 12 34 56",
+])
+def test_phone_forms(phone):
+    out, c = scrub(f"Ring {phone} efter kl 18.")
+    assert out == "Ring [telefon] efter kl 18.", out
+    assert c["phone"] == 1 and sum(c.values()) == 1
+
+
+@pytest.mark.parametrize("mail", ["anna.svensson@vasteras.se", "kalle_k+trygg@gmail.com", "x@mimer.se"])
+def test_email(mail):
+    out, c = scrub(f"Skicka till {mail}.")
+    assert out == "Skicka till [e-post]." and c["email"] == 1
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Anna Svensson ringde om klottret.", "[namn] ringde om klottret."),                  # start
+    ("Vi pratade med Mohammed vid Råby torg.", "Vi pratade med [namn] vid Råby torg."),   # middle
+    ("Killarna som langar kallas Erik Karlsson", "Killarna som langar kallas [namn]"),    # end, no stop
+    ("Mopeder i Vallby, enligt Lindström.", "Mopeder i Vallby, enligt [namn]."),          # surname alone
+    ("Annas mamma ringde.", "[namn] mamma ringde."),                                       # genitive
+    ("Sara och Liam hänger i Hamre.", "[namn] och [namn] hänger i Hamre."),
+    ("Hans Andersson var på plats.", "[namn] var på plats."),                              # stop word + surname
+    ("Anna-Karin Berg såg allt.", "[namn] såg allt."),
+    ("Kontaktperson för ärendet är Ahmed Hussein.", "Kontaktperson för ärendet är [namn]."),
+    ("Fatima ringde igen.", "[namn] ringde igen."),                                      # non-Nordic name
+])
+def test_names(text, expected):
+    out, c = scrub(text, ALLOW)
+    assert out == expected
+    assert c["name"] == expected.count("[namn]")
+
+
+@pytest.mark.parametrize("text", [
+    "Möte 2025-03-07 kl. 18.30 med boende.",
+    "Skadan kostade 1 500 kr, postnummer 722 11.",
+    "Under 2024 och 2025 ökade klottret. Datum 07-03-2025.",
+    "Hans bil stod vid Bäckbys centrum.",                 # Hans = his at a sentence start
+    "Inga ungdomar i Skälby i kväll.",
+    "Vid Råby torg var det lugnt. Pettersbergs skola och Erikslund också.",
+    "Person i svart jacka sprang mot Önsta-Gryta.",
+    "Brand i container vid Vasaparken.",
+    "Ärende 5000-K123456-25 hos polisen, org.nr 556677-8899.",
+    "Kort rapport efter helgen. Kontaktperson finns på Polisen.",
+    "Bostadsbolaget Mimer och Räddningstjänsten var på plats vid Ica.",
+])
+def test_negative_cases_survive(text):
+    out, c = scrub(text, ALLOW)
+    assert out == text and sum(c.values()) == 0
+
+
+def test_place_names_need_the_allow_list():
+    assert scrub("Bråk i Erikslund.")[0] == "Bråk i [namn]."   # -lund looks like a surname
+    assert scrub("Bråk i Erikslund.", ALLOW)[0] == "Bråk i Erikslund."
+
+
+def test_deny_and_allow_lists():
+    assert scrub("Träffade kalle på torget", deny=frozenset({"Kalle"}))[0] == "Träffade [namn] på torget"
+    assert scrub("Träffade Maja vid Vasaparken")[0] == "Träffade [namn] vid Vasaparken"
+    assert scrub("Träffade Maja vid Vasaparken", allow=frozenset({"Maja"}))[0] == "Träffade Maja vid Vasaparken"
+
+
+def test_first_names_from_gender_guesser():
+    names = first_names()
+    assert {"Anna", "Erik", "Björn", "Åsa", "Mohammed", "Fatima", "Liam"} <= names
+    assert "Bäckby" not in names and "Polisen" not in names
+
+
+def test_everything_at_once_and_series():
+    s = pd.Series([f"Ring Anna Svensson på 070-123 45 67 eller anna@x.se, pnr {PNR10[:6]}-{PNR10[6:]}.",
+                   None, "Lugnt i Bäckby."], index=[10, 11, 12])
+    out, c = scrub_series(s, allow=ALLOW)
+    assert list(out.index) == [10, 11, 12]
+    assert out[10] == "Ring [namn] på [telefon] eller [e-post], pnr [personnummer]."
+    assert pd.isna(out[11]) and out[12] == "Lugnt i Bäckby."
+    assert c == {"personnummer": 1, "samordningsnummer": 0, "phone": 1, "email": 1, "name": 1}
+    again, c2 = scrub_series(out, allow=ALLOW)  # idempotent: tokens are not scrubbed again
+    assert again.equals(out) and sum(c2.values()) == 0

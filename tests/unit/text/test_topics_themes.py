@@ -1,0 +1,77 @@
+"""NMF topics and note/EST summaries (pipeline.text.topics, pipeline.text.themes)."""
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely.geometry import Point
+
+from pipeline.problems import load_families
+from pipeline.text.themes import est_summary, note_themes
+from pipeline.text.topics import topics
+
+DOCS = pd.Series([
+    "mopeder buskörning kväll mopeder parkering",
+    "buskörning mopeder parkering ljud",
+    "sprutor langning trappuppgång sprutor",
+    "langning sprutor trappuppgång källare",
+    "mopeder parkering buskörning",
+    None,
+])
+
+
+def test_topics_separate_two_themes():
+    terms, W = topics(DOCS, n_topics=2, seed=1)
+    assert list(terms.columns) == ["topic", "top_terms"] and len(terms) == 2
+    assert W.shape == (6, 2) and (W >= 0).all()
+    first = {t: set(row.split(", ")[:2]) for t, row in zip(terms["topic"], terms["top_terms"])}
+    moped_topic = next(t for t, s in first.items() if "mopeder" in s or "buskörning" in s)
+    drug_topic = 1 - moped_topic
+    assert first[drug_topic] & {"sprutor", "langning", "trappuppgång"}
+    # each document loads on its own theme; the empty document on none
+    assert (W[[0, 1, 4], moped_topic] > W[[0, 1, 4], drug_topic]).all()
+    assert (W[[2, 3], drug_topic] > W[[2, 3], moped_topic]).all()
+    assert np.allclose(W[5], 0)
+    t2, W2 = topics(DOCS, n_topics=2, seed=1)
+    assert t2.equals(terms) and np.array_equal(W, W2)  # deterministic
+
+
+def test_topics_caps_and_empty():
+    terms, W = topics(pd.Series(["sprutor langning", "sprutor"]), n_topics=10, seed=0)
+    assert len(terms) == 2 and W.shape == (2, 2)
+    terms, W = topics(pd.Series(["och det", None]), n_topics=3, seed=0)
+    assert terms.empty and W.shape == (2, 0)
+
+
+def test_note_themes():
+    notes = pd.DataFrame({
+        "note_id": ["n1", "n2", "n3", "n4", "n5"],
+        "noted_on": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01", "2025-03-01", "2025-03-02"]),
+        "verksamhet": ["Skola", "Skola", "Polisen", None, "Skola"],
+        "text": ["Langning vid torget. Lugnt annars.", "Det var lugnt. Sprutor i trapphuset.",
+                 "Klotter och langning vid Råby torg.", "Langning igen.", "Inget."],
+        "area_id": ["A", "A", "A", "A", None],
+        "place_name": ["Torget", None, "Råby torg", "Råby torg", None],
+        "problems": ["drugs", "drugs", "vandalism;drugs", "drugs", "drugs"],
+    })
+    out = note_themes(notes, load_families())
+    assert list(out.columns) == ["area_id", "problem", "n_notes", "n_verksamheter", "top_place", "quotes"]
+    d = out.set_index("problem").loc["drugs"]
+    assert d["n_notes"] == 4 and d["n_verksamheter"] == 2 and d["top_place"] == "Råby torg"
+    # newest first (n3 and n4 same day: by note_id), the sentence that mentions the problem, max three
+    assert d["quotes"].split("\n") == ["Klotter och langning vid Råby torg.", "Langning igen.",
+                                        "Sprutor i trapphuset."]
+    v = out.set_index("problem").loc["vandalism"]
+    assert v["n_notes"] == 1 and v["quotes"] == "Klotter och langning vid Råby torg."
+
+
+def test_est_summary():
+    est = gpd.GeoDataFrame({
+        "est_id": ["e1", "e2", "e3", "e4"],
+        "occurred_at": pd.to_datetime(["2025-01-06 21:00", "2025-01-08 00:00", "2025-01-13 00:00", "2025-01-14 00:00"]),
+        "problem": ["traffic", "traffic", "traffic", None],
+        "place_name": ["Bäckby", "Råby torg", "Råby torg", None],
+        "area_id": ["A", "A", "A", "A"],
+    }, geometry=[Point(0, 0), None, None, None], crs="EPSG:3006")
+    out = est_summary(est)
+    assert out.to_dict("records") == [{"area_id": "A", "problem": "traffic", "n_est_reports": 3,
+                                       "n_weeks": 2, "top_place": "Råby torg"}]  # ISO weeks 2 and 3
