@@ -32,7 +32,7 @@ def _in(values) -> tuple:
     return (pa.Check.isin(list(values)),)
 
 
-SEX_VALUES = ("kvinna", "man", "alla")
+SEX_VALUES = ("kvinna", "man", "annat", "alla")
 SAFETY_VALUES = ("very_safe", "fairly_safe", "fairly_unsafe", "very_unsafe", "never_out", "dont_know")
 PROBLEM_ANSWER_VALUES = ("very_big", "fairly_big", "fairly_small", "no_problem", "dont_know")
 # The survey's problem items (DOMAIN.md §2); each becomes a column item_<name>.
@@ -58,7 +58,7 @@ COLUMNS: dict[str, ColumnSpec] = {
     "occurred_at": ColumnSpec("datetime64[ns]", "local time", "when it happened (Europe/Stockholm, naive)"),
     "noted_on": ColumnSpec("datetime64[ns]", "date", "date the note was written"),
     # population
-    "sex": ColumnSpec(str, "-", "kvinna, man or alla", checks=_in(SEX_VALUES)),
+    "sex": ColumnSpec(str, "-", "kvinna, man, annat (survey only) or alla (all, or not given)", checks=_in(SEX_VALUES)),
     "age_band": ColumnSpec(str, "years", "age band such as 16-24, or alla"),
     "population": ColumnSpec("int64", "persons", "inhabitants", checks=(pa.Check.ge(0),)),
     # crime

@@ -96,10 +96,10 @@ def ingest(params: Params) -> str:
                                                            src.survey, kommun)
     places = None
     if src.gazetteer:
-        gaz = ing_notes.ingest_gazetteer(_tables(_files("gazetteer", params), src.gazetteer), areas, src.gazetteer)
+        gaz = ing_est.ingest_gazetteer(_tables(_files("gazetteer", params), src.gazetteer), areas, src.gazetteer)
         results["gazetteer"], places = gaz, gaz.table
     if src.notes:
-        frames = ing_notes.read_note_files(_files("notes", params))
+        frames = ing_notes.read_note_files(_files("notes", params), src.notes)
         results["notes"] = ing_notes.ingest_notes(frames, areas, places, src.notes, fams)
     if src.est:
         results["est_reports"] = ing_est.ingest_est(_tables(_files("est", params), src.est), areas, places,
@@ -194,7 +194,7 @@ def layers(params: Params) -> str:
     out.update(time_patterns(incidents, k.year))
     out["survey_indicators"] = survey_indicators(read_core("survey_responses"), population, params.survey.min_n,
                                                  areas=areas)
-    out["note_themes"] = note_themes(read_core("notes"))
+    out["note_themes"] = note_themes(read_core("notes"), families_for(params))
     out["est_summary"] = est_summary(read_core("est_reports"))
 
     for name in LAYER_FILES:
@@ -230,15 +230,20 @@ def evidence(params: Params) -> str:
 
 
 def score(params: Params) -> str:
+    from pipeline.scoring.explain import add_explanations
     from pipeline.scoring.matrix import prioritisation_matrix
-    from pipeline.scoring.rank import bootstrap_inputs_from, rank_problems
+    from pipeline.scoring.rank import BootstrapInputs, note_problems, rank_problems
+    from pipeline.stats.survey import respondent_flags
 
-    fams, sp = families_for(params), params.scoring
+    fams, sp, year = families_for(params), params.scoring, params.kommun.year
     ev = io.read_frame(PROCESSED / "evidence.parquet")
-    boot = bootstrap_inputs_from(read_layer("area_year_counts"), read_core("survey_responses"), read_core("notes"),
-                                 params.kommun.year)
+    responses = read_core("survey_responses")
+    boot = BootstrapInputs(year=year, crime_counts=read_layer("area_year_counts"),
+                           survey_flags=respondent_flags(responses) if len(responses) else None,
+                           note_problems=note_problems(read_core("notes")))
     ranked, sensitivity = rank_problems(ev, dict(sp.weights), fams, boot, sp.bootstrap_draws, sp.seed,
-                                        year=params.kommun.year, top_n=params.report.top_n)
+                                        top_n=params.report.top_n)
+    ranked = add_explanations(ranked, fams, year, params.report.top_n)
     matrix = prioritisation_matrix(ranked, params.report.top_n)
     io.write_frame(ranked, PROCESSED / "problembilder.csv")
     io.write_frame(ranked, PROCESSED / "problembilder.xlsx")
@@ -246,7 +251,7 @@ def score(params: Params) -> str:
     io.write_frame(matrix, PROCESSED / "prioritisation_matrix.csv")
     top = ranked.iloc[0] if len(ranked) else None
     head = f"; top: {top['problem_label']} i {top['area']} (score {top['score']:.2f})" if top is not None else ""
-    return f"score: {len(ranked):,} problembilder ranked{head}"
+    return f"score: {len(ranked):,} problembilder ranked, {sp.bootstrap_draws} bootstrap draws{head}"
 
 
 # ------------------------------------------------------------------ report

@@ -60,7 +60,7 @@ def ingest_survey(frames: list[tuple[str, pd.DataFrame]], areas: pd.DataFrame, c
     ``survey_year`` = a year column, else the year in the file name
     (trygghetsmatning_2025.xlsx), else ``kommun.year``. ``response_id`` = "<survey_year>-<Löpnummer>"
     (or "<survey_year>-<file stem>-<row>"). ``never_out_unsafe`` is the raw Ja/Nej of the follow-up
-    question. Sex "Annat"/blank and a blank age group become "alla" (counted in totals only).
+    question. Sex "Annat" becomes "annat"; blank sex or age group becomes "alla" (counted in totals only).
     Quarantined: "missing area", "unknown area", "duplicate response id". Unknown answer labels
     are fatal (DataError naming the column, the label and the config key).
 

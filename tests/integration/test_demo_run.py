@@ -60,10 +60,11 @@ def test_every_input_row_is_accepted_or_quarantined(demo_run, truth):
     quarantine = pd.read_csv(demo_run / "data/processed/quarantine/quarantine.csv")
     assert len(quarantine) == quality["quarantined"].sum()
     crimes = quarantine[quarantine["source"] == "incidents"]
-    faults = truth["faults"]
+    faults = truth["faults"]["crimes"].values()
     # every planted duplicate and missing coordinate is caught, with its own reason
-    assert crimes["reason"].str.contains("duplicate").sum() == faults["duplicates"]
-    assert crimes["reason"].str.contains("missing coordinates").sum() == faults["missing_coords"]
+    assert (crimes["reason"] == "duplicate").sum() == sum(f["exact_duplicates"] for f in faults)
+    assert (crimes["reason"] == "missing coordinates").sum() == sum(f["empty_coords"] for f in faults)
+    assert (crimes["reason"] == "outside the kommun").sum() == sum(f["outside_kommun"] for f in faults)
 
 
 def test_problembilder_ranked_with_components(demo_run):
@@ -78,8 +79,9 @@ def test_problembilder_ranked_with_components(demo_run):
 def test_planted_problems_rank_near_the_top(demo_run, truth):
     pb = pd.read_csv(demo_run / "data/processed/problembilder.csv", dtype={"area_id": str})
     top = set(zip(pb.head(10)["area_id"], pb.head(10)["problem"]))
+    patterns = {p["id"]: p for p in truth["patterns"]}
     for key in ("persistent_hotspot", "new_hotspot"):
-        planted = truth[key]
+        planted = patterns[key]
         assert (str(planted["area_id"]), planted["problem"]) in top, f"{key} not in the top 10"
 
 
@@ -97,7 +99,7 @@ def test_pdfs_have_every_chapter(demo_run):
 
 
 def test_no_planted_personal_data_in_outputs(demo_run, truth):
-    planted = [s for s in truth["planted_personal_data"] if len(s) >= 5]
+    planted = [p["value"] for p in truth["planted_personal_data"] if len(p["value"]) >= 5]
     assert planted
     found = []
     for folder in ("data/processed", "reports"):

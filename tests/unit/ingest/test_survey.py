@@ -50,7 +50,7 @@ def test_xlsx_default_headers_end_to_end(tmp_path, areas):
     assert list(t.index) == ["2023-1", "2023-2", "2023-3"]
     assert t["survey_year"].unique().tolist() == [2023]
     assert t["area_id"].tolist() == ["198001", "198001", "198002"]
-    assert t["sex"].tolist() == ["kvinna", "man", "alla"]
+    assert t["sex"].tolist() == ["kvinna", "man", "annat"]
     assert t["safety_evening"].tolist() == ["very_safe", "never_out", "fairly_unsafe"]
     assert t["never_out_unsafe"].tolist() == [pd.NA, True, pd.NA]
     assert t["item_littering"].tolist() == ["very_big", "no_problem", "dont_know"]
