@@ -83,6 +83,7 @@ class LayersParams(_Frozen):
     gi_distance_m: float = Field(default=500, gt=0)
     fdr_alpha: float = Field(default=0.05, gt=0, lt=1)
     permutations: int = Field(default=0, ge=0)
+    permutation_seed: int = Field(default=20250101, description="seed of the conditional permutations")
     ehs_time_step: Literal["month", "quarter", "year"] = "month"
     ehs_time_lags: int = Field(default=1, ge=0)
     ehs_variance: Literal["cube", "step"] = "cube"

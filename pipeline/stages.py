@@ -183,7 +183,7 @@ def layers(params: Params) -> str:
     areas, incidents, population = read_core("areas"), read_core("incidents"), read_core("population")
     harm = harm_days(incidents["problem"], incidents["crime_label"], harm_table(params))
 
-    out = build_hotspot_layers(incidents, areas, harm, lp, k.year)
+    out = build_hotspot_layers(incidents, areas, harm, lp, k.year, seed=lp.permutation_seed)
     grid = out["grid"]
     xy = pd.concat([grid.geometry.centroid.x, grid.geometry.centroid.y], axis=1).to_numpy()
     w = distance_band_weights(xy, lp.gi_distance_m)

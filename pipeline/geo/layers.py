@@ -1,0 +1,156 @@
+"""The hot-spot layers of one report year: grid, Gi* hot/cold spots, KDE and concentration,
+for all crime ("all"), harm-weighted all crime ("harm") and each problem family present.
+
+Pure: frames and params in, frames out. Gi* uses binary distance-band weights with the cell
+itself included (``layers.gi_distance_m``), analytic two-sided p-values and Benjamini–Hochberg
+q-values within each problem layer; classes are judged on q (DOMAIN.md §5). Conditional
+permutations replace the analytic p only when ``layers.permutations > 0`` and a seed is given.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from pipeline.config import LayersParams
+from pipeline.geo.concentration import concentration
+from pipeline.geo.grid import cell_centres, cell_position, make_grid
+from pipeline.geo.hotspots import classify_hotspots, gi_star, gi_star_permutation
+from pipeline.geo.kde import kde_surface
+from pipeline.geo.weights import distance_band_weights
+from pipeline.schemas import CRS
+from pipeline.stats.fdr import benjamini_hochberg
+
+log = logging.getLogger(__name__)
+
+CONCENTRATION_COLUMNS = ["problem", "n_incidents", "n_cells", "top1_pct", "top5_pct", "top10_pct",
+                         "gini", "gini_generalised"]
+
+
+def _cell_area_ids(grid: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, cell_m: float) -> pd.Series:
+    """area_id of the area containing each cell's centre (first match), NA outside all areas."""
+    xy = cell_centres(grid, cell_m)
+    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=CRS)
+    hit = gpd.sjoin(pts, areas[["area_id", "geometry"]], how="left", predicate="within")
+    hit = hit[~hit.index.duplicated(keep="first")].sort_index()
+    return pd.Series(pd.array(hit["area_id"].to_numpy(dtype=object), dtype="str"), name="area_id")
+
+
+def build_hotspot_layers(incidents: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, harm: pd.Series,
+                         params: LayersParams, year: int, seed: int | None = None) -> dict:
+    """Grid, Gi* hot spots, KDE and concentration for the incidents of ``year``.
+
+    Parameters
+    ----------
+    incidents : GeoDataFrame
+        Core table ``incidents`` (Point geometry, EPSG:3006; columns ``year``, ``problem``).
+    areas : GeoDataFrame
+        Core table ``areas``; their union is the kommun boundary the grid covers.
+    harm : Series
+        Harm days per incident, on ``incidents.index`` (missing = 0).
+    params : LayersParams
+        ``grid_cell_m``, ``gi_distance_m``, ``permutations``, ``kde_bandwidth_m`` are used.
+    year : int
+        Report year; only incidents with ``year == year`` enter.
+    seed : int, optional
+        Seed for conditional permutations; required when ``params.permutations > 0``.
+
+    Returns
+    -------
+    dict
+        ``grid`` GeoDataFrame (cell_id, area_id, geometry);
+        ``grid_hotspots`` GeoDataFrame (cell_id, problem, n_incidents, harm_days, gi_z, gi_p,
+        gi_q, hotspot_class, area_id, geometry) — one row per cell and problem; for problem
+        "harm" Gi* is computed on harm days, otherwise on incident counts;
+        ``kde`` GeoDataFrame (cell_id, problem, density_per_km2_year, geometry) — incidents per
+        km² per year (harm days per km² per year for "harm");
+        ``concentration`` DataFrame (problem, n_incidents, n_cells, top1_pct, top5_pct,
+        top10_pct, gini, gini_generalised) — for "harm", shares of harm days, and the
+        generalised Gini corrected by the number of incidents.
+        Problems are ordered "all", "harm", then the families present, sorted.
+    """
+    if incidents.crs is None or areas.crs is None:
+        raise ValueError("incidents and areas need a CRS (EPSG:3006)")
+    inc = incidents if incidents.crs.equals(CRS) else incidents.to_crs(CRS)
+    areas = areas if areas.crs.equals(CRS) else areas.to_crs(CRS)
+    cell_m = float(params.grid_cell_m)
+    sel = (inc["year"] == year).to_numpy()
+    inc = inc.loc[sel]
+    harm_days = pd.to_numeric(harm.reindex(inc.index), errors="coerce").fillna(0.0).to_numpy()
+
+    grid = make_grid(areas, cell_m)
+    grid = gpd.GeoDataFrame({"cell_id": grid["cell_id"], "area_id": _cell_area_ids(grid, areas, cell_m)},
+                            geometry=grid.geometry, crs=CRS)
+    n_cells = len(grid)
+    pos = cell_position(inc, grid, cell_m)
+    inside = pos >= 0
+    if (~inside).any():
+        log.info("%d of %d incidents of %d fall outside the grid and are left out of the hot-spot layers",
+                 int((~inside).sum()), len(inc), year)
+    fam = inc["problem"].astype("object").to_numpy()
+    families = sorted({f for f in fam if isinstance(f, str) and f})
+    problems = ["all", "harm", *families]
+
+    # incidents and harm per cell and problem: (n_cells, k)
+    member = np.column_stack([np.ones(len(inc), bool), np.ones(len(inc), bool),
+                              *[fam == f for f in families]]) if len(inc) else np.zeros((0, len(problems)), bool)
+    counts = np.zeros((n_cells, len(problems)))
+    harm_cell = np.zeros((n_cells, len(problems)))
+    p_in, m_in, h_in = pos[inside], member[inside], harm_days[inside]
+    for c in range(len(problems)):
+        counts[:, c] = np.bincount(p_in, weights=m_in[:, c].astype(float), minlength=n_cells)
+        harm_cell[:, c] = np.bincount(p_in, weights=h_in * m_in[:, c], minlength=n_cells)
+    gi_input = counts.copy()
+    gi_input[:, 1] = harm_cell[:, 1]
+
+    xy_cells = cell_centres(grid, cell_m)
+    w = distance_band_weights(xy_cells, params.gi_distance_m)
+    z, p = gi_star(gi_input, w)
+    if params.permutations > 0:
+        if seed is None:
+            raise ValueError("layers.permutations > 0 needs an explicit seed")
+        p = np.column_stack([gi_star_permutation(gi_input[:, c], w, params.permutations, seed + c)
+                             for c in range(len(problems))])
+    q = np.column_stack([benjamini_hochberg(p[:, c], params.fdr_alpha)[0] for c in range(len(problems))])
+
+    k = len(problems)
+    geom = np.tile(grid.geometry.to_numpy(), k)
+    cell_col = np.tile(grid["cell_id"].to_numpy(dtype=object), k)
+    prob_col = np.repeat(np.array(problems, dtype=object), n_cells)
+    hot = gpd.GeoDataFrame({
+        "cell_id": pd.array(cell_col, dtype="str"),
+        "problem": pd.array(prob_col, dtype="str"),
+        "n_incidents": counts.T.ravel().astype("int64"),
+        "harm_days": harm_cell.T.ravel(),
+        "gi_z": z.T.ravel(),
+        "gi_p": p.T.ravel(),
+        "gi_q": q.T.ravel(),
+        "hotspot_class": pd.array(classify_hotspots(z.T.ravel(), q.T.ravel()), dtype="str"),
+        "area_id": pd.array(np.tile(grid["area_id"].to_numpy(dtype=object), k), dtype="str"),
+    }, geometry=geom, crs=CRS)
+
+    kde_w = np.where(np.arange(k)[None, :] == 1, harm_days[:, None], member.astype(float))
+    xy_inc = np.column_stack([inc.geometry.x.to_numpy(), inc.geometry.y.to_numpy()]) if len(inc) \
+        else np.zeros((0, 2))
+    dens = kde_surface(xy_inc, kde_w, grid, cell_m, params.kde_bandwidth_m, years=1.0)
+    kde = gpd.GeoDataFrame({
+        "cell_id": pd.array(cell_col, dtype="str"),
+        "problem": pd.array(prob_col, dtype="str"),
+        "density_per_km2_year": dens.T.ravel(),
+    }, geometry=geom, crs=CRS)
+
+    rows = []
+    for c, prob in enumerate(problems):
+        if prob == "harm":
+            stats = concentration(harm_cell[:, 1], n_incidents=counts[:, 1].sum())
+        else:
+            stats = concentration(counts[:, c])
+        rows.append({"problem": prob, **stats})
+    conc = pd.DataFrame(rows, columns=CONCENTRATION_COLUMNS)
+    conc["problem"] = conc["problem"].astype("str")
+    conc["n_incidents"] = conc["n_incidents"].round().astype("int64")
+    conc["n_cells"] = conc["n_cells"].astype("int64")
+    return {"grid": grid, "grid_hotspots": hot, "kde": kde, "concentration": conc}

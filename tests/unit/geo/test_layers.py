@@ -1,0 +1,104 @@
+"""build_hotspot_layers on a small synthetic kommun with one planted cluster."""
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from pipeline.config import LayersParams
+from pipeline.geo.layers import build_hotspot_layers
+
+CX, CY = 590000.0, 6610000.0  # kommun centre (EPSG:3006)
+HOT = (CX + 1100.0, CY + 600.0)  # planted cluster, inside cell E591000N6610500
+
+
+@pytest.fixture(scope="module")
+def kommun():
+    disc = shapely.Point(CX, CY).buffer(2500)
+    west = disc.intersection(shapely.box(CX - 3000, CY - 3000, CX, CY + 3000))
+    east = disc.intersection(shapely.box(CX, CY - 3000, CX + 3000, CY + 3000))
+    areas = gpd.GeoDataFrame({"area_id": ["W", "E"], "area_name": ["Väst", "Öst"], "kommun_code": "1980"},
+                             geometry=[west, east], crs=3006)
+    rng = np.random.default_rng(4)
+    bg = rng.uniform([CX - 1800, CY - 1800], [CX + 1800, CY + 1800], size=(200, 2))
+    hot = rng.normal(HOT, 60, size=(40, 2))
+    old = rng.normal((CX - 1000, CY - 1000), 60, size=(80, 2))  # last year's cluster: must be ignored
+    xy = np.vstack([bg, hot, old])
+    year = np.r_[np.full(240, 2025), np.full(80, 2024)]
+    problem = np.r_[np.where(np.arange(200) % 2, "theft", "violence"), np.full(40, "violence"), np.full(80, "theft")]
+    inc = gpd.GeoDataFrame({"incident_id": [f"i{i}" for i in range(len(xy))], "year": year, "problem": problem},
+                           geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=3006)
+    inc.index = inc.index + 1000  # a non-default index that harm must follow
+    harm = pd.Series(np.where(inc["problem"] == "violence", 100.0, 10.0), index=inc.index)
+    return areas, inc, harm
+
+
+@pytest.fixture(scope="module")
+def layers(kommun):
+    areas, inc, harm = kommun
+    return build_hotspot_layers(inc, areas, harm, LayersParams(grid_cell_m=250, gi_distance_m=500), 2025)
+
+
+def test_frames_follow_the_contract(layers):
+    assert set(layers) == {"grid", "grid_hotspots", "kde", "concentration"}
+    assert list(layers["grid"].columns) == ["cell_id", "area_id", "geometry"]
+    assert list(layers["grid_hotspots"].columns) == ["cell_id", "problem", "n_incidents", "harm_days", "gi_z",
+                                                     "gi_p", "gi_q", "hotspot_class", "area_id", "geometry"]
+    assert list(layers["kde"].columns) == ["cell_id", "problem", "density_per_km2_year", "geometry"]
+    assert list(layers["concentration"].columns) == ["problem", "n_incidents", "n_cells", "top1_pct", "top5_pct",
+                                                     "top10_pct", "gini", "gini_generalised"]
+    for name in ("grid", "grid_hotspots", "kde"):
+        assert layers[name].crs.to_epsg() == 3006
+    assert list(layers["concentration"]["problem"]) == ["all", "harm", "theft", "violence"]
+
+
+def test_planted_cluster_is_hot_99(layers):
+    hot = layers["grid_hotspots"]
+    cell = hot[(hot["problem"] == "all") & (hot["cell_id"] == "E591000N6610500")].iloc[0]
+    assert cell["hotspot_class"] == "hot_99"
+    assert cell["gi_q"] <= 0.01 and cell["gi_z"] > 3
+    assert hot.loc[(hot["problem"] == "violence") & (hot["cell_id"] == "E591000N6610500"), "hotspot_class"].item() == "hot_99"
+    # last year's cluster is not in this year's layer
+    old = hot[(hot["problem"] == "all") & (hot["cell_id"] == "E589000N6609000")].iloc[0]
+    assert old["hotspot_class"] == "not_significant"
+
+
+def test_counts_harm_and_year_filter(layers):
+    hot = layers["grid_hotspots"]
+    by = hot.groupby("problem")
+    assert by["n_incidents"].sum().to_dict() == {"all": 240, "harm": 240, "theft": 100, "violence": 140}
+    assert by["harm_days"].sum()["all"] == pytest.approx(140 * 100 + 100 * 10)
+    conc = layers["concentration"].set_index("problem")
+    assert conc.loc["all", "n_incidents"] == 240 and conc.loc["all", "n_cells"] == len(layers["grid"])
+    assert conc.loc["harm", "n_incidents"] == 240
+
+
+def test_area_of_cell_centroid(layers):
+    g = layers["grid"].set_index("cell_id")
+    assert g.loc["E589000N6610000", "area_id"] == "W"  # centre (589125, 6610125) west of CX
+    assert g.loc["E591000N6610500", "area_id"] == "E"
+    centres = layers["grid"].geometry.centroid
+    dist = np.hypot(centres.x - CX, centres.y - CY).to_numpy()
+    area = layers["grid"]["area_id"]
+    assert area[dist > 2510].isna().all() and (dist > 2510).sum() > 10  # cells meeting the disc only at their edge
+    inside = dist < 2490
+    assert (area[inside] == np.where(centres.x[inside] < CX, "W", "E")).all()
+
+
+def test_kde_peak_at_cluster(layers):
+    kde = layers["kde"]
+    allk = kde[kde["problem"] == "all"]
+    assert allk.loc[allk["density_per_km2_year"].idxmax(), "cell_id"] in {"E591000N6610500", "E590750N6610500",
+                                                                         "E591000N6610250"}
+    assert (kde["density_per_km2_year"] >= 0).all()
+
+
+def test_permutations_need_a_seed(kommun):
+    areas, inc, harm = kommun
+    params = LayersParams(permutations=99)
+    with pytest.raises(ValueError, match="seed"):
+        build_hotspot_layers(inc, areas, harm, params, 2025)
+    out = build_hotspot_layers(inc, areas, harm, params, 2025, seed=3)
+    p = out["grid_hotspots"]["gi_p"]
+    assert p.min() >= 2 / 100

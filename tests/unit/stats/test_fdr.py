@@ -1,0 +1,43 @@
+"""Benjamini–Hochberg against statsmodels and a hand example."""
+
+import numpy as np
+import pytest
+from statsmodels.stats.multitest import multipletests
+
+from pipeline.stats.fdr import benjamini_hochberg
+
+
+def test_hand_example():
+    # m = 4: scaled p = [0.004, 0.04, 0.04, 0.8]; running min from the top leaves them as is
+    p = np.array([0.03, 0.001, 0.02, 0.8])
+    q, reject = benjamini_hochberg(p, 0.05)
+    assert np.allclose(q, [0.04, 0.004, 0.04, 0.8])
+    assert list(reject) == [True, True, True, False]
+
+
+@pytest.mark.parametrize("alpha", [0.01, 0.05, 0.1])
+def test_equals_statsmodels_fdr_bh(alpha):
+    rng = np.random.default_rng(5)
+    p = np.concatenate([rng.uniform(size=900), rng.uniform(0, 1e-4, size=100),
+                        np.full(20, 0.01), [0.0, 1.0]])  # ties and the ends
+    rng.shuffle(p)
+    q, reject = benjamini_hochberg(p, alpha)
+    ref_reject, ref_q, _, _ = multipletests(p, alpha=alpha, method="fdr_bh")
+    assert np.abs(q - ref_q).max() <= 1e-12
+    assert np.array_equal(reject, ref_reject)
+    assert 0 < reject.sum() < len(p)
+
+
+def test_nan_p_values_are_left_out():
+    p = np.array([0.01, np.nan, 0.04, 0.5])
+    q, reject = benjamini_hochberg(p, 0.05)
+    ref_reject, ref_q, _, _ = multipletests(p[[0, 2, 3]], alpha=0.05, method="fdr_bh")
+    assert np.isnan(q[1]) and not reject[1]
+    assert np.allclose(q[[0, 2, 3]], ref_q)
+
+
+def test_rejects_bad_input():
+    with pytest.raises(ValueError):
+        benjamini_hochberg(np.array([0.1, 1.2]), 0.05)
+    with pytest.raises(ValueError):
+        benjamini_hochberg(np.array([0.1]), 1.5)
