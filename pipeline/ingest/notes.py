@@ -150,7 +150,7 @@ def ingest_notes(frames: list[tuple[str, pd.DataFrame]], areas: pd.DataFrame, ga
     Required columns: the note text (Anteckning) and its date (Datum); optional: verksamhet.
     Quarantined: "missing text" (blank after trimming), "missing date", "bad date" (not a possible
     date), "duplicate note" (same date, verksamhet and scrubbed text as an earlier row).
-    ``note_id`` = "<file stem>-<source_row>".
+    ``note_id`` = "<file name>#<source_row>" (the suffix keeps a .xlsx and a .docx of one stem apart).
 
     Returns
     -------
@@ -174,7 +174,7 @@ def ingest_notes(frames: list[tuple[str, pd.DataFrame]], areas: pd.DataFrame, ga
         cmap = canon.attrs["column_map"]
         canon["text"] = raw[cmap["text"]]
         df = with_provenance(canon, raw, file)
-        df["note_id"] = Path(file).stem + "-" + df["source_row"].astype(str)
+        df["note_id"] = Path(file).name + "#" + df["source_row"].astype(str)
         parts.append(df)
     df = pd.concat(parts, ignore_index=True)
     df["text"] = df["text"].astype("string").str.strip().replace("", pd.NA)

@@ -59,7 +59,7 @@ def test_every_input_row_is_accepted_or_quarantined(demo_run, truth):
     assert (quality["rows_read"] == quality["accepted"] + quality["quarantined"]).all()
     quarantine = pd.read_csv(demo_run / "data/processed/quarantine/quarantine.csv")
     assert len(quarantine) == quality["quarantined"].sum()
-    crimes = quarantine[quarantine["source"] == "incidents"]
+    crimes = quarantine[quarantine["source"] == "crimes"]
     faults = truth["faults"]["crimes"].values()
     # every planted duplicate and missing coordinate is caught, with its own reason
     assert (crimes["reason"] == "duplicate").sum() == sum(f["exact_duplicates"] for f in faults)

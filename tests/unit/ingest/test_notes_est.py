@@ -108,6 +108,12 @@ def test_notes_quarantine_raw_is_scrubbed():
     assert res.table.loc[0, "area_id"] == "198002" and res.table.loc[0, "place_name"] == "Råby"
 
 
+def test_same_stem_in_xlsx_and_docx_are_distinct_notes():
+    rows = pd.DataFrame({"Datum": ["2025-01-01"], "Verksamhet": ["Skola"], "Anteckning": ["Klotter i Råby."]})
+    res = ingest_notes([("d/anteckningar.xlsx", rows), ("d/anteckningar.docx", rows)], AREAS, None, CFG, FAM)
+    assert len(res.table) == 2 and res.table["note_id"].is_unique
+
+
 def test_notes_missing_column_is_one_line_error():
     with pytest.raises(DataError, match="missing required column 'text'"):
         ingest_notes([("x.csv", pd.DataFrame({"Datum": ["2025-01-01"]}))], AREAS, None, CFG, FAM)
