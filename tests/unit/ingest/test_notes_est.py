@@ -110,7 +110,8 @@ def test_notes_quarantine_raw_is_scrubbed():
 
 def test_same_stem_in_xlsx_and_docx_are_distinct_notes():
     rows = pd.DataFrame({"Datum": ["2025-01-01"], "Verksamhet": ["Skola"], "Anteckning": ["Klotter i Råby."]})
-    res = ingest_notes([("d/anteckningar.xlsx", rows), ("d/anteckningar.docx", rows)], AREAS, None, CFG, FAM)
+    other = rows.assign(Anteckning="Nedskräpning i Råby.")
+    res = ingest_notes([("d/anteckningar.xlsx", rows), ("d/anteckningar.docx", other)], AREAS, None, CFG, FAM)
     assert len(res.table) == 2 and res.table["note_id"].is_unique
 
 
