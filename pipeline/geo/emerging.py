@@ -1,0 +1,257 @@
+"""Emerging Hot Spot Analysis (EHSA): space-time Gi*, Mann–Kendall, and the 17 categories.
+
+Hand-written: esda has no space-time Gi* and no EHSA; ``pyehsa`` loops in Python over bins
+(seconds for 100 locations), and R's sfdep deviates from Esri's rules (DOMAIN.md §5). Here every
+step is a sparse-matrix × dense-matrix product or a vectorised array operation over the whole
+cube. Method, formulas and the precedence table: ``docs/methods-trends.md``.
+
+Reference: Esri, "How Emerging Hot Spot Analysis works" (ArcGIS Pro, Space Time Pattern Mining);
+Getis & Ord (1992) Geographical Analysis 24(3):189–206; Ord & Getis (1995) 27(4):286–306.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.special import ndtr
+
+from pipeline.config import LayersParams
+from pipeline.stats.mann_kendall import mann_kendall
+
+log = logging.getLogger(__name__)
+
+HOT_CATEGORIES = ("new_hot", "consecutive_hot", "intensifying_hot", "persistent_hot",
+                  "diminishing_hot", "sporadic_hot", "oscillating_hot", "historical_hot")
+CATEGORIES = HOT_CATEGORIES + tuple(c.replace("_hot", "_cold") for c in HOT_CATEGORIES) + ("no_pattern",)
+EMERGING_COLUMNS = ("cell_id", "problem", "ehs_category", "mk_tau", "mk_z", "mk_p",
+                    "n_hot_steps", "n_cold_steps", "area_id", "geometry")
+_STEPS_BACK = {"month": 24, "quarter": 8}
+
+
+def space_time_cube(cell_ids: pd.Series, periods: pd.Series, all_cells: pd.Index,
+                    all_periods: pd.Index) -> np.ndarray:
+    """Counts per (cell, time step): ``cube[i, t]`` = number of rows with cell ``all_cells[i]``
+    and period ``all_periods[t]``. Rows whose cell or period is not listed are ignored.
+
+    Returns an ndarray of shape (len(all_cells), len(all_periods)), dtype float64.
+    """
+    ci = all_cells.get_indexer(pd.Index(cell_ids))
+    ti = all_periods.get_indexer(pd.Index(periods))
+    ok = (ci >= 0) & (ti >= 0)
+    n, t = len(all_cells), len(all_periods)
+    flat = np.bincount(ci[ok] * t + ti[ok], minlength=n * t)
+    return flat.reshape(n, t).astype(float)
+
+
+def _binary_with_self(w: sp.spmatrix) -> sp.csr_matrix:
+    w = sp.csr_matrix(w, dtype=float)
+    w.data[:] = 1.0
+    w.eliminate_zeros()
+    return sp.csr_matrix(w.maximum(sp.identity(w.shape[0], format="csr")))
+
+
+def spacetime_gi_star(cube: np.ndarray, w: sp.spmatrix, time_lags: int = 1,
+                      variance: str = "cube") -> tuple[np.ndarray, np.ndarray]:
+    """Space-time Getis–Ord Gi* z-score and two-sided analytic p-value for every bin.
+
+    The neighbours of bin (i, t) are the spatial neighbours j of i (``w`` made binary, self
+    added) at steps t, t−1, …, t−k with k = ``time_lags`` (only steps that exist). With binary
+    weights W_it = deg_i · m_t (m_t = min(t, k) + 1 steps in the window) and S1_it = W_it:
+
+        z_it = (Σ_{(j,s) ∈ N(i,t)} x_js − x̄ W_it) / (s √((N W_it − W_it²) / (N − 1)))
+
+    ``variance="cube"`` (Esri's default): x̄ and s (population SD) over all bins, N = n·T.
+    ``variance="step"`` (R sfdep, pyehsa): x̄_t, s_t over the n locations at step t, N = n.
+    Where the variance term is not positive (e.g. an all-zero cube) z = 0 and p = 1.
+    The z-score is unchanged by row-standardising ``w``.
+
+    Returns (z, p), each of shape (n, T).
+    """
+    if variance not in ("cube", "step"):
+        raise ValueError(f"variance must be 'cube' or 'step', got {variance!r}")
+    x = np.asarray(cube, dtype=float)
+    n, t_steps = x.shape
+    wb = _binary_with_self(w)
+    if wb.shape != (n, n):
+        raise ValueError(f"weights are {wb.shape} but the cube has {n} locations")
+    lag_sum = wb @ x                       # Σ_j w_ij x_jt, (n, T)
+    win = lag_sum.copy()
+    for lag in range(1, min(time_lags, t_steps - 1) + 1):
+        win[:, lag:] += lag_sum[:, :-lag]  # add step t−lag; a loop over lags, not bins
+    deg = np.asarray(wb.sum(axis=1)).ravel()
+    m_t = np.minimum(np.arange(t_steps), time_lags) + 1
+    big_w = deg[:, None] * m_t[None, :]
+    if variance == "cube":
+        big_n, mean, sd = float(n * t_steps), x.mean(), x.std()
+    else:
+        big_n, mean, sd = float(n), x.mean(axis=0)[None, :], x.std(axis=0)[None, :]
+    var_term = (big_n * big_w - big_w**2) / (big_n - 1) if big_n > 1 else np.zeros_like(big_w)
+    denom = sd * np.sqrt(np.clip(var_term, 0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(denom > 0, (win - mean * big_w) / denom, 0.0)
+    p = 2.0 * ndtr(-np.abs(z))
+    return z, p
+
+
+def classify_emerging(z: np.ndarray, p: np.ndarray, mk_z: np.ndarray, mk_p: np.ndarray,
+                      alpha: float = 0.05) -> np.ndarray:
+    """Assign each location (row) one of the 17 EHSA categories.
+
+    A bin is hot when p < alpha and z > 0, cold when p < alpha and z < 0. "≥ 90 %" means
+    10·n_hot ≥ 9·T. A trend is significant when mk_p < alpha; its sign is that of mk_z.
+    Rules are applied in this order (first match wins; cold mirrors hot with the trend sign
+    flipped, so an intensifying cold spot has a significant *decreasing* z trend):
+
+    1. final step hot, ≥ 90 % hot:   increasing trend → intensifying_hot;
+       decreasing trend → diminishing_hot; else persistent_hot
+    2. final step hot, never hot before the final run: run of 1 → new_hot;
+       run ≥ 2 → consecutive_hot (earlier cold steps do not matter: New/Consecutive beat
+       Oscillating)
+    3. final step hot, hot before the final run: cold in some earlier step → oscillating_hot;
+       else sporadic_hot
+    4. final step cold: the same rules mirrored (…_cold)
+    5. final step neither: ≥ 90 % hot → historical_hot; ≥ 90 % cold → historical_cold
+       (a location ≥ 90 % hot whose final step is not hot is historical, never persistent)
+    6. otherwise no_pattern
+
+    Parameters
+    ----------
+    z, p : ndarray (n, T)  per-bin z-scores and p-values, time in columns
+    mk_z, mk_p : ndarray (n,)  Mann–Kendall z and p of each location's z series
+    alpha : significance level for bins and for the trend
+
+    Returns
+    -------
+    ndarray of str, shape (n,)
+    """
+    z, p = np.asarray(z, float), np.asarray(p, float)
+    if z.ndim != 2 or z.shape != p.shape:
+        raise ValueError("z and p must be 2-D arrays of the same shape (locations × steps)")
+    n, t_steps = z.shape
+    mk_z, mk_p = np.asarray(mk_z, float), np.asarray(mk_p, float)
+    sig = p < alpha
+    out = np.full(n, "no_pattern", dtype=object)
+    trend_up = (mk_p < alpha) & (mk_z > 0)
+    trend_down = (mk_p < alpha) & (mk_z < 0)
+    if t_steps == 0:
+        return out.astype(str)
+    hot, cold = sig & (z > 0), sig & (z < 0)
+    n_hot, n_cold = hot.sum(axis=1), cold.sum(axis=1)
+    for kind, this, other, grow, fade in (("hot", hot, cold, trend_up, trend_down),
+                                           ("cold", cold, hot, trend_down, trend_up)):
+        n_this = this.sum(axis=1)
+        last = this[:, -1]
+        rev = this[:, ::-1]
+        run = np.where(rev.all(axis=1), t_steps, np.argmax(~rev, axis=1))  # final run length
+        mostly = 10 * n_this >= 9 * t_steps
+        prior = n_this > run                      # in this state before the final run
+        other_before = other[:, :-1].any(axis=1)
+        rules = [
+            (last & mostly & grow, f"intensifying_{kind}"),
+            (last & mostly & fade, f"diminishing_{kind}"),
+            (last & mostly, f"persistent_{kind}"),
+            (last & ~prior & (run == 1), f"new_{kind}"),
+            (last & ~prior, f"consecutive_{kind}"),
+            (last & other_before, f"oscillating_{kind}"),
+            (last, f"sporadic_{kind}"),
+        ]
+        todo = out == "no_pattern"
+        for mask, name in rules:
+            hit = todo & mask
+            out[hit] = name
+            todo &= ~hit
+    neither = ~hot[:, -1] & ~cold[:, -1]
+    out[neither & (10 * n_hot >= 9 * t_steps)] = "historical_hot"
+    out[neither & (10 * n_cold >= 9 * t_steps)] = "historical_cold"
+    return out.astype(str)
+
+
+def emerging_hotspots(cube: np.ndarray, w: sp.csr_matrix, time_lags: int = 1,
+                      variance: str = "cube", alpha: float = 0.05) -> pd.DataFrame:
+    """Emerging Hot Spot Analysis of a (locations × steps) cube.
+
+    Space-time Gi* per bin (:func:`spacetime_gi_star`), Mann–Kendall with tie correction on each
+    location's z series (:func:`pipeline.stats.mann_kendall.mann_kendall`), categories by
+    :func:`classify_emerging` (precedence documented there). Bin significance uses the
+    analytic p-value at ``alpha`` without multiple-testing correction, as the categories are
+    defined per bin.
+
+    Returns
+    -------
+    DataFrame, one row per location in cube order: ehs_category, mk_tau, mk_z, mk_p,
+    n_hot_steps, n_cold_steps, pct_hot (share of steps hot, in %).
+    """
+    z, p = spacetime_gi_star(cube, w, time_lags=time_lags, variance=variance)
+    mk = mann_kendall(z)
+    cat = classify_emerging(z, p, mk["z"].to_numpy(), mk["p"].to_numpy(), alpha)
+    sig = p < alpha
+    n_hot = (sig & (z > 0)).sum(axis=1)
+    return pd.DataFrame({
+        "ehs_category": pd.array(cat, dtype="str"),
+        "mk_tau": mk["tau"].to_numpy(), "mk_z": mk["z"].to_numpy(), "mk_p": mk["p"].to_numpy(),
+        "n_hot_steps": n_hot.astype("int64"),
+        "n_cold_steps": (sig & (z < 0)).sum(axis=1).astype("int64"),
+        "pct_hot": 100.0 * n_hot / max(z.shape[1], 1),
+    })
+
+
+def _periods(occurred_at: pd.Series, step: str) -> pd.Series:
+    freq = {"month": "M", "quarter": "Q", "year": "Y"}[step]
+    return occurred_at.dt.to_period(freq)
+
+
+def build_emerging_layer(incidents: gpd.GeoDataFrame, grid: gpd.GeoDataFrame, w: sp.csr_matrix,
+                         params: LayersParams, first_year: int, year: int,
+                         min_incidents: int = 50, n_steps: int | None = None) -> gpd.GeoDataFrame:
+    """The ``emerging_hotspots`` layer (contracts.md) for problem "all" and each family.
+
+    Window: ``n_steps`` steps of ``params.ehs_time_step`` ending with the last step of ``year``;
+    by default 24 months, 8 quarters, or all years from ``first_year``; never starting before
+    January of ``first_year``. Incidents are placed in the grid cell that contains them
+    (points on a shared edge go to the first cell listed). All grid cells are kept in the cube,
+    so Gi* means and variances are over the whole grid, empty cells included. A family is
+    analysed only with at least ``min_incidents`` incidents in the window ("all" always).
+
+    Returns a GeoDataFrame with columns cell_id, problem, ehs_category, mk_tau, mk_z, mk_p,
+    n_hot_steps, n_cold_steps, area_id, geometry (grid polygons, the grid's CRS).
+    """
+    step = params.ehs_time_step
+    end = pd.Period(f"{year}-12", freq="M").asfreq({"month": "M", "quarter": "Q", "year": "Y"}[step])
+    start_min = pd.Period(f"{first_year}-01", freq="M").asfreq(end.freq, how="start")
+    if n_steps is None:
+        n_steps = _STEPS_BACK.get(step, year - first_year + 1)
+    start = max(end - (n_steps - 1), start_min)
+    all_periods = pd.period_range(start, end, freq=end.freq)
+    if grid.crs is not None and incidents.crs is not None and grid.crs != incidents.crs:
+        raise ValueError(f"incidents are in {incidents.crs} but the grid is in {grid.crs}; reproject first")
+    if w.shape != (len(grid), len(grid)):
+        raise ValueError(f"weights are {w.shape} but the grid has {len(grid)} cells")
+
+    per = _periods(incidents["occurred_at"], step)
+    inc = incidents.loc[(per >= start).to_numpy() & (per <= end).to_numpy(), ["problem", "geometry"]].copy()
+    inc["period"] = per[inc.index]
+    joined = gpd.sjoin(inc, grid[["cell_id", "geometry"]], how="inner", predicate="intersects")
+    joined = joined[~joined.index.duplicated(keep="first")]
+    all_cells = pd.Index(grid["cell_id"])
+    groups = [("all", joined)]
+    for fam, sub in joined.groupby("problem", sort=True):
+        if len(sub) >= min_incidents:
+            groups.append((str(fam), sub))
+    frames = []
+    for problem, sub in groups:
+        cube = space_time_cube(sub["cell_id"], sub["period"], all_cells, pd.Index(all_periods))
+        res = emerging_hotspots(cube, w, time_lags=params.ehs_time_lags, variance=params.ehs_variance,
+                                alpha=params.significance)
+        res.insert(0, "problem", problem)
+        res.insert(0, "cell_id", grid["cell_id"].to_numpy())
+        res["area_id"] = grid["area_id"].to_numpy()
+        frames.append(res.drop(columns="pct_hot"))
+        log.info("emerging hot spots %s: %d incidents, %d steps, %d cells not no_pattern",
+                 problem, len(sub), len(all_periods), int((res["ehs_category"] != "no_pattern").sum()))
+    out = pd.concat(frames, ignore_index=True)
+    geom = np.tile(grid.geometry.to_numpy(), len(frames))
+    return gpd.GeoDataFrame(out, geometry=geom, crs=grid.crs)[list(EMERGING_COLUMNS)]

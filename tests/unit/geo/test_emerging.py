@@ -1,0 +1,211 @@
+"""Emerging Hot Spot Analysis: Gi* against esda and a brute-force loop, one test per category
+rule edge case on hand-made significance series, planted patterns on a synthetic grid, and the
+layer builder on a tiny GeoDataFrame."""
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from esda.getisord import G_Local
+from libpysal.weights import lat2W
+from shapely.geometry import Point, box
+
+from pipeline.config import LayersParams
+from pipeline.geo.emerging import (
+    CATEGORIES, EMERGING_COLUMNS, build_emerging_layer, classify_emerging, emerging_hotspots,
+    space_time_cube, spacetime_gi_star,
+)
+
+H, C, N = "H", "C", "."  # hot, cold, not significant
+
+
+def _series(*rows: str):
+    """z and p matrices from strings such as 'HH..C': H → z=3, p=0.001; C → z=−3; . → z=0.1, p=0.9."""
+    z = np.array([[{"H": 3.0, "C": -3.0, ".": 0.1}[ch] for ch in r] for r in rows])
+    p = np.array([[0.001 if ch in "HC" else 0.9 for ch in r] for r in rows])
+    return z, p
+
+
+def _cls(row: str, mk_z: float = 0.0, mk_p: float = 1.0) -> str:
+    z, p = _series(row)
+    return classify_emerging(z, p, np.array([mk_z]), np.array([mk_p]), 0.05)[0]
+
+
+# --- one test per rule and edge case -----------------------------------------------------------
+
+def test_new_hot_only_final_step():
+    assert _cls("." * 9 + "H") == "new_hot"
+
+
+def test_new_beats_oscillating_when_cold_earlier():
+    assert _cls("C" + "." * 8 + "H") == "new_hot"
+
+
+def test_consecutive_run_of_two_or_more():
+    assert _cls("." * 7 + "HHH") == "consecutive_hot"
+    assert _cls("." * 8 + "HH") == "consecutive_hot"
+
+
+def test_consecutive_beats_oscillating_when_cold_earlier():
+    assert _cls("CC" + "." * 5 + "HHH") == "consecutive_hot"
+
+
+def test_consecutive_with_significant_trend_stays_consecutive():
+    assert _cls("." * 7 + "HHH", mk_z=3.0, mk_p=0.001) == "consecutive_hot"
+
+
+def test_sporadic_hot_before_the_final_run_never_cold():
+    assert _cls("..H....HH.H") == "sporadic_hot"
+    assert _cls("H" + "." * 8 + "H") == "sporadic_hot"
+
+
+def test_oscillating_hot_before_and_cold_earlier():
+    assert _cls("H...C....H") == "oscillating_hot"
+
+
+def test_persistent_exactly_90_percent_including_final():
+    assert _cls("HHHH.HHHHH") == "persistent_hot"  # 9 of 10
+
+
+def test_below_90_percent_is_not_persistent():
+    assert _cls("HH..HHHHHH") == "sporadic_hot"  # 8 of 10, hot before the final run
+
+
+def test_intensifying_needs_significant_increasing_trend():
+    assert _cls("H" * 10, mk_z=2.5, mk_p=0.01) == "intensifying_hot"
+    assert _cls("H" * 10, mk_z=2.5, mk_p=0.20) == "persistent_hot"
+
+
+def test_diminishing_needs_significant_decreasing_trend():
+    assert _cls("H" * 10, mk_z=-2.5, mk_p=0.01) == "diminishing_hot"
+
+
+def test_historical_when_final_step_not_significant():
+    assert _cls("H" * 9 + ".") == "historical_hot"
+    assert _cls("H" * 18 + "..") == "historical_hot"   # 18/20 = 90 %
+    assert _cls("H" * 17 + "...") == "no_pattern"      # 85 %
+
+
+def test_final_state_decides_before_history():
+    # ≥ 90 % hot but the final step cold: the cold rules apply (first cold ever → new_cold)
+    assert _cls("H" * 9 + "C") == "new_cold"
+
+
+def test_cold_rules_mirror_hot_with_flipped_trend():
+    assert _cls("C" * 10, mk_z=-2.5, mk_p=0.01) == "intensifying_cold"
+    assert _cls("C" * 10, mk_z=2.5, mk_p=0.01) == "diminishing_cold"
+    assert _cls("C" * 10) == "persistent_cold"
+    assert _cls("." * 8 + "CC") == "consecutive_cold"
+    assert _cls("C" + "." * 8 + "C") == "sporadic_cold"
+    assert _cls("C..H.....C") == "oscillating_cold"
+    assert _cls("C" * 9 + ".") == "historical_cold"
+
+
+def test_nothing_significant_is_no_pattern_and_names_are_the_17():
+    assert _cls("." * 10) == "no_pattern"
+    assert len(CATEGORIES) == 17 and len(set(CATEGORIES)) == 17
+
+
+def test_single_step_hot_is_persistent():
+    assert _cls("H") == "persistent_hot"
+
+
+# --- Gi* -------------------------------------------------------------------------------------
+
+def test_gi_star_without_lags_matches_esda_per_step():
+    w = lat2W(6, 6, rook=False)
+    cube = np.random.default_rng(1).poisson(2, size=(36, 4)).astype(float)
+    z, p = spacetime_gi_star(cube, w.sparse.tocsr(), time_lags=0, variance="step")
+    for t in range(4):
+        g = G_Local(cube[:, t], w, transform="B", star=True, permutations=0)
+        np.testing.assert_allclose(z[:, t], g.Zs, atol=1e-12)
+        np.testing.assert_allclose(p[:, t], 2 * g.p_norm, atol=1e-12)
+
+
+def _brute_force_gi(cube, a, k):
+    n, t_steps = cube.shape
+    xbar, s, big_n = cube.mean(), cube.std(), n * t_steps
+    z = np.zeros_like(cube)
+    for i in range(n):
+        for t in range(t_steps):
+            nb = [(j, u) for j in range(n) if a[i, j] or i == j for u in range(max(0, t - k), t + 1)]
+            wsum = len(nb)
+            num = sum(cube[j, u] for j, u in nb) - xbar * wsum
+            z[i, t] = num / (s * np.sqrt((big_n * wsum - wsum**2) / (big_n - 1)))
+    return z
+
+
+def test_gi_star_cube_variance_with_lags_matches_brute_force_and_row_standardising():
+    w = lat2W(4, 4, rook=True)
+    a = w.sparse.toarray() > 0
+    cube = np.random.default_rng(2).poisson(3, size=(16, 6)).astype(float)
+    z, _ = spacetime_gi_star(cube, sp.csr_matrix(a.astype(float)), time_lags=2, variance="cube")
+    np.testing.assert_allclose(z, _brute_force_gi(cube, a, 2), atol=1e-12)
+    row_std = sp.diags(1 / (a.sum(1) + 1.0)) @ (sp.csr_matrix(a.astype(float)) + sp.identity(16))
+    z_r, _ = spacetime_gi_star(cube, row_std.tocsr(), time_lags=2, variance="cube")
+    np.testing.assert_allclose(z_r, z, atol=1e-12)
+
+
+def test_constant_cube_gives_zero_z_and_no_pattern():
+    w = lat2W(3, 3).sparse.tocsr()
+    res = emerging_hotspots(np.zeros((9, 6)), w)
+    assert (res["ehs_category"] == "no_pattern").all() and (res["mk_p"] == 1.0).all()
+
+
+def test_space_time_cube_counts_and_ignores_unknown():
+    cube = space_time_cube(pd.Series(["a", "b", "a", "z"]), pd.Series([1, 2, 1, 1]),
+                           pd.Index(["a", "b", "c"]), pd.Index([1, 2]))
+    np.testing.assert_array_equal(cube, [[2, 0], [0, 1], [0, 0]])
+
+
+# --- planted patterns --------------------------------------------------------------------------
+
+@pytest.fixture
+def planted():
+    side, t_steps = 15, 24
+    rng = np.random.default_rng(11)
+    lam = np.full((side, side, t_steps), 1.0)
+    lam[2:5, 2:5, :] = 5.0          # persistent block, centre (3, 3)
+    lam[10:13, 10:13, -1] = 12.0    # new block in the final month, centre (11, 11)
+    cube = rng.poisson(lam).reshape(side * side, t_steps).astype(float)
+    return cube, lat2W(side, side, rook=False).sparse.tocsr(), side
+
+
+def test_planted_new_and_persistent_hotspots_are_recovered(planted):
+    cube, w, side = planted
+    res = emerging_hotspots(cube, w, time_lags=1, variance="cube", alpha=0.05)
+    persistent = res["ehs_category"].iloc[3 * side + 3]
+    new = res["ehs_category"].iloc[11 * side + 11]
+    assert persistent in ("persistent_hot", "intensifying_hot")
+    assert new in ("new_hot", "consecutive_hot")
+    background = res["ehs_category"].iloc[7 * side + 7]
+    assert background == "no_pattern"
+    assert set(res["ehs_category"]) <= set(CATEGORIES)
+
+
+# --- layer builder -----------------------------------------------------------------------------
+
+def test_build_emerging_layer_on_a_tiny_grid():
+    side = 6
+    grid = gpd.GeoDataFrame(
+        {"cell_id": [f"c{i:02d}" for i in range(side * side)],
+         "area_id": ["A" if i % side < 3 else "B" for i in range(side * side)]},
+        geometry=[box(100 * (i % side), 100 * (i // side), 100 * (i % side + 1), 100 * (i // side + 1))
+                  for i in range(side * side)], crs="EPSG:3006")
+    rng = np.random.default_rng(5)
+    n = 600
+    cells = rng.integers(0, side * side, n)
+    months = pd.to_datetime("2024-01-01") + pd.to_timedelta(rng.integers(0, 730, n), unit="D")
+    inc = gpd.GeoDataFrame(
+        {"occurred_at": months.astype("datetime64[ns]"), "problem": np.where(rng.random(n) < 0.9, "theft", "fire")},
+        geometry=[Point(100 * (c % side) + 50, 100 * (c // side) + 50) for c in cells], crs="EPSG:3006")
+    w = lat2W(side, side, rook=False).sparse.tocsr()
+    out = build_emerging_layer(inc, grid, w, LayersParams(), first_year=2021, year=2025, min_incidents=100)
+    assert list(out.columns) == list(EMERGING_COLUMNS)
+    assert sorted(out["problem"].unique()) == ["all", "theft"]  # fire has < 100 incidents
+    assert len(out) == 2 * side * side and out.crs == grid.crs
+    assert out["ehs_category"].isin(CATEGORIES).all()
+    # 2024–2025 incidents fall in the 24-month window ending December 2025
+    out2 = build_emerging_layer(inc, grid, w, LayersParams(), first_year=2021, year=2026, min_incidents=10)
+    assert len(out2) > 0

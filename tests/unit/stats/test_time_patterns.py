@@ -1,0 +1,53 @@
+"""Time patterns on a hand fixture of five incidents."""
+
+import pandas as pd
+import pytest
+
+from pipeline.stats.time_patterns import time_patterns
+
+
+@pytest.fixture
+def five():
+    # 2025-03-03 is a Monday, 2025-03-08 a Saturday
+    rows = [("violence", "2025-03-08 23:30", "N"), ("violence", "2025-03-08 23:05", "S"),
+            ("theft", "2025-03-03 08:15", "N"), ("theft", "2024-03-04 10:00", "N"),
+            ("theft", "2023-07-01 12:00", "S")]
+    df = pd.DataFrame(rows, columns=["problem", "occurred_at", "area_id"])
+    df["occurred_at"] = pd.to_datetime(df["occurred_at"]).astype("datetime64[ns]")
+    df["year"] = df["occurred_at"].dt.year.astype("int64")
+    return df
+
+
+def test_hour_weekday_counts_report_year_only(five):
+    hw = time_patterns(five, 2025)["hour_weekday"]
+    assert list(hw.columns) == ["problem", "weekday", "hour", "n_incidents"]
+    assert len(hw) == 3 * 7 * 24  # theft, violence, all
+    idx = hw.set_index(["problem", "weekday", "hour"])["n_incidents"]
+    assert idx[("violence", 5, 23)] == 2
+    assert idx[("theft", 0, 8)] == 1
+    assert idx[("theft", 0, 10)] == 0  # the 2024 theft is not in the report year
+    assert idx[("all", 5, 23)] == 2 and hw.loc[hw["problem"] == "all", "n_incidents"].sum() == 3
+
+
+def test_month_profile_mean_over_years(five):
+    mp = time_patterns(five, 2025)["month_profile"]
+    assert list(mp.columns) == ["problem", "month", "n_incidents", "mean_per_year"]
+    idx = mp.set_index(["problem", "month"])
+    # theft in March: 1 in 2025, 1 in 2024, 0 in 2023 → mean 2/3 over 2023–2025
+    assert idx.loc[("theft", 3), "n_incidents"] == 1
+    assert idx.loc[("theft", 3), "mean_per_year"] == pytest.approx(2 / 3)
+    assert idx.loc[("theft", 7), "n_incidents"] == 0
+    assert idx.loc[("theft", 7), "mean_per_year"] == pytest.approx(1 / 3)
+    assert idx.loc[("all", 3), "mean_per_year"] == pytest.approx(4 / 3)
+    mp2 = time_patterns(five, 2025, first_year=2024)["month_profile"].set_index(["problem", "month"])
+    assert mp2.loc[("theft", 3), "mean_per_year"] == pytest.approx(1.0)
+
+
+def test_by_area_adds_kommun_totals(five):
+    out = time_patterns(five, 2025, by_area=True)
+    hw = out["hour_weekday"]
+    assert list(hw.columns)[:2] == ["area_id", "problem"]
+    assert set(hw["area_id"]) == {"N", "S", "kommun"}
+    idx = hw.set_index(["area_id", "problem", "weekday", "hour"])["n_incidents"]
+    assert idx[("N", "violence", 5, 23)] == 1 and idx[("kommun", "violence", 5, 23)] == 2
+    assert len(out["month_profile"]) == 3 * 3 * 12
