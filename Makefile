@@ -28,6 +28,7 @@ test: install
 	$(BIN)/pytest -q
 
 bench: install
+	$(BIN)/uv pip install --quiet --python $(PY) -r requirements-bench.lock
 	$(PY) benchmarks/run_all.py
 
 clean:
