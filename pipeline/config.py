@@ -87,6 +87,8 @@ class LayersParams(_Frozen):
     ehs_time_step: Literal["month", "quarter", "year"] = "month"
     ehs_time_lags: int = Field(default=1, ge=0)
     ehs_variance: Literal["cube", "step"] = "cube"
+    ehs_fdr: bool = True
+    ehs_locations: Literal["with_incidents", "all"] = "with_incidents"
     kde_bandwidth_m: float = Field(default=300, gt=0)
     significance: float = Field(default=0.05, gt=0, lt=1)
 

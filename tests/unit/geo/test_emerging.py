@@ -209,3 +209,42 @@ def test_build_emerging_layer_on_a_tiny_grid():
     # 2024–2025 incidents fall in the 24-month window ending December 2025
     out2 = build_emerging_layer(inc, grid, w, LayersParams(), first_year=2021, year=2026, min_incidents=10)
     assert len(out2) > 0
+
+
+def test_fdr_keeps_a_pattern_free_cube_quiet():
+    """Pure noise: uncorrected p < 0.05 marks about 5 % of bins; BH over the cube marks almost none."""
+    side, t_steps = 20, 24
+    cube = np.random.default_rng(3).normal(10, 1, (side * side, t_steps))
+    w = lat2W(side, side, rook=False).sparse.tocsr()
+    z, p = spacetime_gi_star(cube, w, time_lags=1)
+    assert 0.02 < (p < 0.05).mean() < 0.08
+    raw = emerging_hotspots(cube, w, fdr=False)
+    corrected = emerging_hotspots(cube, w, fdr=True)
+    assert (raw["ehs_category"] != "no_pattern").sum() >= 8
+    assert (corrected["ehs_category"] != "no_pattern").sum() <= 2
+
+
+def test_only_cells_with_incidents_are_locations_by_default():
+    """Esri's rule without an analysis mask: empty cells are not locations (no_pattern) and do not
+    dilute the cube mean; with ehs_locations='all' they are."""
+    side = 6
+    grid = gpd.GeoDataFrame(
+        {"cell_id": [f"c{i:02d}" for i in range(side * side)], "area_id": "A"},
+        geometry=[box(100 * (i % side), 100 * (i // side), 100 * (i % side + 1), 100 * (i // side + 1))
+                  for i in range(side * side)], crs="EPSG:3006")
+    rng = np.random.default_rng(8)
+    n = 400
+    cells = rng.integers(0, 12, n)  # only the first two rows of the grid ever see incidents
+    when = pd.to_datetime("2024-01-01") + pd.to_timedelta(rng.integers(0, 730, n), unit="D")
+    inc = gpd.GeoDataFrame({"occurred_at": when.astype("datetime64[ns]"), "problem": "theft"},
+                           geometry=[Point(100 * (c % side) + 50, 100 * (c // side) + 50) for c in cells],
+                           crs="EPSG:3006")
+    w = lat2W(side, side, rook=False).sparse.tocsr()
+    sparse_only = build_emerging_layer(inc, grid, w, LayersParams(), 2021, 2025, min_incidents=10)
+    everything = build_emerging_layer(inc, grid, w, LayersParams(ehs_locations="all"), 2021, 2025, min_incidents=10)
+    empty = sparse_only["cell_id"].isin([f"c{i:02d}" for i in range(12, 36)])
+    assert (sparse_only.loc[empty, "ehs_category"] == "no_pattern").all()
+    assert sparse_only.loc[empty, "mk_z"].isna().all()
+    # counted among all cells, the busy rows stand out against the empty ones
+    busy_all = everything[~everything["cell_id"].isin([f"c{i:02d}" for i in range(12, 36)])]
+    assert (busy_all["ehs_category"] != "no_pattern").sum() > (sparse_only.loc[~empty, "ehs_category"] != "no_pattern").sum()
