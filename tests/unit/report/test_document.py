@@ -1,0 +1,63 @@
+"""The Typst source: chapters, alt texts, placeholders, missing sources, public suppression."""
+
+import re
+
+import pandas as pd
+
+from pipeline.report.document import ANALYST_TEXTS, CHAPTERS, ReportInputs, build_document
+
+from . import make_frames
+
+FIG = re.compile(r'#fig\("([^"]+)", "((?:[^"\\]|\\.)*)", \[')
+CNT = re.compile(r'#cnt\("([^"]*)"\)')
+
+
+def _inputs(**over):
+    fr = make_frames(cell_m=1000)
+    fr.update(over)
+    return ReportInputs(**fr)
+
+
+def test_every_chapter_heading_and_figure_with_alt_text():
+    src, files = build_document(_inputs(), public=False)
+    headings = re.findall(r"^= (.+)$", src, flags=re.M)
+    assert [h.replace("\\-", "-") for h in headings] == list(CHAPTERS)
+    figs = FIG.findall(src)
+    assert len(figs) >= 12 and {f for f, _ in figs} == set(files)
+    assert all(len(alt) > 30 for _, alt in figs)
+    assert all(data.startswith(b"<?xml") for data in files.values())
+
+
+def test_missing_analyst_texts_get_placeholders_and_present_ones_are_merged():
+    src, _ = build_document(_inputs(), public=False)
+    for name in ANALYST_TEXTS:
+        if name != "orsaksanalys":
+            assert f'#placeholder("reports/text/{name}.md")' in src
+    assert "#strong[mötesplatser]" in src and "50 % \\#tomma lokaler" in src
+
+
+def test_empty_sources_say_so_instead_of_empty_charts():
+    empty = pd.DataFrame()
+    src, files = build_document(_inputs(survey_indicators=empty, note_themes=empty, est_summary=empty,
+                                        police_events_summary=None), public=False)
+    assert src.count("har inte lämnats in") >= 4
+    assert not any(name.startswith("trygghet") for name in files)
+
+
+def test_public_source_has_no_count_under_threshold_and_no_quotes():
+    inp = _inputs()
+    src, _ = build_document(inp, public=True)
+    counts = CNT.findall(src)
+    assert counts
+    small = [c for c in counts if c != "<5" and float(c.replace("\u00a0", "").replace(",", ".")) < 5]
+    assert small == []
+    assert "<5" in counts
+    assert "quote-note" not in src.split("#let", 1)[0] and "#quote-note[" not in src
+    assert "stökigt" not in src  # the explanations quote notes: dropped
+    internal, _ = build_document(inp, public=False)
+    assert "#quote-note[" in internal and "stökigt" in internal
+
+
+def test_build_is_deterministic():
+    inp = _inputs()
+    assert build_document(inp, public=False) == build_document(inp, public=False)

@@ -1,0 +1,75 @@
+"""Suppression and coarsening for the public version, checked on hand-sized frames."""
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from pipeline.config import PrivacyParams
+from pipeline.report.document import ReportInputs
+from pipeline.report.public import coarsen_emerging, coarsen_hotspots, coarsen_kde, make_public_inputs, suppress_counts
+
+from . import make_frames
+
+
+def _four_cells(**cols):
+    # four 500 m cells filling the 1 km square (1000..2000, 3000..4000) plus one in the next square
+    boxes = [shapely.box(1000, 3000, 1500, 3500), shapely.box(1500, 3000, 2000, 3500),
+             shapely.box(1000, 3500, 1500, 4000), shapely.box(1500, 3500, 2000, 4000), shapely.box(2000, 3000, 2500, 3500)]
+    return gpd.GeoDataFrame({"cell_id": list("abcde"), "problem": "all", **cols}, geometry=boxes, crs="EPSG:3006")
+
+
+def test_suppress_counts_masks_small_counts_and_what_derives_from_them():
+    df = pd.DataFrame({"area_id": ["a", "b", "c"], "n_year": [3, 12, 0], "n_prev": [10, 2, 9],
+                       "rate_per_1000": [0.5, 2.0, 0.0], "change_pct": [-70.0, 500.0, -100.0], "rank": [1, 2, 3]})
+    out = suppress_counts(df, 5)
+    assert out["n_year_suppressed"].tolist() == [True, False, True]
+    assert out["n_prev_suppressed"].tolist() == [False, True, False]
+    assert out["n_year"].isna().tolist() == [True, False, True]
+    assert out["rate_per_1000"].isna().tolist() == [True, False, True]
+    assert out["change_pct"].isna().all()  # masked by n_year (a, c) or by n_prev (b)
+    assert out["rank"].tolist() == [1, 2, 3]  # not a count
+    assert df["n_year"].tolist() == [3, 12, 0]  # input untouched
+
+
+def test_coarsen_hotspots_sums_counts_and_keeps_strongest_hot_class():
+    gh = _four_cells(n_incidents=[1, 2, 3, 4, 2], harm_days=[10.0, 20, 30, 40, 5], gi_z=[0.1, 2.0, 3.0, -2.0, 0.0],
+                     gi_p=0.5, gi_q=0.5, hotspot_class=["not_significant", "hot_95", "hot_99", "cold_95", "not_significant"],
+                     area_id=["x", "x", "y", "x", "z"])
+    out = coarsen_hotspots(gh, 1000, min_count=5).sort_values("cell_id").reset_index(drop=True)
+    assert len(out) == 2
+    first = out.iloc[0]
+    assert first["n_incidents"] == 10 and first["harm_days"] == 100
+    assert first["hotspot_class"] == "hot_99" and first["gi_z"] == 3.0
+    assert first["area_id"] == "x"  # most frequent among the fine cells
+    assert first.geometry.equals(shapely.box(1000, 3000, 2000, 4000))
+    assert out.iloc[1]["n_incidents_suppressed"] and np.isnan(out.iloc[1]["n_incidents"])
+
+
+def test_coarsen_emerging_takes_most_common_pattern_and_kde_the_mean():
+    eh = _four_cells(ehs_category=["new_hot", "no_pattern", "persistent_hot", "persistent_hot", "no_pattern"],
+                     mk_tau=0.0, mk_z=0.0, mk_p=1.0, n_hot_steps=1, n_cold_steps=0, area_id="x")
+    out = coarsen_emerging(eh, 1000).sort_values("cell_id")
+    assert out["ehs_category"].tolist() == ["persistent_hot", "no_pattern"]
+    kde = _four_cells(density_per_km2_year=[1.0, 2.0, 3.0, 6.0, 8.0])
+    out = coarsen_kde(kde, 1000).sort_values("cell_id")
+    assert out["density_per_km2_year"].tolist() == [3.0, 8.0]
+
+
+def test_make_public_inputs_removes_quotes_places_and_small_counts():
+    inp = ReportInputs(**make_frames(cell_m=500))
+    pub = make_public_inputs(inp, PrivacyParams(min_count=5, public_grid_m=1000))
+    assert pub.privacy_applied
+    assert (pub.note_themes["quotes"] == "").all() and pub.note_themes["top_place"].isna().all()
+    assert pub.est_summary["top_place"].isna().all()
+    assert (pub.problembilder["place"] == pub.problembilder["area"]).all()
+    assert pub.problembilder["explanation"].isna().all()
+    for df, col in ((pub.area_trends, "n_year"), (pub.area_year_counts, "n_incidents"), (pub.hour_weekday, "n_incidents"),
+                    (pub.police_events_summary, "n_events"), (pub.note_themes, "n_notes")):
+        shown = df[col].dropna()
+        assert (shown >= 5).all() and df[f"{col}_suppressed"].any() | (shown >= 5).all()
+    assert pub.area_trends["n_year_suppressed"].any()
+    b = shapely.bounds(pub.grid_hotspots.geometry.to_numpy())
+    assert np.allclose(b[:, 2] - b[:, 0], 1000) and np.allclose(b[:, 0] % 1000, 0)
+    sv = pub.survey_indicators
+    assert sv.loc[sv["is_suppressed"], "share_pct"].isna().all()

@@ -1,0 +1,85 @@
+"""Render both PDFs on a small fixture and inspect them: pages, text layer, tags, alt text."""
+
+import re
+
+import pypdf
+import pypdfium2 as pdfium
+import pytest
+
+from pipeline.report.document import CHAPTERS, ReportInputs, build_document
+from pipeline.report.render import read_analyst_texts, render_pdf
+
+from . import make_frames
+
+
+@pytest.fixture(scope="module")
+def pdfs(tmp_path_factory):
+    out = tmp_path_factory.mktemp("rep")
+    inp = ReportInputs(**make_frames(cell_m=500))
+    return inp, render_pdf(inp, out / "lagesbild-2025.pdf", False), render_pdf(inp, out / "lagesbild-2025-publik.pdf", True)
+
+
+def _text(path):
+    return "\n".join(p.extract_text() for p in pypdf.PdfReader(path).pages)
+
+
+def _alts(path):
+    found = []
+
+    def walk(node):
+        node = node.get_object()
+        if isinstance(node, pypdf.generic.DictionaryObject):
+            if node.get("/S") == "/Figure":
+                found.append(str(node.get("/Alt", "")))
+            kids = node.get("/K")
+            if kids is not None:
+                walk(kids)
+        elif isinstance(node, pypdf.generic.ArrayObject):
+            for k in node:
+                walk(k)
+
+    walk(pypdf.PdfReader(path).trailer["/Root"]["/StructTreeRoot"])
+    return found
+
+
+@pytest.mark.parametrize("which", [1, 2])
+def test_pages_render_and_text_layer_has_every_chapter(pdfs, which):
+    path = pdfs[which]
+    doc = pdfium.PdfDocument(path)
+    assert 15 <= len(doc) <= 60
+    for i in (0, len(doc) // 2, len(doc) - 1):
+        img = doc[i].render(scale=0.4).to_pil().convert("L")
+        assert img.getextrema()[0] < 128  # something dark is drawn on the page
+        assert abs(img.width / img.height - 210 / 297) < 0.01  # A4
+    text = re.sub(r"\s+", " ", _text(path))
+    for chapter in CHAPTERS:
+        assert chapter in text, chapter
+    assert "Innehåll" in text and "Sida 3 av" in text
+
+
+def test_tagged_swedish_pdf_ua_with_alt_text_for_every_figure(pdfs):
+    inp, internal, public = pdfs
+    for path, is_public in ((internal, False), (public, True)):
+        root = pypdf.PdfReader(path).trailer["/Root"]
+        assert str(root["/Lang"]).lower().startswith("sv")
+        assert root["/MarkInfo"]["/Marked"]
+        alts = _alts(path)
+        _, files = build_document(inp, public=is_public)
+        assert len(alts) == len(files) and all(len(a) > 30 for a in alts)
+    assert b"pdfuaid" in open(internal, "rb").read()
+
+
+def test_public_pdf_tables_show_no_small_counts(pdfs):
+    text = _text(pdfs[2])
+    assert "<5" in text
+    # the police-events row planted with 3 events reads "2025 Stöld <5", never "2025 Stöld 3"
+    assert re.search(r"2025\s+Stöld\s+<5", text) and not re.search(r"2025\s+Stöld\s+3\b", text)
+    assert "stökigt" not in text and "Röster från medarbetardialogerna" not in text
+    assert re.search(r"2025\s+Stöld\s+3\b", _text(pdfs[1]))
+
+
+def test_read_analyst_texts(tmp_path):
+    assert read_analyst_texts(tmp_path / "saknas") == {}
+    (tmp_path / "orsaksanalys.md").write_text("# Orsaker\n", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("ignored", encoding="utf-8")
+    assert read_analyst_texts(tmp_path) == {"orsaksanalys": "# Orsaker\n"}
