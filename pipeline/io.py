@@ -140,7 +140,9 @@ def read_frame(path: Path) -> pd.DataFrame:
             return gpd.read_parquet(path)
         except ValueError:  # no geometry metadata: a plain table
             return pd.read_parquet(path)
-    return pd.read_csv(path)
+    # ids and codes are text (leading zeros, DeSO codes): never let pandas guess numbers there
+    header = pd.read_csv(path, nrows=0).columns
+    return pd.read_csv(path, dtype={c: str for c in header if c.endswith(("_id", "_code"))})
 
 
 def core_path(table: str) -> Path:

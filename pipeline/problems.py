@@ -15,6 +15,10 @@ import yaml
 from pipeline.errors import DataError
 
 
+# Layers carry two problems that are not families: all crime, and all crime weighted by harm.
+PSEUDO_FAMILIES_SV = {"all": "Alla brott", "harm": "Alla brott, skadeviktat"}
+
+
 @dataclass(frozen=True)
 class Family:
     id: str
@@ -42,6 +46,9 @@ class Families:
         raise KeyError(family_id)
 
     def label_sv(self, family_id: str) -> str:
+        """The Swedish name readers see; also for the layers' pseudo-families "all" and "harm"."""
+        if family_id in PSEUDO_FAMILIES_SV:
+            return PSEUDO_FAMILIES_SV[family_id]
         return self.get(family_id).label_sv if family_id in self.ids else family_id
 
 

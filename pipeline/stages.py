@@ -25,6 +25,9 @@ QUARANTINE = PROCESSED / "quarantine"
 REPORTS = Path("reports")
 NOTEBOOKS = Path("notebooks")
 
+# Source (params.yaml `sources:`) → the core table its rows go to.
+SOURCE_TABLE = {"areas": "areas", "population": "population", "crimes": "incidents", "police_events": "police_events",
+                "survey": "survey_responses", "notes": "notes", "est": "est_reports"}
 # Files each stage writes (dvc.yaml lists the same; tests check that they agree).
 CORE_TABLES = ("areas", "population", "incidents", "police_events", "survey_responses", "notes", "est_reports")
 LAYER_FILES = ("grid", "grid_hotspots", "emerging_hotspots", "kde", "concentration", "area_trends",
@@ -80,44 +83,40 @@ def ingest(params: Params) -> str:
     from pipeline.ingest import est as ing_est, notes as ing_notes
 
     src, kommun, fams = params.sources, params.kommun, families_for(params)
-    results = {}
+    results = {}  # keyed by source name (as in params.yaml and the quarantine)
     layers = [(str(p), io.read_raw_layer(p)) for p in _files("areas", params)]
     results["areas"] = ing_areas.ingest_areas(layers, src.areas, kommun)
     areas = results["areas"].table
     results["population"] = population.ingest_population(_tables(_files("population", params), src.population),
                                                          areas, src.population)
-    results["incidents"] = crimes.ingest_crimes(_tables(_files("crimes", params), src.crimes), areas, src.crimes,
-                                                kommun, fams)
+    results["crimes"] = crimes.ingest_crimes(_tables(_files("crimes", params), src.crimes), areas, src.crimes,
+                                             kommun, fams)
     if src.police_events:
         records = police_events.read_police_event_files(_files("police_events", params))
         results["police_events"] = police_events.ingest_police_events(records, kommun, fams)
     if src.survey:
-        results["survey_responses"] = survey.ingest_survey(_tables(_files("survey", params), src.survey), areas,
-                                                           src.survey, kommun)
+        results["survey"] = survey.ingest_survey(_tables(_files("survey", params), src.survey), areas, src.survey,
+                                                 kommun)
     places = None
     if src.gazetteer:
-        gaz = ing_est.ingest_gazetteer(_tables(_files("gazetteer", params), src.gazetteer), areas, src.gazetteer)
-        results["gazetteer"], places = gaz, gaz.table
+        results["gazetteer"] = ing_est.ingest_gazetteer(_tables(_files("gazetteer", params), src.gazetteer), areas,
+                                                        src.gazetteer)
+        places = results["gazetteer"].table
     if src.notes:
         frames = ing_notes.read_note_files(_files("notes", params), src.notes)
         results["notes"] = ing_notes.ingest_notes(frames, areas, places, src.notes, fams)
     if src.est:
-        results["est_reports"] = ing_est.ingest_est(_tables(_files("est", params), src.est), areas, places,
-                                                    src.est, fams)
+        results["est"] = ing_est.ingest_est(_tables(_files("est", params), src.est), areas, places, src.est, fams)
 
     quality, reasons, quarantine = ingest_quality(results)
-    for table in CORE_TABLES:  # validate everything before writing anything
-        if table in results:
-            results[table].table = validate(table, results[table].table)
+    tables = {table: results[source].table for source, table in SOURCE_TABLE.items() if source in results}
+    tables = {table: validate(table, frame) for table, frame in tables.items()}  # all checked before any write
     validate("quarantine", quarantine)
 
     for table in CORE_TABLES:
-        frame = results[table].table if table in results else _empty_core(table)
-        io.write_frame(frame, PROCESSED / f"{table}.parquet")
-    if places is not None:
-        io.write_frame(places, PROCESSED / "gazetteer.parquet")
-    else:
-        io.write_frame(pd.DataFrame(columns=["place_name", "area_id", "x", "y"]), PROCESSED / "gazetteer.parquet")
+        io.write_frame(tables.get(table, _empty_core(table)), PROCESSED / f"{table}.parquet")
+    io.write_frame(places if places is not None else pd.DataFrame(columns=["place_name", "area_id", "x", "y"]),
+                   PROCESSED / "gazetteer.parquet")
     io.write_frame(quality, PROCESSED / "ingest_quality.csv")
     io.write_frame(reasons, PROCESSED / "quarantine_reasons.csv")
     io.write_frame(quarantine, QUARANTINE / "quarantine.csv")
@@ -261,6 +260,8 @@ def report_inputs(params: Params, generated_on: dt.date | None = None):
 
     quality = io.read_frame(PROCESSED / "ingest_quality.csv")
     reasons = io.read_frame(PROCESSED / "quarantine_reasons.csv")
+    from pipeline.ingest.police_events import event_type_summary
+
     events = read_core("police_events")
     return ReportInputs(
         kommun=params.kommun, report=params.report, privacy=params.privacy, areas=read_core("areas"),
@@ -274,7 +275,7 @@ def report_inputs(params: Params, generated_on: dt.date | None = None):
         matrix=io.read_frame(PROCESSED / "prioritisation_matrix.csv"),
         quality=quality, quarantine_reasons=reasons, families=families_for(params),
         analyst_texts=read_analyst_texts(REPORTS / "text"),
-        police_events_summary=events if len(events) else None,
+        police_events_summary=event_type_summary(events) if len(events) else None,
         generated_on=generated_on or dt.date.today(),
     )
 

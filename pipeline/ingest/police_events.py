@@ -153,3 +153,24 @@ def ingest_police_events(records: list[tuple[str, list[dict]]], kommun, families
     extra = {"non_crime_events": int(non_crime.sum()),
              **{f"type without family '{k}'": int(v) for k, v in no_family.items()}}
     return make_result(table, pd.concat(quarantine, ignore_index=True), len(df), SOURCE, **extra)
+
+
+def event_type_summary(events: pd.DataFrame, top: int = 15) -> pd.DataFrame:
+    """Events per type and year (the report's table of Polisen's published events).
+
+    Columns: event_type, problem, n_events (all years in the table), one ``n_<year>`` column per
+    year. The ``top`` most frequent types are kept; the rest are summed into "Övriga typer".
+    """
+    if events is None or not len(events):
+        return pd.DataFrame(columns=["event_type", "problem", "n_events"])
+    counts = events.groupby(["event_type", "year"]).size().unstack(fill_value=0)
+    counts.columns = [f"n_{int(y)}" for y in counts.columns]
+    counts.insert(0, "n_events", counts.sum(axis=1))
+    counts = counts.sort_values("n_events", ascending=False, kind="stable")
+    head, rest = counts.iloc[:top], counts.iloc[top:]
+    if len(rest):
+        head = pd.concat([head, rest.sum().to_frame("Övriga typer").T])
+    problem = events.drop_duplicates("event_type").set_index("event_type")["problem"]
+    out = head.rename_axis("event_type").reset_index()
+    out.insert(1, "problem", out["event_type"].map(problem))
+    return out

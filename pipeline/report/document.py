@@ -25,6 +25,7 @@ from pipeline.report import maps as M
 from pipeline.report.figures import fmt_num, fmt_pct
 from pipeline.report.markdown import escape as esc
 from pipeline.report.markdown import markdown_to_typst
+from pipeline.report.labels_sv import SOURCE_SV, reason_sv
 
 CHAPTERS = (
     "Sammanfattning", "Syfte och metod", "Om kommunen", "Anmälda brott", "Geografisk fördelning", "Tid",
@@ -33,9 +34,6 @@ CHAPTERS = (
     "Metod och källor", "Bilagor",
 )
 ANALYST_TEXTS = ("sammanfattning", "orsaksanalys", "handlingsplan", "medborgarloften", "uppfoljning")
-SOURCE_SV = {"crimes": "Anmälda brott", "police_events": "Polisens händelser", "survey": "Trygghetsmätning",
-             "notes": "Medarbetardialog", "est": "EST-rapporter", "areas": "Områden", "population": "Befolkning",
-             "gazetteer": "Ortnamn"}
 CRITERION_SV = {
     "harm_volume": "Skadevärde och volym", "rate_ratio": "Avvikelse mot kommunen", "trend": "Trend",
     "concentration": "Koncentration", "signal": "Signalbrott", "survey_unsafe": "Otrygghet (enkät)",
@@ -542,7 +540,8 @@ def _matrix_long(d: _Doc) -> pd.DataFrame:
     if _empty(m):
         return pd.DataFrame(columns=["row_label", "criterion_label", "value"])
     if not {"criterion", "value"} <= set(m.columns):
-        num = [c for c in m.columns if c not in ("area_id", "problem", "rank") and pd.api.types.is_numeric_dtype(m[c])]
+        num = [c for c in m.columns if c not in ("area_id", "problem", "rank", "Rang")
+               and pd.api.types.is_numeric_dtype(m[c])]
         m = m.melt(id_vars=["area_id", "problem"], value_vars=num, var_name="criterion", value_name="value")
     m = m.copy()
     crit = m["criterion"].astype(str).str.removeprefix("comp_")
@@ -554,7 +553,9 @@ def _matrix_long(d: _Doc) -> pd.DataFrame:
     else:
         m["row_label"] = [f"{d.label(p)}, {d.area(a)}" for p, a in zip(m["problem"], m["area_id"])]
     v = m["value"].astype(float)
-    if v.max() > 1 or v.min() < 0:  # scale per criterion to 0–1 for shading
+    if v.min() >= 0 and v.max() <= 3 and (v == v.round()).all():  # Brå's 0–3 levels (scoring.matrix)
+        v = v / 3
+    elif v.max() > 1 or v.min() < 0:  # scale per criterion to 0–1 for shading
         g = m.assign(v=v).groupby("criterion_label")["v"]
         v = (v - g.transform("min")) / (g.transform("max") - g.transform("min")).replace(0, np.nan)
     return m.assign(value=v)[["row_label", "criterion_label", "value"]]
@@ -595,6 +596,8 @@ def _problembilder(d: _Doc) -> None:
                  if pd.notna(r.get("explanation"))]
         d.bullets(items or ["Förklaringar saknas i underlaget."])
     s = inp.sensitivity
+    if not _empty(s) and "scenario" not in s.columns and "weight_set_label" in s.columns:
+        s = s.rename(columns={"weight_set_label": "scenario"})  # scoring.rank's long sensitivity table
     if not _empty(s) and {"scenario", "rank", "area_id", "problem"} <= set(s.columns):
         d.h(2, "Känslighet för viktningen")
         piv = s.pivot_table(index=["area_id", "problem"], columns="scenario", values="rank", aggfunc="first")
@@ -635,7 +638,7 @@ def _metod(d: _Doc) -> None:
                 rows, "lrrrr")
         qr = inp.quarantine_reasons
         if not _empty(qr):
-            rows = [[esc(SOURCE_SV.get(r["source"], r["source"])), esc(r["reason"]), d.cnt(r, "n_rows")]
+            rows = [[esc(SOURCE_SV.get(r["source"], r["source"])), esc(reason_sv(r["reason"])), d.cnt(r, "n_rows")]
                     for _, r in qr.sort_values(["source", "n_rows"], ascending=[True, False]).iterrows()]
             d.table("Rader i karantän per skäl", ["Källa", "Skäl", "Rader"], rows, "llr")
     d.h(2, "Varför problemen valdes")

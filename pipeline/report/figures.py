@@ -75,8 +75,8 @@ def sv_formatter(decimals: int = 0, suffix: str = "") -> FuncFormatter:
 
 
 def problem_label(problem: str, families) -> str:
-    """Swedish label of a problem family id; ``all`` is all crime."""
-    return "Alla brott" if problem == "all" else families.label_sv(problem)
+    """Swedish label of a problem family id (also "all" and "harm")."""
+    return families.label_sv(problem)
 
 
 def _fig(height_in: float, ncols: int = 1, nrows: int = 1, **kw):

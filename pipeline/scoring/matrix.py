@@ -44,7 +44,8 @@ def problembild_label(row: pd.Series) -> str:
 
 
 def prioritisation_matrix(problembilder: pd.DataFrame, top_n: int) -> pd.DataFrame:
-    """Columns: Rang, Problembild, then one int column (0–3) per criterion in :data:`CRITERIA`."""
+    """Columns: area_id, problem (keys into problembilder), Rang, Problembild, then one int column
+    (0–3) per criterion in :data:`CRITERIA`."""
     n = pd.to_numeric(problembilder.get("crime_n_year", 0), errors="coerce").fillna(0)
     top = np.log1p(n.max()) if len(n) else 0.0
     freq = np.log1p(n) / top if top > 0 else n * 0.0
@@ -55,7 +56,8 @@ def prioritisation_matrix(problembilder: pd.DataFrame, top_n: int) -> pd.DataFra
         "Indirekt påverkan": np.maximum(pb["comp_survey_problem"], pb["comp_est"]),
         "Upplevd otrygghet": pb["comp_survey_unsafe"], "Källor som stämmer överens": pb["comp_triangulation"],
     }
-    out = pd.DataFrame({"Rang": pb["rank"].to_numpy(),
+    out = pd.DataFrame({"area_id": pb["area_id"].to_numpy(), "problem": pb["problem"].to_numpy(),
+                        "Rang": pb["rank"].to_numpy(),
                         "Problembild": [problembild_label(r) for _, r in pb.iterrows()]})
     for c in CRITERIA:
         out[c] = level(values[c])

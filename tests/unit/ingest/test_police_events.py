@@ -90,3 +90,14 @@ def test_real_archive_vasteras(shared_data):
     assert 0.3 < res.table["is_crime"].mean() < 0.7
     assert res.table["occurred_at"].between("2023-03-20", "2025-10-01").all()
     assert (res.table["event_kommun"] == "Västerås").all()
+
+
+def test_event_type_summary_counts_by_type_and_year():
+    from pipeline.ingest.police_events import event_type_summary
+
+    ev = pd.DataFrame({"event_type": ["Rån", "Rån", "Brand", "Rån", "Stöld"], "year": [2024, 2025, 2025, 2025, 2025],
+                       "problem": ["robbery", "robbery", None, "robbery", "theft"]})
+    out = event_type_summary(ev, top=2)
+    assert out["event_type"].tolist() == ["Rån", "Brand", "Övriga typer"]
+    assert out.loc[0, ["n_events", "n_2024", "n_2025"]].tolist() == [3, 1, 2]
+    assert out.loc[2, "n_events"] == 1 and out.loc[0, "problem"] == "robbery"

@@ -25,7 +25,7 @@ def test_levels():
 
 
 def test_matrix_shape_and_values(matrix):
-    assert list(matrix.columns) == ["Rang", "Problembild", *CRITERIA]
+    assert list(matrix.columns) == ["area_id", "problem", "Rang", "Problembild", *CRITERIA]
     assert CRITERIA == ("Frekvens", "Trend", "Avvikelse", "Utsatta platser", "Signalbrott", "Indirekt påverkan",
                         "Upplevd otrygghet", "Källor som stämmer överens")
     assert len(matrix) == 5 and matrix["Rang"].tolist() == [1, 2, 3, 4, 5]

@@ -1,0 +1,42 @@
+"""Swedish wording for codes the pipeline writes in English (quarantine reasons, sources)."""
+
+from __future__ import annotations
+
+import re
+
+SOURCE_SV = {"crimes": "Anmälda brott", "police_events": "Polisens händelser", "survey": "Trygghetsmätning",
+             "notes": "Medarbetardialog", "est": "EST-rapporter", "areas": "Områden", "population": "Befolkning",
+             "gazetteer": "Ortnamn"}
+
+# Quarantine reasons as ingest writes them (pipeline/ingest/*) → report wording; first match wins.
+_REASONS_SV = [
+    (r"^duplicate$", "dubblett (exakt kopia av en tidigare rad)"),
+    (r"^duplicate note$", "dubblett (samma datum, verksamhet och text)"),
+    (r"^duplicate incident id$", "dubblett av diarienummer"),
+    (r"^duplicate (note |area )?id$", "dubblett av id"),
+    (r"^duplicate place$", "dubblett av ortnamn"),
+    (r"^missing date$", "datum saknas"),
+    (r"^bad date$", "omöjligt datum"),
+    (r"^date outside (.+)$", r"datum utanför perioden \1"),
+    (r"^missing crime category$", "brottskategori saknas"),
+    (r"^unmapped crime category (.*)$", r"brottskategori utan problemområde: \1"),
+    (r"^excluded crime category (.*)$", r"brottskategori utesluten i konfigurationen: \1"),
+    (r"^missing coordinates$", "koordinater saknas"),
+    (r"^outside the kommun$", "utanför kommunen"),
+    (r"^other kommun$", "annan kommun"),
+    (r"^missing area name$", "områdesnamn saknas"),
+    (r"^empty or non-polygon geometry$", "tom eller felaktig geometri"),
+    (r"^unknown area(.*)$", r"okänt område\1"),
+    (r"^missing area$", "område saknas"),
+    (r"^missing text$", "text saknas"),
+    (r"^missing type$", "händelsetyp saknas"),
+    (r"^missing place$", "plats saknas"),
+]
+
+
+def reason_sv(reason: str) -> str:
+    """The Swedish wording of a quarantine reason; unknown reasons are shown as written."""
+    for pattern, repl in _REASONS_SV:
+        if re.match(pattern, reason):
+            return re.sub(pattern, repl, reason)
+    return reason
