@@ -36,18 +36,19 @@ def expand(patterns: list[str], root: Path = Path(".")) -> list[Path]:
 
 
 def detect_encoding(raw: bytes) -> str:
-    """UTF-8 (with or without BOM) when it decodes; otherwise the best charset_normalizer guess,
-    with cp1252 preferred over its near-identical Latin cousins (Swedish exports from Windows)."""
+    """UTF-8 (with or without BOM) when the bytes decode as UTF-8; else cp1252 when they decode
+    as cp1252 (Swedish exports from Windows systems; a statistical guess on a short file is
+    often wrong about å, ä and ö); else charset_normalizer's best guess."""
     if raw.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
-    try:
-        raw.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
+    for enc in ("utf-8", "cp1252"):
+        try:
+            raw.decode(enc)
+            return enc
+        except UnicodeDecodeError:
+            pass
     best = charset_normalizer.from_bytes(raw[:200_000]).best()
-    enc = (best.encoding if best else "cp1252").lower()
-    return "cp1252" if enc in {"latin_1", "iso8859_15", "iso8859_1", "cp1250", "cp1252"} else enc
+    return best.encoding if best else "latin-1"
 
 
 def detect_separator(sample: str) -> str:

@@ -56,3 +56,12 @@ def test_gpkg_layers_carry_default_qgis_styles(tmp_path):
     assert 'type="categorizedSymbol" attr="hotspot_class"' in rows["hotspots_gi"]
     assert 'value="hot_99"' in rows["hotspots_gi"]
     assert 'type="graduatedSymbol" attr="density_per_km2_year"' in rows["kde"]
+
+
+def test_short_cp1252_file_is_not_mistaken_for_another_codepage(tmp_path):
+    # a header-heavy file with few non-ASCII bytes once made the statistical detector pick a
+    # codepage where 0xE4 is 'ð' instead of 'ä'
+    f = tmp_path / "b.csv"
+    f.write_bytes("Diarienummer;Brottsbenämning;Stadsdel\n5000-K1-25;Stöld;Råby\n".encode("cp1252"))
+    assert io.detect_encoding(f.read_bytes()) == "cp1252"
+    assert "Brottsbenämning" in io.read_raw_table(f).columns
