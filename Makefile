@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo run test bench clean
+.PHONY: install demo run repro test bench clean
 
 install: $(STAMP)
 
@@ -23,6 +23,10 @@ demo: install
 
 run: install
 	$(BIN)/lagesbild run
+
+# the same pipeline through DVC: reruns only the stages whose code, data or params changed
+repro: install
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/dvc repro
 
 test: install
 	$(BIN)/pytest -q

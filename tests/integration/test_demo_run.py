@@ -6,6 +6,7 @@ One module-scoped run (demo-data + run) serves every test here; the DVC test mak
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -14,39 +15,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
+
 
 from tests.conftest import ROOT
+from tests.integration.conftest import cli, make_run_dir, read_params, write_params
 
 pytestmark = pytest.mark.slow
-LAGESBILD = str(Path(sys.executable).with_name("lagesbild"))
-SMALL_DEMO = {"incidents_per_year": 6000, "survey_respondents": 1200, "n_notes": 80}
-
-
-def make_run_dir(tmp: Path, **demo) -> Path:
-    """A run directory like a user's: params.yaml (small demo), notebooks, analyst texts."""
-    params = yaml.safe_load((ROOT / "params.yaml").read_text("utf-8"))
-    params["demo"].update(SMALL_DEMO | demo)
-    params["scoring"]["bootstrap_draws"] = 50
-    (tmp / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), "utf-8")
-    shutil.copytree(ROOT / "notebooks", tmp / "notebooks")
-    shutil.copytree(ROOT / "reports" / "text", tmp / "reports" / "text")
-    return tmp
-
-
-def cli(run_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run([LAGESBILD, *args], cwd=run_dir, capture_output=True, text=True)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"lagesbild {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    return proc
-
-
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory) -> Path:
-    run_dir = make_run_dir(tmp_path_factory.mktemp("demo"))
-    cli(run_dir, "demo-data")
-    cli(run_dir, "run")
-    return run_dir
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +62,7 @@ def test_planted_problems_rank_near_the_top(demo_run, truth):
 def test_pdfs_have_every_chapter(demo_run):
     from pypdf import PdfReader
 
-    year = yaml.safe_load((demo_run / "params.yaml").read_text("utf-8"))["kommun"]["year"]
+    year = read_params(demo_run)["kommun"]["year"]
     for name in (f"lagesbild-{year}.pdf", f"lagesbild-{year}-publik.pdf"):
         reader = PdfReader(demo_run / "reports" / name)
         text = " ".join(page.extract_text() or "" for page in reader.pages)
@@ -146,15 +120,17 @@ def test_dvc_reruns_only_what_a_weight_change_touches(demo_run, tmp_path):
         shutil.copy(ROOT / item, run_dir / item)
     shutil.copytree(ROOT / "pipeline", run_dir / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(demo_run / "data/raw", run_dir / "data/raw")
-    dvc = str(Path(sys.executable).with_name("dvc"))
-    env_run = lambda *a: subprocess.run([dvc, *a], cwd=run_dir, capture_output=True, text=True, check=True)  # noqa: E731
+    bin_dir = Path(sys.executable).parent  # dvc runs `lagesbild …` through the shell
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env_run = lambda *a: subprocess.run([str(bin_dir / "dvc"), *a], cwd=run_dir, capture_output=True,  # noqa: E731
+                                        text=True, check=True, env=env)
     env_run("init", "--no-scm", "-q")
     env_run("config", "core.analytics", "false")
     env_run("repro")
     again = env_run("repro").stdout
     assert "Running stage" not in again
-    params = yaml.safe_load((run_dir / "params.yaml").read_text("utf-8"))
+    params = read_params(run_dir)
     params["scoring"]["weights"]["notes"] += 0.3
-    (run_dir / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), "utf-8")
+    write_params(run_dir, params)
     ran = set(re.findall(r"Running stage '([\w-]+)'", env_run("repro").stdout))
     assert ran == {"score", "report", "notebook"}

@@ -1,0 +1,51 @@
+"""Fixtures for the end-to-end tests: a run directory like a user's, and one demo run per session."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+
+LAGESBILD = str(Path(sys.executable).with_name("lagesbild"))
+SMALL_DEMO = {"incidents_per_year": 6000, "survey_respondents": 1200, "n_notes": 80}
+
+
+def make_run_dir(tmp: Path, **demo) -> Path:
+    """A run directory like a user's: params.yaml (small demo), notebooks, analyst texts."""
+    params = yaml.safe_load((ROOT / "params.yaml").read_text("utf-8"))
+    params["demo"].update(SMALL_DEMO | demo)
+    params["scoring"]["bootstrap_draws"] = 50
+    write_params(tmp, params)
+    shutil.copytree(ROOT / "notebooks", tmp / "notebooks")
+    shutil.copytree(ROOT / "reports" / "text", tmp / "reports" / "text")
+    return tmp
+
+
+def read_params(run_dir: Path) -> dict:
+    return yaml.safe_load((run_dir / "params.yaml").read_text("utf-8"))
+
+
+def write_params(run_dir: Path, params: dict) -> None:
+    (run_dir / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), "utf-8")
+
+
+def cli(run_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run([LAGESBILD, *args], cwd=run_dir, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"lagesbild {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    return proc
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory) -> Path:
+    """demo-data + run once for the whole session."""
+    run_dir = make_run_dir(tmp_path_factory.mktemp("demo"))
+    cli(run_dir, "demo-data")
+    cli(run_dir, "run")
+    return run_dir
