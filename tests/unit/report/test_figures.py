@@ -3,22 +3,25 @@
 from matplotlib.figure import Figure
 
 from pipeline.report import figures as F
+from pipeline.text.format_sv import fmt_num, fmt_pct
 
 from . import make_frames
 
 NB, MINUS = "\u00a0", "\u2212"
 
 
-def test_fmt_num_swedish():
-    assert F.fmt_num(1234567.891, 1) == f"1{NB}234{NB}567,9"
-    assert F.fmt_num(-3.25, 1) == f"{MINUS}3,2"  # banker's rounding of the binary float 3.25 -> 3,2
-    assert F.fmt_num(4, 0, signed=True) == "+4"
-    assert F.fmt_num(float("nan")) == "–" and F.fmt_num(None) == "–"
-    assert F.fmt_pct(12.345, 1) == f"12,3{NB}%"
+def test_report_uses_the_shared_swedish_formatting_with_signs():
+    assert F.fmt_num is fmt_num  # one implementation (pipeline.text.format_sv)
+    assert fmt_num(1234567.891, 1) == f"1{NB}234{NB}567,9"
+    assert fmt_num(-3.25, 1) == f"{MINUS}3,3"  # half away from zero on the decimal string
+    assert fmt_num(4, 0, signed=True) == "+4" and fmt_num(-4, 0, signed=True) == f"{MINUS}4"
+    assert fmt_num(0.04, 1, signed=True) == "0,0"  # rounds to zero: no sign
+    assert fmt_num(float("nan"), signed=True) == "–" and fmt_num(None) == "–"
+    assert fmt_pct(12.345, 1) == f"12,3{NB}%" and fmt_pct(3, 0, signed=True) == f"+3{NB}%"
 
 
 def test_sv_formatter_on_axis():
-    assert F.sv_formatter(1)(2500.25, 0) == f"2{NB}500,2"
+    assert F.sv_formatter(1)(2500.25, 0) == f"2{NB}500,3"
 
 
 def test_every_chart_returns_a_figure_with_swedish_labels():
