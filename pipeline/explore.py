@@ -1,77 +1,251 @@
 """What the analyst notebooks call: load the processed tables once, then select and show.
 
 Notebooks only call functions from here and from :mod:`pipeline.report`; anything they compute
-that the report also needs lives in the package, not in a cell.
+that the report also needs lives in the package, not in a cell. Everything here except
+:func:`load_bundle` is pure: it takes a :class:`Bundle` and returns a new frame or Figure.
+Tables keep numbers numeric (so an analyst can sort and filter them) and get Swedish column
+names; :func:`show_table` formats them the Swedish way for display only.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib.pyplot as plt
+import geopandas as gpd
+import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from pipeline import io
 from pipeline.errors import DataError
 from pipeline.problems import Families, load_families
 from pipeline.text.normalise import fold
 
+TREND_SV = {"rising": "ökande", "falling": "minskande", "stable": "ingen säker trend"}
+LAYERS = ("area_trends", "area_year_counts", "grid_hotspots", "emerging_hotspots", "kde", "concentration",
+          "hour_weekday", "month_profile", "survey_indicators", "note_themes", "est_summary")
+
 
 @dataclass(frozen=True)
 class Bundle:
-    """The processed tables of one run."""
+    """The processed tables of one run (report year ``year``); any frame may be empty."""
 
-    areas: pd.DataFrame
-    incidents: pd.DataFrame
-    area_trends: pd.DataFrame
-    area_year_counts: pd.DataFrame
-    grid_hotspots: pd.DataFrame
-    emerging_hotspots: pd.DataFrame
-    survey_indicators: pd.DataFrame
-    note_themes: pd.DataFrame
-    est_summary: pd.DataFrame
-    problembilder: pd.DataFrame
-    families: Families
+    year: int
+    areas: pd.DataFrame = field(default_factory=pd.DataFrame)
+    incidents: pd.DataFrame = field(default_factory=pd.DataFrame)
+    area_trends: pd.DataFrame = field(default_factory=pd.DataFrame)
+    area_year_counts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    grid_hotspots: pd.DataFrame = field(default_factory=pd.DataFrame)
+    emerging_hotspots: pd.DataFrame = field(default_factory=pd.DataFrame)
+    kde: pd.DataFrame = field(default_factory=pd.DataFrame)
+    concentration: pd.DataFrame = field(default_factory=pd.DataFrame)
+    hour_weekday: pd.DataFrame = field(default_factory=pd.DataFrame)
+    month_profile: pd.DataFrame = field(default_factory=pd.DataFrame)
+    survey_indicators: pd.DataFrame = field(default_factory=pd.DataFrame)
+    note_themes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    est_summary: pd.DataFrame = field(default_factory=pd.DataFrame)
+    problembilder: pd.DataFrame = field(default_factory=pd.DataFrame)
+    quality: pd.DataFrame = field(default_factory=pd.DataFrame)
+    quarantine_reasons: pd.DataFrame = field(default_factory=pd.DataFrame)
+    families: Families = field(default_factory=load_families)
+
+    @property
+    def area_names(self) -> dict[str, str]:
+        return dict(zip(self.areas["area_id"], self.areas["area_name"])) | {"kommun": "Hela kommunen"}
 
 
 def load_bundle(root: str | Path = ".", categories: str | None = None) -> Bundle:
-    """Read the processed tables under ``root`` (the run directory)."""
-    p = Path(root) / "data" / "processed"
-    layer = lambda name: io.read_frame(p / "layers" / f"{name}.parquet")  # noqa: E731
-    return Bundle(
-        areas=io.read_frame(p / "areas.parquet"), incidents=io.read_frame(p / "incidents.parquet"),
-        area_trends=layer("area_trends"), area_year_counts=layer("area_year_counts"),
-        grid_hotspots=layer("grid_hotspots"), emerging_hotspots=layer("emerging_hotspots"),
-        survey_indicators=layer("survey_indicators"), note_themes=layer("note_themes"),
-        est_summary=layer("est_summary"), problembilder=io.read_frame(p / "problembilder.csv"),
-        families=load_families(categories),
-    )
+    """Read the processed tables of the run directory ``root`` (shell function: reads files).
+
+    The report year and the problem-family file come from ``root/params.yaml`` when it exists
+    (``categories`` overrides the family file); otherwise the year is the problembilder's
+    ``report_year``.
+    """
+    from pipeline.config import load_params
+
+    root = Path(root)
+    p = root / "data" / "processed"
+    year = None
+    if (root / "params.yaml").exists():
+        params = load_params(root / "params.yaml")
+        year = params.kommun.year
+        categories = categories or params.sources.crimes.categories
+    if categories and not Path(categories).is_absolute():
+        categories = root / categories
+    tables = {name: io.read_frame(p / "layers" / f"{name}.parquet") for name in LAYERS}
+    pb = io.read_frame(p / "problembilder.csv")
+    if year is None:
+        year = int(pb["report_year"].iloc[0]) if len(pb) else 0
+    return Bundle(year=year, areas=io.read_frame(p / "areas.parquet"), incidents=io.read_frame(p / "incidents.parquet"),
+                  problembilder=pb, quality=io.read_frame(p / "ingest_quality.csv"),
+                  quarantine_reasons=io.read_frame(p / "quarantine_reasons.csv"),
+                  families=load_families(categories), **tables)
+
+
+# ---------------------------------------------------------------- parameters
+def check_year(b: Bundle, year: int) -> None:
+    """The notebook's ``year`` parameter must be the run's report year (the layers hold one year)."""
+    if str(year) != str(b.year):
+        raise DataError(f"notebook parameter year={year!r} does not match the processed tables (report year "
+                        f"{b.year}); choose year={b.year}, or set kommun.year: {year} in params.yaml and rerun lagesbild run")
+
+
+def area_id_for(b: Bundle, area: str) -> str:
+    """The area_id of an area name (any case and accents, e.g. "backby" finds Bäckby)."""
+    hit = b.areas.loc[b.areas["area_name"].map(fold) == fold(area), "area_id"]
+    if hit.empty:
+        names = ", ".join(sorted(b.areas["area_name"]))
+        raise DataError(f"notebook parameter area={area!r} matches no area; choose one of: {names}")
+    return str(hit.iloc[0])
+
+
+def check_problem(b: Bundle, problem: str) -> str:
+    """``problem`` if it is a problem family id (or "all"), else DataError listing the ids."""
+    if problem != "all" and problem not in b.families.ids:
+        raise DataError(f"notebook parameter problem={problem!r} is not a problem family; "
+                        f"choose one of: {', '.join(b.families.ids)}")
+    return problem
 
 
 def pick_problembild(b: Bundle, area: str = "", problem: str = "") -> pd.Series:
     """The problembild for ``area`` (name, any case/accents) and ``problem`` (family id); empty
     arguments fall back to the top-ranked problembild (of that area, if one is given)."""
     pb = b.problembilder
-    if area:
-        hit = pb[pb["area"].map(fold) == fold(area)]
-        if hit.empty:
-            names = ", ".join(sorted(b.areas["area_name"]))
-            raise DataError(f"notebook parameter area='{area}' matches no area; choose one of: {names}")
-        pb = hit
     if problem:
-        if problem not in b.families.ids:
-            raise DataError(f"notebook parameter problem='{problem}' is not a problem family; "
-                            f"choose one of: {', '.join(b.families.ids)}")
+        check_problem(b, problem)
+    if area:
+        pb = pb[pb["area_id"].astype(str) == area_id_for(b, area)]
+    if problem:
         pb = pb[pb["problem"] == problem]
-        if pb.empty:
-            raise DataError(f"no problembild for area '{area}' and problem '{problem}' (no evidence in any source)")
+    if pb.empty:
+        raise DataError(f"no problembild for area {area!r} and problem {problem!r} (no evidence in any source); "
+                        "choose another area or problem")
     return pb.sort_values("rank").iloc[0]
 
 
+# ---------------------------------------------------------------- tables
+def _trend_columns(b: Bundle, t: pd.DataFrame) -> dict:
+    y = b.year
+    return {
+        f"Antal {y}": t["n_year"].to_numpy(), f"Antal {y - 1}": t["n_prev"].to_numpy(),
+        "Förändring, %": t["change_pct"].to_numpy(), "Per 1 000 inv.": t["rate_per_1000"].to_numpy(),
+        "Kvot mot kommunen": t["rate_ratio"].to_numpy(),
+        "Förändring per år, %": 100 * (t["irr"].to_numpy(float) - 1),
+        "95 % KI, låg": 100 * (t["irr_low"].to_numpy(float) - 1), "95 % KI, hög": 100 * (t["irr_high"].to_numpy(float) - 1),
+        "Trend": [TREND_SV.get(v, "–") for v in t["trend"]],
+    }
+
+
+def trend_table(b: Bundle, area_id: str = "kommun") -> pd.DataFrame:
+    """Every problem family in one area (or "kommun"), most incidents first, "Alla brott" last.
+
+    Columns: Problemområde; Antal <år>, Antal <år − 1>; Förändring, % (this year against last);
+    Per 1 000 inv.; Kvot mot kommunen (area rate / kommun rate); Förändring per år, % =
+    100·(IRR − 1) from the negative binomial trend model over the years covered, with its 95 %
+    interval (KI); Trend = the Mann–Kendall verdict (docs/methods-trends.md).
+    """
+    t = b.area_trends[b.area_trends["area_id"].astype(str) == str(area_id)]
+    t = t.assign(_all=t["problem"].eq("all")).sort_values(["_all", "n_year"], ascending=[True, False])
+    return pd.DataFrame({"Problemområde": [b.families.label_sv(p) for p in t["problem"]]} | _trend_columns(b, t))
+
+
+def area_trend_table(b: Bundle, problem: str = "all") -> pd.DataFrame:
+    """One problem family in every area, highest rate per 1 000 inhabitants first (columns as
+    :func:`trend_table`, with "Område" instead of "Problemområde")."""
+    t = b.area_trends[(b.area_trends["problem"] == check_problem(b, problem)) & (b.area_trends["area_id"] != "kommun")]
+    t = t.sort_values("rate_per_1000", ascending=False)
+    return pd.DataFrame({"Område": [b.area_names.get(a, a) for a in t["area_id"]]} | _trend_columns(b, t))
+
+
+def problembild_table(b: Bundle, area_id: str | None = None, problem: str | None = None,
+                      n: int | None = None) -> pd.DataFrame:
+    """Problembilder in rank order, optionally of one area and/or family, the first ``n``.
+
+    "Rangintervall" is the bootstrap interval of the rank (rank_low–rank_high, see
+    docs/methods-scoring.md); "Poäng" the weighted score in [0, 1].
+    """
+    pb = b.problembilder
+    if area_id is not None:
+        pb = pb[pb["area_id"].astype(str) == str(area_id)]
+    if problem is not None:
+        pb = pb[pb["problem"] == check_problem(b, problem)]
+    pb = pb.sort_values("rank").head(n if n is not None else len(pb))
+    return pd.DataFrame({
+        "Rang": pb["rank"].to_numpy(), "Rangintervall": [f"{lo}–{hi}" for lo, hi in zip(pb["rank_low"], pb["rank_high"])],
+        "Område": pb["area"].to_numpy(), "Problem": pb["problem_label"].to_numpy(), "Poäng": pb["score"].to_numpy(),
+        "Antal källor": pb["n_sources"].to_numpy(), "Motivering": pb["explanation"].to_numpy(),
+    })
+
+
+def top_families(b: Bundle, k: int = 4) -> list[str]:
+    """The problem families of the top-ranked problembilder, first ``k`` distinct ones in rank order."""
+    return list(dict.fromkeys(b.problembilder.sort_values("rank")["problem"]))[:k]
+
+
+def survey_table(b: Bundle, area_id: str = "kommun") -> pd.DataFrame:
+    """Latest survey year in one area: share answering yes with its Wilson 95 % interval, the
+    difference to the rest of the kommun (percentage points) and the previous survey. Shares of
+    suppressed groups (too few respondents) are blank."""
+    from pipeline.report.figures import INDICATOR_SV
+
+    s = b.survey_indicators
+    if s.empty:
+        return pd.DataFrame()
+    s = s[(s["area_id"].astype(str) == str(area_id)) & (s["survey_year"] == s["survey_year"].max())]
+    hide = s["is_suppressed"].astype(bool).to_numpy()
+    masked = lambda col: np.where(hide, np.nan, s[col].to_numpy(float))  # noqa: E731
+    out = pd.DataFrame({
+        "Fråga": [INDICATOR_SV.get(i, i) for i in s["indicator"]], "Svarande": s["n"].to_numpy(),
+        "Andel, %": masked("share_pct"), "95 % KI, låg": masked("ci_low_pct"), "95 % KI, hög": masked("ci_high_pct"),
+        "Skillnad mot övriga, p.e.": masked("diff_vs_rest_pp"), "p-värde": masked("p_vs_rest"),
+        "Förra mätningen, %": masked("prev_share_pct"),
+    })
+    if out["Skillnad mot övriga, p.e."].isna().all():  # the kommun has no "rest" to compare with
+        out = out.drop(columns=["Skillnad mot övriga, p.e.", "p-värde"])
+    return out
+
+
+def concentration_table(b: Bundle) -> pd.DataFrame:
+    """Share of the incidents in the 1, 5 and 10 % most burdened grid cells, and the Gini index."""
+    c = b.concentration
+    return pd.DataFrame({"Problemområde": [b.families.label_sv(p) for p in c["problem"]],
+                         "Antal brott": c["n_incidents"].to_numpy(), "Topp 1 %": c["top1_pct"].to_numpy(),
+                         "Topp 5 %": c["top5_pct"].to_numpy(), "Topp 10 %": c["top10_pct"].to_numpy(),
+                         "Gini": c["gini_generalised"].to_numpy()})
+
+
+def ehs_counts(b: Bundle, problem: str = "all", area_id: str | None = None) -> pd.DataFrame:
+    """Number of grid cells per emerging-hot-spot pattern ("no_pattern" left out)."""
+    from pipeline.report.maps import EHS_SV
+
+    e = b.emerging_hotspots[b.emerging_hotspots["problem"] == problem]
+    if area_id is not None:
+        e = e[e["area_id"].astype(str) == str(area_id)]
+    n = e["ehs_category"].astype(str).value_counts()
+    n = n[n.index != "no_pattern"]
+    return pd.DataFrame({"Mönster": [EHS_SV.get(c, c) for c in n.index], "Antal rutor": n.to_numpy()})
+
+
+def quality_table(b: Bundle) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows read, accepted and quarantined per source; and the quarantined rows per reason."""
+    from pipeline.report.labels_sv import SOURCE_SV, reason_sv
+
+    q, r = b.quality, b.quarantine_reasons
+    per_source = pd.DataFrame({
+        "Källa": [SOURCE_SV.get(s, s) for s in q["source"]], "Inlästa": q["rows_read"].to_numpy(),
+        "Godtagna": q["accepted"].to_numpy(), "I karantän": q["quarantined"].to_numpy(),
+        "Andel i karantän, %": 100 * q["quarantined"].to_numpy(float) / q["rows_read"].replace(0, np.nan).to_numpy(float),
+    })
+    per_reason = pd.DataFrame({"Källa": [SOURCE_SV.get(s, s) for s in r["source"]],
+                               "Skäl": [reason_sv(x) for x in r["reason"]], "Rader": r["n_rows"].to_numpy()})
+    return per_source, per_reason.sort_values(["Källa", "Rader"], ascending=[True, False], ignore_index=True)
+
+
 def yearly_counts(b: Bundle, area_id: str, problem: str) -> pd.DataFrame:
-    """Incidents, harm and rate per 1,000 inhabitants by year for one area and problem family,
-    beside the kommun."""
+    """Incidents and rate per 1,000 inhabitants by year for one area and problem family, beside
+    the kommun: columns year, n_incidents_area, n_incidents_kommun, rate_per_1000_area,
+    rate_per_1000_kommun."""
     c = b.area_year_counts
     sel = c[(c["problem"] == problem) & c["area_id"].isin([area_id, "kommun"])]
     wide = sel.pivot_table(index="year", columns="area_id", values=["n_incidents", "rate_per_1000"])
@@ -79,54 +253,137 @@ def yearly_counts(b: Bundle, area_id: str, problem: str) -> pd.DataFrame:
     return wide.reset_index()
 
 
-def area_survey(b: Bundle, area_id: str) -> pd.DataFrame:
-    s = b.survey_indicators
-    latest = s["survey_year"].max() if len(s) else None
-    return s[(s["area_id"] == area_id) & (s["survey_year"] == latest)]
+def yearly_table(b: Bundle, area_id: str, problem: str) -> pd.DataFrame:
+    """:func:`yearly_counts` with Swedish column names."""
+    t = yearly_counts(b, area_id, problem)
+    names = {"year": "År", "n_incidents_area": "Antal i området", "n_incidents_kommun": "Antal i kommunen",
+             "rate_per_1000_area": "Per 1 000 inv., området", "rate_per_1000_kommun": "Per 1 000 inv., kommunen"}
+    return t[[c for c in names if c in t]].rename(columns=names)
 
 
-def area_notes(b: Bundle, area_id: str) -> pd.DataFrame:
-    return b.note_themes[b.note_themes["area_id"] == area_id]
+def notes_table(b: Bundle, area_id: str) -> pd.DataFrame:
+    """Staff-dialogue notes per problem family in one area (names already scrubbed at ingest)."""
+    n = b.note_themes[b.note_themes["area_id"].astype(str) == str(area_id)].sort_values("n_notes", ascending=False)
+    return pd.DataFrame({"Problemområde": [b.families.label_sv(p) for p in n["problem"]],
+                         "Anteckningar": n["n_notes"].to_numpy(), "Verksamheter": n["n_verksamheter"].to_numpy(),
+                         "Vanligaste plats": n["top_place"].to_numpy(), "Citat": n["quotes"].to_numpy()})
 
 
-def trend_figure(b: Bundle, area_id: str, problem: str) -> plt.Figure:
+def est_table(b: Bundle, area_id: str) -> pd.DataFrame:
+    """EST observations per problem family in one area."""
+    e = b.est_summary[b.est_summary["area_id"].astype(str) == str(area_id)].sort_values("n_est_reports", ascending=False)
+    return pd.DataFrame({"Problemområde": [b.families.label_sv(p) for p in e["problem"]],
+                         "Rapporter": e["n_est_reports"].to_numpy(), "Veckor": e["n_weeks"].to_numpy(),
+                         "Vanligaste plats": e["top_place"].to_numpy()})
+
+
+def describe_bundle(b: Bundle) -> pd.DataFrame:
+    """What a bundle holds: one row per table with its number of rows and its columns."""
+    rows = [(name, len(df), ", ".join(map(str, df.columns))) for name, df in vars(b).items()
+            if isinstance(df, pd.DataFrame)]
+    return pd.DataFrame(rows, columns=["Tabell", "Rader", "Kolumner"])
+
+
+def select_incidents(b: Bundle, area_id: str | None = None, problem: str = "all",
+                     years: tuple[int, int] | None = None) -> pd.DataFrame:
+    """Incidents of one area (None = the kommun), family ("all" = every family) and year span."""
+    i = b.incidents
+    keep = np.ones(len(i), bool)
+    if area_id is not None:
+        keep &= (i["area_id"].astype(str) == str(area_id)).to_numpy()
+    if problem != "all":
+        keep &= (i["problem"].astype(str) == check_problem(b, problem)).to_numpy()
+    if years is not None:
+        keep &= i["year"].between(*years).to_numpy()
+    return i[keep]
+
+
+def time_pattern(b: Bundle, area_id: str | None = None, problem: str = "all") -> dict[str, pd.DataFrame]:
+    """Hour × weekday counts (report year) and month profile for a selection of incidents, as
+    :func:`pipeline.stats.time_patterns.time_patterns` computes them; its "all" rows are the
+    selection, so the report's charts draw it as they are."""
+    from pipeline.stats.time_patterns import time_patterns
+
+    sel = select_incidents(b, area_id, problem)
+    return time_patterns(sel.assign(problem=sel["problem"].astype(str)), b.year)
+
+
+# ---------------------------------------------------------------- figures
+def _view(b: Bundle, layer: gpd.GeoDataFrame, area_id: str | None, margin_m: float) -> tuple:
+    """The areas and grid cells to draw: the kommun, or the box around one area widened by
+    ``margin_m`` metres, with the areas clipped to it (the report's map functions zoom to the
+    bounds of the areas they are given)."""
+    if area_id is None:
+        return b.areas, layer
+    area = b.areas[b.areas["area_id"].astype(str) == str(area_id)]
+    if area.empty:
+        raise DataError(f"area_id {area_id!r} not found in areas")
+    x0, y0, x1, y1 = area.total_bounds
+    x0, y0, x1, y1 = x0 - margin_m, y0 - margin_m, x1 + margin_m, y1 + margin_m
+    near = b.areas.clip((x0, y0, x1, y1))
+    near = near[~near.geometry.is_empty]
+    return near, layer.cx[x0:x1, y0:y1]
+
+
+def _problems(b: Bundle, problems: str | list[str]) -> list[str]:
+    return [check_problem(b, p) for p in ([problems] if isinstance(problems, str) else problems)]
+
+
+def hotspot_figure(b: Bundle, problems: str | list[str] = "all", area_id: str | None = None,
+                   margin_m: float = 500) -> Figure:
+    """The report's Gi* hot-spot map (one panel per problem), of the kommun or around one area."""
+    from pipeline.report.maps import hotspot_map
+
+    areas, cells = _view(b, b.grid_hotspots, area_id, margin_m)
+    return hotspot_map(areas, cells, _problems(b, problems), b.families)
+
+
+def emerging_figure(b: Bundle, problems: str | list[str] = "all", area_id: str | None = None,
+                    margin_m: float = 500) -> Figure:
+    """The report's emerging-hot-spot map, of the kommun or around one area."""
+    from pipeline.report.maps import emerging_map
+
+    areas, cells = _view(b, b.emerging_hotspots, area_id, margin_m)
+    return emerging_map(areas, cells, _problems(b, problems), b.families)
+
+
+def kde_figure(b: Bundle, problems: str | list[str] = "all", area_id: str | None = None,
+               margin_m: float = 500) -> Figure:
+    """The report's kernel-density map (brott per km² och år), of the kommun or around one area."""
+    from pipeline.report.maps import kde_map
+
+    areas, cells = _view(b, b.kde, area_id, margin_m)
+    return kde_map(areas, cells, _problems(b, problems), b.families)
+
+
+def trend_figure(b: Bundle, area_id: str, problem: str) -> Figure:
     """Rate per 1,000 inhabitants by year: the area against the kommun (Swedish labels)."""
-    from pipeline.text.format_sv import fmt_num
+    import matplotlib as mpl
+
+    from pipeline.report.figures import DARK, GREY, STYLE, WIDTH_IN, sv_formatter
 
     t = yearly_counts(b, area_id, problem)
-    name = b.areas.set_index("area_id")["area_name"].get(area_id, area_id)
-    fig, ax = plt.subplots(figsize=(6, 3.2))
-    ax.plot(t["year"], t.get("rate_per_1000_area"), marker="o", color="black", label=name)
-    ax.plot(t["year"], t.get("rate_per_1000_kommun"), marker="s", ls="--", color="grey", label="Hela kommunen")
-    ax.set_xticks(t["year"])
-    ax.set_ylabel("Anmälda brott per 1 000 invånare")
-    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: fmt_num(v, 1)))
-    ax.set_title(f"{b.families.label_sv(problem)}: {name} jämfört med kommunen")
-    ax.legend(frameon=False)
-    fig.tight_layout()
-    return fig
+    with mpl.rc_context(STYLE):
+        fig = Figure(figsize=(WIDTH_IN, 3.0), layout="constrained")
+        ax = fig.add_subplot()
+        if "rate_per_1000_area" in t:
+            ax.plot(t["year"], t["rate_per_1000_area"], marker="o", color=DARK, label=b.area_names.get(area_id, area_id))
+        if "rate_per_1000_kommun" in t:
+            ax.plot(t["year"], t["rate_per_1000_kommun"], marker="s", ls="--", color=GREY, label="Hela kommunen")
+        ax.set_xticks(t["year"].astype(int))
+        ax.set_ylim(bottom=0)
+        ax.set_ylabel("Anmälda brott per 1 000 invånare")
+        ax.yaxis.set_major_formatter(sv_formatter(1))
+        ax.set_title(f"{b.families.label_sv(problem)}: {b.area_names.get(area_id, area_id)} jämfört med kommunen")
+        ax.legend()
+        return fig
 
 
-def hotspot_figure(b: Bundle, area_id: str, problem: str) -> plt.Figure:
-    """Gi* classes of the grid cells in and around one area, with the area outlined."""
-    from pipeline.geo.gpkg import HOTSPOT_CLASSES
+def show_table(df: pd.DataFrame, decimals: int = 1):
+    """``df`` for display: numbers the Swedish way (``1 234,5``, decimal comma, ``−``; integers
+    without decimals), "–" for missing values, no index. The frame itself is not changed."""
+    from pipeline.text.format_sv import fmt_num
 
-    area = b.areas[b.areas["area_id"] == area_id]
-    cells = b.grid_hotspots[b.grid_hotspots["problem"] == problem]
-    if not len(area):
-        raise DataError(f"area_id '{area_id}' not found in areas")
-    box = area.buffer(1000).total_bounds
-    cells = cells.cx[box[0]:box[2], box[1]:box[3]]
-    fig, ax = plt.subplots(figsize=(6, 6))
-    for cls, (label, rgb) in HOTSPOT_CLASSES.items():
-        sel = cells[cells["hotspot_class"] == cls]
-        if len(sel):
-            sel.plot(ax=ax, color=tuple(int(v) / 255 for v in rgb.split(",")), label=label, linewidth=0)
-    area.boundary.plot(ax=ax, color="black", linewidth=1.2)
-    ax.set_axis_off()
-    ax.set_title(f"Hot spots (Gi*, FDR): {b.families.label_sv(problem)}")
-    handles = [plt.Rectangle((0, 0), 1, 1, color=tuple(int(v) / 255 for v in rgb.split(",")), ec="grey")
-               for cls, (label, rgb) in HOTSPOT_CLASSES.items()]
-    ax.legend(handles, [lab for lab, _ in HOTSPOT_CLASSES.values()], loc="lower left", fontsize=7, frameon=True)
-    fig.tight_layout()
-    return fig
+    fmt = {c: (lambda x, d=(0 if pd.api.types.is_integer_dtype(df[c]) else decimals): fmt_num(x, d))
+           for c in df.columns if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])}
+    return df.style.format(fmt, na_rep="–").hide(axis="index")

@@ -56,6 +56,7 @@ COLUMNS: dict[str, ColumnSpec] = {
     # time
     "year": ColumnSpec("int64", "year", "calendar year", checks=(pa.Check.in_range(1990, 2100),)),
     "occurred_at": ColumnSpec("datetime64[ns]", "local time", "when it happened (Europe/Stockholm, naive)"),
+    "has_time": ColumnSpec(bool, "-", "the export gave a time of day (else occurred_at is at midnight)"),
     "noted_on": ColumnSpec("datetime64[ns]", "date", "date the note was written"),
     # population
     "sex": ColumnSpec(str, "-", "kvinna, man, annat (survey only) or alla (all, or not given)", checks=_in(SEX_VALUES)),
@@ -105,7 +106,7 @@ TABLES: dict[str, TableSpec] = {
     "areas": TableSpec(("area_id", "area_name", "kommun_code"), ("area_id",), geometry="Polygon"),
     "population": TableSpec(("area_id", "year", "sex", "age_band", "population"), ("area_id", "year", "sex", "age_band")),
     "incidents": TableSpec(
-        ("incident_id", "occurred_at", "year", "crime_code", "crime_label", "problem", "area_id",
+        ("incident_id", "occurred_at", "has_time", "year", "crime_code", "crime_label", "problem", "area_id",
          "source_file", "source_row"),
         ("incident_id",), geometry="Point",
     ),

@@ -69,7 +69,7 @@ def ingest_crimes(frames: list[tuple[str, pd.DataFrame]], areas: gpd.GeoDataFram
     category '<label>'", "excluded crime category '<label>'" (config says exclude),
     "missing coordinates", "outside the kommun" (point in no area), "duplicate incident id".
     X and Y given in the wrong order are swapped back and counted. ``occurred_at`` = date +
-    time (midnight when the time is missing; counted as ``time_missing``); ``incident_id`` =
+    time (midnight when the time is missing: ``has_time`` False, counted as ``time_missing``); ``incident_id`` =
     Diarienummer or, when missing, "G" + 64-bit hash of the row's fields (stable across runs).
 
     Returns
@@ -135,6 +135,7 @@ def ingest_crimes(frames: list[tuple[str, pd.DataFrame]], areas: gpd.GeoDataFram
     table = gpd.GeoDataFrame({
         "incident_id": incident_id[todo].astype(str),
         "occurred_at": occurred,
+        "has_time": time[todo].notna().astype(bool),
         "year": occurred.dt.year.astype("int64"),
         "crime_code": code[todo].astype(object).where(code[todo].notna(), None),
         "crime_label": shown_label[todo].astype(str),

@@ -22,10 +22,10 @@ import pandas as pd
 from pipeline.config import KommunParams, PrivacyParams, ReportParams
 from pipeline.report import figures as F
 from pipeline.report import maps as M
-from pipeline.report.figures import fmt_num, fmt_pct
 from pipeline.report.markdown import escape as esc
 from pipeline.report.markdown import markdown_to_typst
 from pipeline.report.labels_sv import SOURCE_SV, reason_sv
+from pipeline.text.format_sv import fmt_int, fmt_num, fmt_pct
 
 CHAPTERS = (
     "Sammanfattning", "Syfte och metod", "Om kommunen", "Anmälda brott", "Geografisk fördelning", "Tid",
@@ -134,7 +134,7 @@ class _Doc:
         small = pd.notna(value) and self.public and float(value) < self.min
         if flagged or small:
             return f'#cnt("<{self.min}")'
-        return f"#cnt({_str(fmt_num(value))})"
+        return f"#cnt({_str(fmt_int(value))})"
 
     def cnt(self, row, col: str) -> str:
         return self.count(row.get(col), bool(row.get(f"{col}_suppressed", False)))
@@ -185,7 +185,7 @@ def _sammanfattning(d: _Doc) -> None:
         tot = t[(t["area_id"] == "kommun") & (t["problem"] == "all")]
         if len(tot):
             r = tot.iloc[0]
-            facts.append(f"Under {k.year} anmäldes {fmt_num(r['n_year'])} brott i {k.name}, {fmt_num(r['rate_per_1000'], 1)} "
+            facts.append(f"Under {k.year} anmäldes {fmt_int(r['n_year'])} brott i {k.name}, {fmt_num(r['rate_per_1000'], 1)} "
                          f"per 1 000 invånare. Det är {fmt_pct(r['change_pct'], 0, signed=True)} jämfört med {k.year - 1}.")
         up = t[(t["area_id"] == "kommun") & (t["problem"] != "all") & (t["trend"] == "rising")]
         if len(up):
@@ -195,9 +195,9 @@ def _sammanfattning(d: _Doc) -> None:
     if not _empty(s):
         u = s[(s["area_id"] == "kommun") & (s["indicator"] == "unsafe_evening")].sort_values("survey_year")
         if len(u) and pd.notna(u["share_pct"].iloc[-1]):
-            txt = f"I trygghetsmätningen {int(u['survey_year'].iloc[-1])} kände sig {fmt_pct(u['share_pct'].iloc[-1])} otrygga ute sent en kväll"
+            txt = f"I trygghetsmätningen {int(u['survey_year'].iloc[-1])} kände sig {fmt_pct(u['share_pct'].iloc[-1], 0)} otrygga ute sent en kväll"
             if len(u) > 1 and pd.notna(u["share_pct"].iloc[-2]):
-                txt += f" ({fmt_pct(u['share_pct'].iloc[-2])} år {int(u['survey_year'].iloc[-2])})"
+                txt += f" ({fmt_pct(u['share_pct'].iloc[-2], 0)} år {int(u['survey_year'].iloc[-2])})"
             facts.append(txt + ".")
     pb = inp.problembilder
     if not _empty(pb):
@@ -263,7 +263,7 @@ def _om_kommunen(d: _Doc) -> None:
     pop = ayc[(ayc["problem"] == "all") & (ayc["year"] == ayc["year"].max()) & (ayc["area_id"] != "kommun")]
     pop = pop.groupby("area_id", as_index=False)["population"].first().sort_values("population", ascending=False)
     total = pop["population"].sum()
-    d.para(f"{inp.kommun.name} kommun (kommunkod {inp.kommun.code}) har {fmt_num(total)} invånare fördelade på "
+    d.para(f"{inp.kommun.name} kommun (kommunkod {inp.kommun.code}) har {fmt_int(total)} invånare fördelade på "
            f"{len(inp.areas)} områden. Polisen arbetar i kommunen genom {inp.kommun.lpo}"
            + (f" i {inp.kommun.police_region}." if inp.kommun.police_region else "."))
     rows = [[esc(d.area(r.area_id)), d.count(r.population), fmt_pct(100 * r.population / total, 1) if total else "–"]
@@ -285,7 +285,7 @@ def _anmalda_brott(d: _Doc) -> None:
         d.figure("brott_kategori", F.category_counts(t, inp.families),
                  f"Anmälda brott per problemområde i kommunen, {k.year} och {k.year - 1}.",
                  f"Liggande stapeldiagram över anmälda brott per problemområde {k.year} och {k.year - 1}. "
-                 f"Flest anmälningar gällde {d.label(top['problem']).lower()} ({fmt_num(top['n_year'])}).")
+                 f"Flest anmälningar gällde {d.label(top['problem']).lower()} ({fmt_int(top['n_year'])}).")
     rows = []
     for _, r in kt.assign(_o=kt["problem"].eq("all")).sort_values(["_o", "n_year"], ascending=[True, False]).iterrows():
         rows.append([esc(d.label(r["problem"])), d.cnt(r, "n_year"), d.cnt(r, "n_prev"),
@@ -349,7 +349,7 @@ def _geografi(d: _Doc) -> None:
         d.missing("om områdesgränser")
         return
     if d.public:
-        d.notice(f"Publik version: kartorna visar rutor om {fmt_num(inp.privacy.public_grid_m)} m, inte exakta platser. "
+        d.notice(f"Publik version: kartorna visar rutor om {fmt_int(inp.privacy.public_grid_m)} m, inte exakta platser. "
                  "En ruta får den starkaste klassen bland de finare rutor den består av.")
     t = inp.area_trends
     if not _empty(t):
@@ -524,7 +524,7 @@ def _skadeviktad(d: _Doc) -> None:
     d.figure("skadeviktad", F.harm_vs_count(t, inp.families), f"Andel av antalet brott och av skadevärdet per problemområde, {k.year}.",
              "Liggande stapeldiagram som jämför varje problemområdes andel av antalet brott med dess andel av skadevärdet.")
     n_tot, h_tot = kt["n_year"].sum(), kt["harm_days_year"].sum()
-    rows = [[esc(d.label(r["problem"])), d.cnt(r, "n_year"), fmt_num(r["harm_days_year"]),
+    rows = [[esc(d.label(r["problem"])), d.cnt(r, "n_year"), fmt_int(r["harm_days_year"]),
              fmt_pct(100 * r["n_year"] / n_tot if n_tot else np.nan, 1), fmt_pct(100 * r["harm_days_year"] / h_tot if h_tot else np.nan, 1)]
             for _, r in kt.sort_values("harm_days_year", ascending=False).iterrows()]
     d.table(f"Antal brott och skadevärde per problemområde, {k.year}",
@@ -604,7 +604,7 @@ def _problembilder(d: _Doc) -> None:
         scen = list(dict.fromkeys(s["scenario"]))
         piv = piv.reindex(columns=scen)
         keys = [(r["area_id"], r["problem"]) for _, r in top.iterrows() if (r["area_id"], r["problem"]) in piv.index]
-        rows = [[esc(f"{d.label(p)}, {d.area(a)}")] + [fmt_num(piv.loc[(a, p), c]) for c in scen] for a, p in keys]
+        rows = [[esc(f"{d.label(p)}, {d.area(a)}")] + [fmt_int(piv.loc[(a, p), c]) for c in scen] for a, p in keys]
         d.table("Placering med olika viktningar av kriterierna", ["Problembild"] + [str(c) for c in scen], rows,
                 "l" + "r" * len(scen))
 
@@ -688,7 +688,7 @@ def _bilagor(d: _Doc) -> None:
         ("Prioriteringspoäng", "Viktad summa av kriterier normerade till 0–1 (Brå:s prioriteringsmatris); intervallet för "
                                "placeringen kommer från bootstrap av underlaget."),
         ("Röjandekontroll (publik version)", f"Antal under {d.min} visas som <{d.min}; kartor aggregeras till rutor om "
-                                            f"{fmt_num(d.inp.privacy.public_grid_m)} m."),
+                                            f"{fmt_int(d.inp.privacy.public_grid_m)} m."),
     ]
     d.add("\n".join(f"#terms.item[{esc(t)}][{esc(x)}]" for t, x in defs))
     d.h(2, "Bilaga B. Referenser")

@@ -9,13 +9,13 @@ heat maps use sequential colour maps whose lightness changes monotonically.
 
 from __future__ import annotations
 
-import math
-
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from pipeline.text.format_sv import fmt_int, fmt_num, fmt_pct
 
 WIDTH_IN = 6.5  # A4 text width with 2.2 cm margins
 DARK, LIGHT, GREY, ACCENT = "#1f3f66", "#a9c4e2", "#7f7f7f", "#b2182b"
@@ -42,35 +42,8 @@ INDICATOR_SV = {
     "big_problem_public_violence": "Våld på allmän plats",
 }
 
-NBSP, MINUS = "\u00a0", "\u2212"
-
-
-# ---------------------------------------------------------------- Swedish number formatting
-def fmt_num(x: object, decimals: int = 0, *, signed: bool = False) -> str:
-    """Swedish number text: ``1 234,5`` (no-break space for thousands, decimal comma, ``−``).
-
-    NaN/None give ``–``.
-    """
-    try:
-        v = float(x)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return "–"
-    if math.isnan(v):
-        return "–"
-    s = f"{abs(v):,.{decimals}f}".replace(",", NBSP).replace(".", ",")
-    if round(v, decimals) < 0:
-        return MINUS + s
-    return ("+" + s) if signed and round(v, decimals) > 0 else s
-
-
-def fmt_pct(x: object, decimals: int = 0, *, signed: bool = False) -> str:
-    """A percentage in Swedish style: ``12,5 %`` (no-break space before the sign)."""
-    s = fmt_num(x, decimals, signed=signed)
-    return s if s == "–" else f"{s}{NBSP}%"
-
-
 def sv_formatter(decimals: int = 0, suffix: str = "") -> FuncFormatter:
-    """A tick formatter that writes axis numbers with :func:`fmt_num`."""
+    """A tick formatter that writes axis numbers with :func:`pipeline.text.format_sv.fmt_num`."""
     return FuncFormatter(lambda v, _pos: fmt_num(v, decimals) + suffix)
 
 
@@ -102,7 +75,7 @@ def category_counts(area_trends: pd.DataFrame, families) -> Figure:
         ax.set_xlabel("Antal anmälda brott")
         ax.legend(loc="lower right")
         for yi, n in zip(y, k["n_year"]):
-            ax.text(float(n) if pd.notna(n) else 0, yi - 0.2, " " + fmt_num(n), va="center", fontsize=7)
+            ax.text(float(n) if pd.notna(n) else 0, yi - 0.2, " " + fmt_int(n), va="center", fontsize=7)
         return fig
 
 
@@ -281,7 +254,7 @@ def survey_by_area(survey_indicators: pd.DataFrame, area_names: dict[str, str],
         if len(kom) and pd.notna(kom["share_pct"].iloc[0]):
             kv = float(kom["share_pct"].iloc[0])
             ax.axvline(kv, color=ACCENT, ls="--", lw=1.2)
-            ax.text(kv, len(s) - 0.3, f" kommunen {fmt_pct(kv)}", color=ACCENT, fontsize=7, va="bottom")
+            ax.text(kv, len(s) - 0.3, f" kommunen {fmt_pct(kv, 0)}", color=ACCENT, fontsize=7, va="bottom")
         ax.set_ylim(-0.7, len(s) + 0.3)
         ax.xaxis.set_major_formatter(sv_formatter(0, " %"))
         ax.set_xlabel(f"{INDICATOR_SV.get(indicator, indicator)}, andel av svarande (95 % konfidensintervall)")

@@ -35,7 +35,9 @@ def time_patterns(incidents: pd.DataFrame, year: int, first_year: int | None = N
     """Hour × weekday counts for the report year and the month profile (årshjul).
 
     - ``hour_weekday``: problem, weekday (0 = Monday … 6), hour (0..23), n_incidents — incidents
-      of ``year``, all 168 cells per problem, zeros included.
+      of ``year``, all 168 cells per problem, zeros included. Incidents with ``has_time`` False
+      (the export gave a date only; occurred_at is midnight) are left out here, or they would
+      pile up at hour 0; they still count in the month profile.
     - ``month_profile``: problem, month (1..12), n_incidents (in ``year``), mean_per_year =
       (incidents in that month over ``first_year``..``year``) / number of years in that span.
       ``first_year`` defaults to the earliest year in ``incidents``.
@@ -48,7 +50,8 @@ def time_patterns(incidents: pd.DataFrame, year: int, first_year: int | None = N
     if first_year is None:
         first_year = int(incidents["year"].min()) if len(incidents) else year
     span = incidents[(incidents["year"] >= first_year) & (incidents["year"] <= year)]
-    cols = ["problem", "occurred_at", "year"] + (["area_id"] if by_area else [])
+    cols = ["problem", "occurred_at", "year"] + (["area_id"] if by_area else []) + \
+        (["has_time"] if "has_time" in span else [])
     base = _with_all(span[cols].assign(problem=span["problem"].astype(str)), by_area)
     base = base.assign(weekday=base["occurred_at"].dt.day_of_week, hour=base["occurred_at"].dt.hour,
                        month=base["occurred_at"].dt.month)
@@ -58,7 +61,8 @@ def time_patterns(incidents: pd.DataFrame, year: int, first_year: int | None = N
     if by_area:
         levels["area_id"] = sorted(set(span["area_id"].dropna().astype(str)) - {KOMMUN}) + [KOMMUN]
     this_year = base[base["year"] == year]
-    hw = _count_grid(this_year, keys + ["weekday", "hour"], levels)
+    timed = this_year[this_year["has_time"].to_numpy(bool)] if "has_time" in this_year else this_year
+    hw = _count_grid(timed, keys + ["weekday", "hour"], levels)
     mp = _count_grid(this_year, keys + ["month"], levels)
     total = _count_grid(base, keys + ["month"], levels, "n_total")
     mp["mean_per_year"] = total["n_total"].to_numpy() / (year - first_year + 1)

@@ -29,11 +29,12 @@ def _missing(x) -> bool:
         return True
 
 
-def fmt_num(x, decimals: int = 1) -> str:
+def fmt_num(x, decimals: int = 1, *, signed: bool = False) -> str:
     """``1234.54, 1 -> "1 234,5"``; NA/None -> ``"–"`` (en dash, the usual empty-cell mark).
 
     Rounds half away from zero on the decimal string (``2.25 -> "2,3"``) so that printed
-    figures match hand rounding rather than binary floating point.
+    figures match hand rounding rather than binary floating point. With ``signed`` a value
+    that is positive after rounding gets a ``+`` (changes: ``+4``, ``−4``, ``0``).
     """
     if _missing(x):
         return "–"
@@ -51,8 +52,11 @@ def fmt_num(x, decimals: int = 1) -> str:
         whole = whole[:-3]
     groups.insert(0, whole)
     out = NBSP.join(groups) + ("," + frac if frac else "")
-    if neg and any(ch not in "0," + NBSP for ch in out):
+    nonzero = any(ch not in "0," + NBSP for ch in out)
+    if neg and nonzero:
         out = MINUS + out
+    elif signed and nonzero:
+        out = "+" + out
     return out
 
 
@@ -61,11 +65,11 @@ def fmt_int(n) -> str:
     return fmt_num(n, 0)
 
 
-def fmt_pct(x, decimals: int = 1) -> str:
-    """A value already in percent: ``12.34, 1 -> "12,3 %"``."""
+def fmt_pct(x, decimals: int = 1, *, signed: bool = False) -> str:
+    """A value already in percent: ``12.34, 1 -> "12,3 %"`` (``signed``: ``+12,3 %``)."""
     if _missing(x):
         return "–"
-    return fmt_num(x, decimals) + NBSP + "%"
+    return fmt_num(x, decimals, signed=signed) + NBSP + "%"
 
 
 def fmt_year(y) -> str:

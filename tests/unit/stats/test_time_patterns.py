@@ -51,3 +51,13 @@ def test_by_area_adds_kommun_totals(five):
     idx = hw.set_index(["area_id", "problem", "weekday", "hour"])["n_incidents"]
     assert idx[("N", "violence", 5, 23)] == 1 and idx[("kommun", "violence", 5, 23)] == 2
     assert len(out["month_profile"]) == 3 * 3 * 12
+
+
+def test_incidents_without_a_time_stay_out_of_the_hour_matrix_but_count_by_month(five):
+    undated_time = five.assign(has_time=[True, True, False, True, True])  # the Monday theft: date only
+    out = time_patterns(undated_time, 2025)
+    idx = out["hour_weekday"].set_index(["problem", "weekday", "hour"])["n_incidents"]
+    assert idx[("theft", 0, 8)] == 0 and idx[("theft", 0, 0)] == 0
+    assert out["hour_weekday"].query("problem == 'all'")["n_incidents"].sum() == 2
+    mp = out["month_profile"].set_index(["problem", "month"])
+    assert mp.loc[("theft", 3), "n_incidents"] == 1
