@@ -95,6 +95,12 @@ class LayersParams(_Frozen):
 
 class SurveyParams(_Frozen):
     min_n: int = Field(default=30, ge=1)
+    weighted: bool = Field(default=False, description="post-stratify to the area population by sex × age band")
+
+
+class TextParams(_Frozen):
+    n_topics: int = Field(default=8, ge=1, description="NMF themes across notes, EST and survey free text")
+    seed: int = 11
 
 
 class PrivacyParams(_Frozen):
@@ -136,6 +142,7 @@ class Params(_Frozen):
     sources: SourcesParams
     layers: LayersParams = LayersParams()
     survey: SurveyParams = SurveyParams()
+    text: TextParams = TextParams()
     privacy: PrivacyParams = PrivacyParams()
     harm: HarmParams = HarmParams()
     scoring: ScoringParams

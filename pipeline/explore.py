@@ -22,6 +22,7 @@ from pipeline.errors import DataError
 from pipeline.problems import Families, load_families
 from pipeline.text.normalise import fold
 
+PRECISION = {"Poäng": 2, "Kvot mot kommunen": 2, "Gini": 2, "p-värde": 3}  # decimals shown by show_table
 TREND_SV = {"rising": "ökande", "falling": "minskande", "stable": "ingen säker trend"}
 LAYERS = ("area_trends", "area_year_counts", "grid_hotspots", "emerging_hotspots", "kde", "concentration",
           "hour_weekday", "month_profile", "survey_indicators", "note_themes", "est_summary")
@@ -256,6 +257,8 @@ def yearly_counts(b: Bundle, area_id: str, problem: str) -> pd.DataFrame:
 def yearly_table(b: Bundle, area_id: str, problem: str) -> pd.DataFrame:
     """:func:`yearly_counts` with Swedish column names."""
     t = yearly_counts(b, area_id, problem)
+    t = t.assign(year=t["year"].astype(int).astype(str),
+                 **{c: t[c].round().astype("Int64") for c in t if c.startswith("n_incidents")})
     names = {"year": "År", "n_incidents_area": "Antal i området", "n_incidents_kommun": "Antal i kommunen",
              "rate_per_1000_area": "Per 1 000 inv., området", "rate_per_1000_kommun": "Per 1 000 inv., kommunen"}
     return t[[c for c in names if c in t]].rename(columns=names)
@@ -305,7 +308,8 @@ def time_pattern(b: Bundle, area_id: str | None = None, problem: str = "all") ->
     from pipeline.stats.time_patterns import time_patterns
 
     sel = select_incidents(b, area_id, problem)
-    return time_patterns(sel.assign(problem=sel["problem"].astype(str)), b.year)
+    first = int(b.incidents["year"].min()) if len(b.incidents) else b.year  # the run's span, not the selection's
+    return time_patterns(sel.assign(problem=sel["problem"].astype(str)), b.year, first_year=first)
 
 
 # ---------------------------------------------------------------- figures
@@ -381,9 +385,13 @@ def trend_figure(b: Bundle, area_id: str, problem: str) -> Figure:
 
 def show_table(df: pd.DataFrame, decimals: int = 1):
     """``df`` for display: numbers the Swedish way (``1 234,5``, decimal comma, ``−``; integers
-    without decimals), "–" for missing values, no index. The frame itself is not changed."""
+    without decimals, the columns in :data:`PRECISION` with their own number of decimals), "–"
+    for missing values, no index. The frame itself is not changed."""
     from pipeline.text.format_sv import fmt_num
 
-    fmt = {c: (lambda x, d=(0 if pd.api.types.is_integer_dtype(df[c]) else decimals): fmt_num(x, d))
-           for c in df.columns if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])}
+    def digits(col) -> int:
+        return 0 if pd.api.types.is_integer_dtype(df[col]) else PRECISION.get(col, decimals)
+
+    fmt = {c: (lambda x, d=digits(c): fmt_num(x, d)) for c in df.columns
+           if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])}
     return df.style.format(fmt, na_rep="–").hide(axis="index")

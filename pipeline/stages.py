@@ -32,7 +32,7 @@ SOURCE_TABLE = {"areas": "areas", "population": "population", "crimes": "inciden
 CORE_TABLES = ("areas", "population", "incidents", "police_events", "survey_responses", "notes", "est_reports")
 LAYER_FILES = ("grid", "grid_hotspots", "emerging_hotspots", "kde", "concentration", "area_trends",
                "area_year_counts", "hour_weekday", "month_profile", "survey_indicators", "note_themes",
-               "est_summary")
+               "est_summary", "survey_text_themes", "text_topics")
 
 
 def families_for(params: Params) -> Families:
@@ -176,7 +176,7 @@ def layers(params: Params) -> str:
     from pipeline.stats.survey import survey_indicators
     from pipeline.stats.time_patterns import time_patterns
     from pipeline.stats.trends import area_trends
-    from pipeline.text.themes import est_summary, note_themes
+    from pipeline.text.themes import est_summary, note_themes, survey_text_themes, text_topics
 
     k, lp = params.kommun, params.layers
     areas, incidents, population = read_core("areas"), read_core("incidents"), read_core("population")
@@ -191,10 +191,14 @@ def layers(params: Params) -> str:
                                                               first_year=k.first_year, alpha=lp.significance,
                                                               harm=harm)
     out.update(time_patterns(incidents, k.year))
-    out["survey_indicators"] = survey_indicators(read_core("survey_responses"), population, params.survey.min_n,
-                                                 areas=areas)
-    out["note_themes"] = note_themes(read_core("notes"), families_for(params))
-    out["est_summary"] = est_summary(read_core("est_reports"))
+    responses, notes, est = read_core("survey_responses"), read_core("notes"), read_core("est_reports")
+    fams = families_for(params)
+    out["survey_indicators"] = survey_indicators(responses, population, params.survey.min_n,
+                                                 weighted=params.survey.weighted, areas=areas)
+    out["survey_text_themes"] = survey_text_themes(responses, fams)
+    out["note_themes"] = note_themes(notes, fams)
+    out["est_summary"] = est_summary(est)
+    out["text_topics"] = text_topics(notes, est, responses, params.text.n_topics, params.text.seed)
 
     for name in LAYER_FILES:
         io.write_frame(out[name], LAYERS / f"{name}.parquet")

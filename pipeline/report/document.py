@@ -159,7 +159,10 @@ class _Doc:
             self.add(f"#placeholder({_str(f'reports/text/{name}.md')})")
 
     # ---- shared look-ups
-    def label(self, problem: str) -> str:
+    def label(self, problem) -> str:
+        """Swedish label of a problem family; a missing one (e.g. an event type without a family) is "–"."""
+        if problem is None or (isinstance(problem, float) and np.isnan(problem)) or pd.isna(problem):
+            return "–"
         return F.problem_label(problem, self.inp.families)
 
     def area(self, area_id) -> str:
@@ -323,8 +326,12 @@ def _anmalda_brott(d: _Doc) -> None:
     else:
         d.para("Polisens publicerade händelser anger bara kommun, inte plats, och används därför för nivåer och trender i "
                "kommunen men inte på kartorna.")
-        cols = [c for c in pe_.columns if not c.endswith("_suppressed")]
         hdr = {"year": "År", "problem": "Problemområde", "event_type": "Händelsetyp", "n_events": "Antal händelser"}
+        per_year = {c: c[2:] for c in pe_.columns if c[:2] == "n_" and c[2:].isdigit()}  # n_2025 -> 2025
+        if per_year:
+            hdr.update(per_year, n_events="Totalt")
+        # known columns only (no code names on the page); a single year's column repeats the total
+        cols = [c for c in pe_.columns if c in hdr and not (c == "n_events" and len(per_year) == 1)]
         rows = []
         for _, r in pe_.iterrows():
             row = []
@@ -338,7 +345,7 @@ def _anmalda_brott(d: _Doc) -> None:
                 else:
                     row.append(esc(r[c]))
             rows.append(row)
-        d.table("Polisens publicerade händelser", [hdr.get(c, c) for c in cols], rows,
+        d.table("Polisens publicerade händelser", [hdr[c] for c in cols], rows,
                 "".join("r" if (c.startswith("n_") or c == "year") else "l" for c in cols))
 
 

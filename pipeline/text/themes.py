@@ -114,3 +114,68 @@ def est_summary(est: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=cols)
     return out.astype({"area_id": "str", "problem": "str", "n_est_reports": "int64", "n_weeks": "int64",
                        "top_place": "str"})
+
+
+def survey_text_themes(responses: pd.DataFrame, families: Families) -> pd.DataFrame:
+    """What residents write in the survey's free-text answer, per (area, problem family), for the
+    latest survey year: the same lexicon tagging as staff notes (:func:`tag_text`).
+
+    Returns
+    -------
+    DataFrame
+        ``area_id``, ``problem``, ``n_answers`` (free-text answers mentioning the family),
+        ``n_answers_area`` (all free-text answers from the area), ``quotes`` (up to three
+        excerpts, scrubbed at ingest). Sorted by area, problem.
+    """
+    cols = ["area_id", "problem", "n_answers", "n_answers_area", "quotes"]
+    if not len(responses):
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c.startswith("n_") else "str") for c in cols})
+    latest = responses[responses["survey_year"] == responses["survey_year"].max()]
+    texts = latest[latest["free_text"].notna() & (latest["free_text"].astype(str).str.strip() != "")]
+    per_area = texts.groupby("area_id").size()
+    tagged = texts.assign(problems=[";".join(tag_text(t, families)) or None for t in texts["free_text"]])
+    ex = _explode(tagged, "problems")
+    rows = []
+    for (area, prob), g in ex.groupby(["area_id", "problem"], sort=True):
+        quotes = list(dict.fromkeys(_quote(t, prob, families) for t in g.sort_values("response_id")["free_text"]))
+        rows.append({"area_id": area, "problem": prob, "n_answers": len(g), "n_answers_area": int(per_area[area]),
+                     "quotes": "\n".join(q for q in quotes[:MAX_QUOTES] if q)})
+    out = pd.DataFrame(rows, columns=cols)
+    return out.astype({"area_id": "str", "problem": "str", "n_answers": "int64", "n_answers_area": "int64",
+                       "quotes": "str"})
+
+
+def text_topics(notes: pd.DataFrame, est: pd.DataFrame, responses: pd.DataFrame, n_topics: int,
+                seed: int) -> pd.DataFrame:
+    """Unsupervised themes (NMF over TF-IDF, :func:`pipeline.text.topics.topics`) across staff
+    notes, EST descriptions and survey free text, to surface what the problem lexicon misses.
+
+    Returns
+    -------
+    DataFrame
+        ``topic``, ``top_terms``, ``n_docs`` (documents whose heaviest topic it is), ``share_untagged_pct``
+        (of those, the share the lexicon tagged with no family: high means a theme the lexicon
+        misses), ``top_area`` (area with most such documents).
+    """
+    from pipeline.text.topics import topics
+
+    parts = [notes[["text", "area_id", "problems"]].rename(columns={"text": "doc"}),
+             est[["text", "area_id", "problem"]].rename(columns={"text": "doc", "problem": "problems"})]
+    if len(responses):
+        parts.append(responses.loc[responses["free_text"].notna(), ["free_text", "area_id"]]
+                     .rename(columns={"free_text": "doc"}).assign(problems=pd.NA))
+    docs = pd.concat([pd.DataFrame(p) for p in parts], ignore_index=True)
+    docs = docs[docs["doc"].notna() & (docs["doc"].astype(str).str.strip() != "")].reset_index(drop=True)
+    cols = ["topic", "top_terms", "n_docs", "share_untagged_pct", "top_area"]
+    terms, weights = topics(docs["doc"], n_topics, seed)
+    if weights.shape[1] == 0:
+        return pd.DataFrame(columns=cols)
+    best = weights.argmax(axis=1)
+    docs["topic"] = best
+    docs["untagged"] = docs["problems"].isna()
+    g = docs[weights.max(axis=1) > 0].groupby("topic")
+    stats = pd.DataFrame({"n_docs": g.size(), "share_untagged_pct": 100 * g["untagged"].mean(),
+                          "top_area": g["area_id"].agg(_mode)})
+    out = terms.merge(stats, left_on="topic", right_index=True, how="left")
+    out["n_docs"] = out["n_docs"].fillna(0).astype("int64")
+    return out[cols].sort_values("n_docs", ascending=False, kind="stable").reset_index(drop=True)

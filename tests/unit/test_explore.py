@@ -123,7 +123,7 @@ def test_yearly_table_puts_area_beside_kommun():
     t = explore.yearly_table(b, "1", "drugs")
     assert list(t.columns) == ["År", "Antal i området", "Antal i kommunen", "Per 1 000 inv., området",
                                "Per 1 000 inv., kommunen"]
-    assert t.to_numpy().tolist() == [[2024, 3, 30, 1.5, 0.3], [2025, 5, 40, 2.5, 0.4]]
+    assert t.astype(object).to_numpy().tolist() == [["2024", 3, 30, 1.5, 0.3], ["2025", 5, 40, 2.5, 0.4]]
 
 
 def test_survey_table_blanks_suppressed_groups_and_keeps_latest_year():
@@ -210,9 +210,11 @@ def test_hotspot_figure_around_an_area_is_a_figure(bundle):
 
 
 def test_show_table_writes_swedish_numbers():
-    df = pd.DataFrame({"Område": ["A"], "Antal": [12345], "Andel": [-1234.56], "Saknas": [np.nan]})
+    df = pd.DataFrame({"Område": ["A"], "Antal": [12345], "Andel": [-1234.56], "Saknas": [np.nan],
+                       "p-värde": [0.01234], "År": ["2025"]})
     html = explore.show_table(df).to_html()
     assert "12\u00a0345<" in html and "\u22121\u00a0234,6<" in html and ">–<" in html
+    assert ">0,012<" in html and ">2025<" in html  # p-values get three decimals, years stay as written
 
 
 def test_describe_bundle_lists_every_table(bundle):

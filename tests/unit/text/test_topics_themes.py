@@ -75,3 +75,32 @@ def test_est_summary():
     out = est_summary(est)
     assert out.to_dict("records") == [{"area_id": "A", "problem": "traffic", "n_est_reports": 3,
                                        "n_weeks": 2, "top_place": "Råby torg"}]  # ISO weeks 2 and 3
+
+
+def test_survey_text_themes_tag_the_latest_survey_per_area():
+    from pipeline.problems import load_families
+    from pipeline.text.themes import survey_text_themes
+
+    resp = pd.DataFrame({
+        "response_id": ["1", "2", "3", "4"], "survey_year": [2025, 2025, 2025, 2023],
+        "area_id": ["A", "A", "B", "A"],
+        "free_text": ["Mycket klotter på skolan.", "Det är lugnt här.", "Klottret vid torget.", "Klotter överallt."],
+    })
+    out = survey_text_themes(resp, load_families())
+    row = out[(out["area_id"] == "A") & (out["problem"] == "vandalism")].iloc[0]
+    assert row["n_answers"] == 1 and row["n_answers_area"] == 2  # the 2023 answer is not counted
+    assert row["quotes"] == "Mycket klotter på skolan."
+    assert set(out["area_id"]) == {"A", "B"}
+
+
+def test_text_topics_count_documents_and_untagged_share():
+    from pipeline.text.themes import text_topics
+
+    notes = pd.DataFrame({"text": ["klotter klotter vägg tunnel"] * 3 + ["hund bajs park gräsmatta"] * 3,
+                          "area_id": ["A"] * 3 + ["B"] * 3, "problems": ["vandalism"] * 3 + [None] * 3})
+    est = pd.DataFrame({"text": pd.Series(dtype="str"), "area_id": pd.Series(dtype="str"),
+                        "problem": pd.Series(dtype="str")})
+    out = text_topics(notes, est, pd.DataFrame(), n_topics=2, seed=1)
+    assert out["n_docs"].sum() == 6 and set(out["n_docs"]) == {3}
+    dog = out[out["top_terms"].str.contains("hund")].iloc[0]
+    assert dog["share_untagged_pct"] == 100 and dog["top_area"] == "B"

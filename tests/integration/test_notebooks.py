@@ -1,0 +1,86 @@
+"""The analyst notebooks, executed with papermill against a small demo run and rendered to HTML."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from pipeline.errors import DataError
+from pipeline.notebooks import run_notebook
+from tests.conftest import ROOT
+from tests.integration.conftest import read_params
+
+pytestmark = pytest.mark.slow
+
+NOTEBOOKS = ROOT / "notebooks"
+# notebook -> (Swedish headings the HTML must show, least number of figures)
+EXPECTED = {
+    "annual_overview": (["Årsöversikt för kommunen", "Anmälda brott i kommunen", "Trender per område",
+                         "Prioriterade problembilder", "Hot spots", "Framväxande hot spots", "Brottstäthet",
+                         "När brotten sker", "Trygghetsmätningen", "Datakvalitet"], 9),
+    "area_deep_dive": (["Fördjupning: ett område och en problembild", "Problembilden", "Trender i området",
+                        "Anmälda brott per år", "Hot spots", "Framväxande hot spots", "Brottstäthet",
+                        "När brotten sker", "Trygghetsmätningen", "Medarbetardialoger", "EST-iakttagelser"], 6),
+    "exploration_starter": (["Utforska underlaget", "Vad finns i underlaget", "Välj område och problemfamilj",
+                             "Brotten", "Tabeller", "Kartor och diagram"], 1),
+}
+
+
+def _params(run_dir: Path, **extra) -> dict:
+    return {"year": read_params(run_dir)["kommun"]["year"], "area": "", "problem": "", "root": str(run_dir)} | extra
+
+
+def _headings(html: str) -> list[str]:
+    return [re.sub(r"<[^>]+>|¶", "", h).strip() for h in re.findall(r"<h[12][^>]*>(.*?)</h[12]>", html, re.S)]
+
+
+def _problems(executed: Path) -> list[str]:
+    """Error outputs and anything a cell wrote to stderr (warnings included)."""
+    nb = nbformat.read(executed, as_version=4)
+    return [f"{o.get('ename', o.get('name'))}: {o.get('evalue', o.get('text', ''))[:200]}"
+            for c in nb.cells if c.cell_type == "code" for o in c.outputs
+            if o.output_type == "error" or (o.output_type == "stream" and o.name == "stderr")]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_notebook_runs_clean_and_renders_swedish_html(demo_run, tmp_path, name):
+    html_path = run_notebook(NOTEBOOKS / f"{name}.ipynb", tmp_path, _params(demo_run))
+    html = html_path.read_text("utf-8")
+    headings, n_figures = EXPECTED[name]
+    found = _headings(html)
+    assert [h for h in headings if h not in found] == []
+    assert _problems(tmp_path / f"{name}.ipynb") == []
+    assert "Traceback" not in html and 'data-mime-type="application/vnd.jupyter.stderr"' not in html
+    assert html.count("data:image/png;base64") >= n_figures
+
+
+def test_source_notebooks_are_stripped_and_tagged():
+    for name in EXPECTED:
+        nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert all(not c.outputs and c.execution_count is None for c in code), name
+        params = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+        assert len(params) == 1 and "year = " in params[0].source and "root = " in params[0].source, name
+        assert ";" not in params[0].source, name  # papermill's parameter parser reads `name = value  # comment`
+
+
+def test_deep_dive_takes_area_and_problem_parameters(demo_run, tmp_path):
+    html = run_notebook(NOTEBOOKS / "area_deep_dive.ipynb", tmp_path,
+                        _params(demo_run, area="backby", problem="drugs")).read_text("utf-8")
+    assert ">Bäckby<" in html and ">Narkotika<" in html  # the problembild table names area and family
+
+
+@pytest.mark.parametrize(("override", "expected"), [
+    ({"area": "Atlantis"}, r"area='Atlantis' matches no area; choose one of: .*Bäckby"),
+    ({"area": "Bäckby", "problem": "knark"}, r"problem='knark' is not a problem family; choose one of: .*drugs"),
+    ({"year": 1999}, r"year=1999 does not match the processed tables"),
+])
+def test_bad_parameter_fails_with_one_line_data_error(demo_run, tmp_path, override, expected):
+    with pytest.raises(DataError) as err:
+        run_notebook(NOTEBOOKS / "area_deep_dive.ipynb", tmp_path, _params(demo_run, **override))
+    msg = str(err.value)
+    assert "\n" not in msg and "DataError" in msg
+    assert re.search(expected, msg), msg
