@@ -163,8 +163,9 @@ def problembild_table(b: Bundle, area_id: str | None = None, problem: str | None
                       n: int | None = None) -> pd.DataFrame:
     """Problembilder in rank order, optionally of one area and/or family, the first ``n``.
 
-    "Rangintervall" is the bootstrap interval of the rank (rank_low–rank_high, see
-    docs/methods-scoring.md); "Poäng" the weighted score in [0, 1].
+    "Rangintervall" is the 95 % bootstrap interval of the rank (rank_low–rank_high: the 2.5 and
+    97.5 % percentiles of the ranks over the draws, docs/methods-scoring.md); "Poäng" the
+    weighted score in [0, 1].
     """
     pb = b.problembilder
     if area_id is not None:

@@ -30,7 +30,7 @@ SOURCE_TABLE = {"areas": "areas", "population": "population", "crimes": "inciden
                 "survey": "survey_responses", "notes": "notes", "est": "est_reports"}
 # Files each stage writes (dvc.yaml lists the same; tests check that they agree).
 CORE_TABLES = ("areas", "population", "incidents", "police_events", "survey_responses", "notes", "est_reports")
-LAYER_FILES = ("grid", "grid_hotspots", "emerging_hotspots", "kde", "concentration", "area_trends",
+LAYER_FILES = ("grid", "grid_hotspots", "area_hotspots", "emerging_hotspots", "kde", "concentration", "area_trends",
                "area_year_counts", "hour_weekday", "month_profile", "survey_indicators", "note_themes",
                "est_summary", "survey_text_themes", "text_topics")
 
@@ -170,7 +170,7 @@ def layers(params: Params) -> str:
     """Grid hotspots, emerging hotspots, KDE, concentration, trends, time patterns, survey
     indicators, note themes and EST summary."""
     from pipeline.geo.emerging import build_emerging_layer
-    from pipeline.geo.layers import build_hotspot_layers
+    from pipeline.geo.layers import area_hotspots, build_hotspot_layers
     from pipeline.geo.weights import distance_band_weights
     from pipeline.scoring.harm import harm_days
     from pipeline.stats.survey import survey_indicators
@@ -183,6 +183,7 @@ def layers(params: Params) -> str:
     harm = harm_days(incidents["problem"], incidents["crime_label"], harm_table(params))
 
     out = build_hotspot_layers(incidents, areas, harm, lp, k.year, seed=lp.permutation_seed)
+    out["area_hotspots"] = area_hotspots(incidents, areas, harm, lp, k.year)
     grid = out["grid"]
     xy = pd.concat([grid.geometry.centroid.x, grid.geometry.centroid.y], axis=1).to_numpy()
     w = distance_band_weights(xy, lp.gi_distance_m)
@@ -212,8 +213,15 @@ def layers(params: Params) -> str:
 def _write_gpkg(out: dict, areas: gpd.GeoDataFrame) -> None:
     from pipeline.geo.gpkg import write_layers_gpkg
 
-    write_layers_gpkg({"stadsdelar": areas, "hotspots_gi": out["grid_hotspots"],
-                       "emerging_hotspots": out["emerging_hotspots"], "kde": out["kde"]},
+    def only(name: str, problem: str) -> gpd.GeoDataFrame:
+        frame = out[name]
+        return frame[frame["problem"] == problem].reset_index(drop=True)
+
+    # one layer per kind for all crime (QGIS shows one problem at a time); every family is in
+    # the GeoParquet files under data/processed/layers/
+    write_layers_gpkg({"stadsdelar": areas, "hotspots_stadsdelar": only("area_hotspots", "all"),
+                       "hotspots_gi": only("grid_hotspots", "all"), "hotspots_gi_skadeviktat": only("grid_hotspots", "harm"),
+                       "emerging_hotspots": only("emerging_hotspots", "all"), "kde": only("kde", "all")},
                       PROCESSED / "layers.gpkg")
 
 

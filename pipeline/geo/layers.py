@@ -154,3 +154,40 @@ def build_hotspot_layers(incidents: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, h
     conc["n_incidents"] = conc["n_incidents"].round().astype("int64")
     conc["n_cells"] = conc["n_cells"].astype("int64")
     return {"grid": grid, "grid_hotspots": hot, "kde": kde, "concentration": conc}
+
+
+def area_hotspots(incidents: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, harm: pd.Series,
+                  params: LayersParams, year: int) -> gpd.GeoDataFrame:
+    """Gi* with the areas themselves as units: queen contiguity (self included), binary weights,
+    analytic two-sided p and Benjamini–Hochberg q per problem, as for the grid.
+
+    The value is the incident count of the report year per area (harm days for "harm"). Areas
+    differ in size and population, so this answers "is this area and its neighbours a cluster
+    of many incidents", not "is the risk per inhabitant high" (that is ``area_trends.rate_ratio``).
+
+    Returns a GeoDataFrame: area_id, problem, n_incidents, harm_days, gi_z, gi_p, gi_q,
+    hotspot_class, geometry (area polygons), one row per area and problem ("all", "harm",
+    families present).
+    """
+    from pipeline.geo.weights import queen_weights
+
+    inc = incidents[(incidents["year"] == year).to_numpy()]
+    harm_days = pd.to_numeric(harm.reindex(inc.index), errors="coerce").fillna(0.0)
+    families = sorted(inc["problem"].dropna().astype(str).unique())
+    w = queen_weights(areas.geometry.reset_index(drop=True))
+    frames = []
+    for problem in ["all", "harm", *families]:
+        sub = inc if problem in ("all", "harm") else inc[inc["problem"] == problem]
+        n = sub.groupby("area_id").size().reindex(areas["area_id"], fill_value=0).to_numpy(float)
+        h = harm_days.loc[sub.index].groupby(sub["area_id"]).sum().reindex(areas["area_id"], fill_value=0.0)
+        x = h.to_numpy(float) if problem == "harm" else n
+        z, p = gi_star(x, w)
+        q = benjamini_hochberg(p, params.fdr_alpha)[0]
+        frames.append(pd.DataFrame({"area_id": areas["area_id"].astype(str).to_numpy(), "problem": problem,
+                                    "n_incidents": n.astype("int64"), "harm_days": h.to_numpy(float),
+                                    "gi_z": z, "gi_p": p, "gi_q": q,
+                                    "hotspot_class": classify_hotspots(z, q)}))
+    out = pd.concat(frames, ignore_index=True)
+    geom = np.tile(areas.geometry.to_numpy(), len(frames))
+    return gpd.GeoDataFrame(out.astype({"area_id": "str", "problem": "str", "hotspot_class": "str"}),
+                            geometry=geom, crs=areas.crs)

@@ -185,3 +185,21 @@ def test_notes_about_planted_places_link_to_the_right_area_and_problem(demo_run,
         r = row.iloc[0]
         hits += r["area_id"] == link["area_id"] and link["problem"] in str(r["problems"]).split(";")
     assert total >= 50 and hits / total >= 0.9, f"{hits} of {total} notes linked right"
+
+
+def test_dropping_the_notes_source_in_config_lowers_what_relied_on_notes(demo_run, tmp_path):
+    run_dir = make_run_dir(tmp_path)
+    shutil.copytree(demo_run / "data/raw", run_dir / "data/raw")
+    before = pd.read_csv(demo_run / "data/processed/problembilder.csv", dtype={"area_id": str})
+    top = before.head(10)
+    relied = top.loc[top["comp_notes"].idxmax()]
+    assert relied["comp_notes"] > 0.5
+    params = read_params(run_dir)
+    params["sources"]["notes"] = None
+    write_params(run_dir, params)
+    for stage in ("ingest", "layers", "evidence", "score"):
+        cli(run_dir, stage)
+    after = pd.read_csv(run_dir / "data/processed/problembilder.csv", dtype={"area_id": str})
+    assert (after["comp_notes"] == 0).all() and not after["has_notes"].any()
+    row = after[(after["area_id"] == relied["area_id"]) & (after["problem"] == relied["problem"])].iloc[0]
+    assert row["score"] < relied["score"] and row["rank"] >= relied["rank"]

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from shapely.geometry import Point, box
 
 from pipeline.config import LayersParams
 from pipeline.geo.layers import build_hotspot_layers
@@ -102,3 +103,25 @@ def test_permutations_need_a_seed(kommun):
     out = build_hotspot_layers(inc, areas, harm, params, 2025, seed=3)
     p = out["grid_hotspots"]["gi_p"]
     assert p.min() >= 2 / 100
+
+
+def test_area_hotspots_match_the_textbook_formula_on_a_row_of_areas():
+    """Five 1 km squares in a row: queen neighbours are the left and right square (plus self)."""
+    from pipeline.geo.layers import area_hotspots
+
+    areas = gpd.GeoDataFrame({"area_id": list("ABCDE")},
+                             geometry=[box(i * 1000, 0, (i + 1) * 1000, 1000) for i in range(5)], crs="EPSG:3006")
+    counts = {"A": 0, "B": 1, "C": 9, "D": 8, "E": 2}
+    pts = [(a, Point(areas.geometry[i].centroid)) for i, a in enumerate("ABCDE") for _ in range(counts[a])]
+    inc = gpd.GeoDataFrame({"area_id": [a for a, _ in pts], "year": 2025, "problem": "theft"},
+                           geometry=[p for _, p in pts], crs="EPSG:3006")
+    out = area_hotspots(inc, areas, pd.Series(10.0, index=inc.index), LayersParams(), 2025)
+    x = np.array([0, 1, 9, 8, 2], float)
+    n, xbar, s = 5, x.mean(), x.std()
+    nb = [[0, 1], [0, 1, 2], [1, 2, 3], [2, 3, 4], [3, 4]]
+    expected = [(x[j].sum() - xbar * len(j)) / (s * np.sqrt((n * len(j) - len(j) ** 2) / (n - 1))) for j in nb]
+    got = out[out["problem"] == "all"].set_index("area_id")["gi_z"]
+    np.testing.assert_allclose(got.to_numpy(), expected, atol=1e-12)
+    harm = out[out["problem"] == "harm"].set_index("area_id")
+    assert harm.loc["C", "harm_days"] == 90.0
+    assert set(out["problem"]) == {"all", "harm", "theft"}

@@ -83,3 +83,36 @@ def test_read_analyst_texts(tmp_path):
     (tmp_path / "orsaksanalys.md").write_text("# Orsaker\n", encoding="utf-8")
     (tmp_path / "notes.txt").write_text("ignored", encoding="utf-8")
     assert read_analyst_texts(tmp_path) == {"orsaksanalys": "# Orsaker\n"}
+
+
+# Codes and English words that must never reach a reader: snake_case column/category codes,
+# missing-value spellings, Python booleans and the English problem-family ids.
+ENGLISH = re.compile(r"\b(?:[A-Za-z]+_[A-Za-z0-9_]+|nan|NaN|None|True|False|harm|incidents|events|rising|falling|"
+                     r"stable|unknown|missing|weapons|violence|burglary|robbery|threats|vandalism|drugs|disorder|"
+                     r"traffic|littering|theft)\b")
+
+
+def test_english_token_pattern_catches_codes():
+    found = ENGLISH.findall("Tabell n_2025 nan hot_99 persistent_hot True harm; Crime Harm Index, all brottslighet")
+    assert found == ["n_2025", "nan", "hot_99", "persistent_hot", "True", "harm"]
+
+
+def test_no_english_or_codes_in_the_text_layer(pdfs, tmp_path):
+    import dataclasses
+
+    import pandas as pd
+
+    from pipeline.ingest.police_events import event_type_summary
+
+    inp, internal, public = pdfs
+    # Polisen's table as ingest really builds it: an event type without a problem family and
+    # one n_<year> column per year (both once leaked as "nan" and "n_2025")
+    events = pd.DataFrame({"event_type": ["Trafikolycka"] * 7 + ["Misshandel"] * 6, "year": 2025,
+                           "problem": [None] * 7 + ["violence"] * 6})
+    wide = dataclasses.replace(inp, police_events_summary=event_type_summary(events))
+    paths = [internal, public, render_pdf(wide, tmp_path / "a.pdf", False), render_pdf(wide, tmp_path / "b.pdf", True)]
+    for path in paths:
+        text = _text(path)
+        assert not ENGLISH.findall(text), (path.name, sorted(set(ENGLISH.findall(text))))
+    text = re.sub(r"\s+", " ", _text(paths[2]))
+    assert re.search(r"Händelsetyp Problemområde 2025 Trafikolycka – 7 Misshandel Våld i offentlig miljö 6", text)
