@@ -56,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name in (*STAGES, "notebook", "run"):
         p = sub.add_parser(name, help=HELP[name], description=HELP[name])
         if name == "notebook":
-            p.add_argument("name", nargs="?", default="area_deep_dive", help="notebook in notebooks/ (no .ipynb)")
+            p.add_argument("name", nargs="?", default=None,
+                           help="notebook in notebooks/ without .ipynb (default: all of them)")
             p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("KEY", "VALUE"),
                            help="notebook parameter, e.g. -p area Bäckby -p year 2025")
     return parser
@@ -66,7 +67,7 @@ def run_stage(name: str, params, args) -> None:
     start = time.perf_counter()
     with console.status(f"[bold]{name}[/bold] …"):
         if name == "notebook":
-            summary = stages.notebook(params, getattr(args, "name", "area_deep_dive"),
+            summary = stages.notebook(params, getattr(args, "name", None),
                                       _parse_nb_params(getattr(args, "parameter", None)))
         else:
             summary = STAGES[name](params)

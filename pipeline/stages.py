@@ -311,11 +311,29 @@ def report(params: Params) -> str:
 
 
 # ------------------------------------------------------------------ notebooks
-def notebook(params: Params, name: str = "area_deep_dive", overrides: dict | None = None) -> str:
+NOTEBOOK_NAMES = ("annual_overview", "area_deep_dive", "exploration_starter")
+
+
+def notebook(params: Params, name: str | None = None, overrides: dict | None = None) -> str:
+    """Execute one notebook (or, without a name, all of them) with papermill and render HTML.
+
+    Defaults come from params.yaml (year, the `notebook:` section, the run directory); only the
+    parameters a notebook declares are passed, and an unknown ``-p`` key is an error.
+    """
+    import papermill as pm
+
     from pipeline.notebooks import run_notebook
 
-    nb_params = {"year": params.kommun.year, "area": params.notebook.area, "problem": params.notebook.problem,
-                 "root": str(Path.cwd())}
-    nb_params.update(overrides or {})
-    html = run_notebook(NOTEBOOKS / f"{name}.ipynb", REPORTS / "notebooks", nb_params)
-    return f"notebook: {name} executed with {overrides or 'params.yaml'} → {html}"
+    defaults = {"year": params.kommun.year, "area": params.notebook.area, "problem": params.notebook.problem,
+                "root": str(Path.cwd())}
+    done = []
+    for nb in [name] if name else NOTEBOOK_NAMES:
+        source = NOTEBOOKS / f"{nb}.ipynb"
+        declared = set(pm.inspect_notebook(str(source))) if source.exists() else set()
+        bad = set(overrides or {}) - declared
+        if source.exists() and bad:
+            raise DataError(f"notebook {nb} has no parameter {', '.join(sorted(bad))}; "
+                            f"choose one of: {', '.join(sorted(declared))}")
+        nb_params = {k: v for k, v in defaults.items() if k in declared} | (overrides or {})
+        done.append(run_notebook(source, REPORTS / "notebooks", nb_params))
+    return f"notebook: {len(done)} executed → {', '.join(str(p) for p in done)}"
