@@ -8,6 +8,7 @@ Paths are relative to the run directory (the one holding params.yaml).
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import geopandas as gpd
@@ -326,7 +327,7 @@ def notebook(params: Params, name: str | None = None, overrides: dict | None = N
 
     defaults = {"year": params.kommun.year, "area": params.notebook.area, "problem": params.notebook.problem,
                 "root": str(Path.cwd())}
-    done = []
+    jobs = []
     for nb in [name] if name else NOTEBOOK_NAMES:
         source = NOTEBOOKS / f"{nb}.ipynb"
         declared = set(pm.inspect_notebook(str(source))) if source.exists() else set()
@@ -334,6 +335,8 @@ def notebook(params: Params, name: str | None = None, overrides: dict | None = N
         if source.exists() and bad:
             raise DataError(f"notebook {nb} has no parameter {', '.join(sorted(bad))}; "
                             f"choose one of: {', '.join(sorted(declared))}")
-        nb_params = {k: v for k, v in defaults.items() if k in declared} | (overrides or {})
-        done.append(run_notebook(source, REPORTS / "notebooks", nb_params))
+        jobs.append((source, {k: v for k, v in defaults.items() if k in declared} | (overrides or {})))
+    # each notebook runs in its own kernel process: two at a time use both cores
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = list(pool.map(lambda job: run_notebook(job[0], REPORTS / "notebooks", job[1]), jobs))
     return f"notebook: {len(done)} executed → {', '.join(str(p) for p in done)}"

@@ -10,6 +10,7 @@ find every one; in the public version any count under ``privacy.min_count`` is w
 
 from __future__ import annotations
 
+import hashlib
 import io
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,6 +19,7 @@ import geopandas as gpd
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
+import shapely
 
 from pipeline.config import KommunParams, PrivacyParams, ReportParams
 from pipeline.report import figures as F
@@ -91,6 +93,56 @@ def svg_bytes(fig) -> bytes:
     return buf.getvalue()
 
 
+_SVG_CACHE: dict[str, bytes] = {}
+_SVG_CACHE_MAX = 48
+
+
+def _digest(*parts) -> str:
+    """A content hash of frames and plain values: a frame's non-geometry columns through
+    :func:`pandas.util.hash_pandas_object` (numbers compared as float64), its geometry through
+    the cells' bounds."""
+    h = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, pd.DataFrame | pd.Series):
+            frame = part.to_frame() if isinstance(part, pd.Series) else part
+            geo = [c for c in frame.columns if isinstance(frame[c].dtype, gpd.array.GeometryDtype)]
+            companions = [c for c in frame.columns if c.endswith("_suppressed") and c[:-11] in frame.columns]
+            plain = frame.drop(columns=geo + companions)  # the flags repeat what the NaN values say
+            # numbers as float64: suppression turns int counts into floats without changing a value
+            plain = plain.apply(lambda c: c.astype("float64") if pd.api.types.is_numeric_dtype(c)
+                                and not pd.api.types.is_bool_dtype(c) else c)
+            h.update(repr((list(map(str, plain.columns)), len(frame))).encode())
+            h.update(pd.util.hash_pandas_object(plain, index=True).to_numpy().tobytes())
+            for c in geo:
+                h.update(np.ascontiguousarray(shapely.bounds(frame[c].to_numpy())).tobytes())
+        else:
+            h.update(repr(part).encode())
+        h.update(b"|")
+    return h.hexdigest()
+
+
+def _kommun_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """The kommun-wide rows (area_id "kommun") without the public version's suppression flags:
+    what the kommun-level charts draw, so that they hash alike in both versions."""
+    k = df[df["area_id"] == "kommun"]
+    return k.drop(columns=[c for c in k.columns if c.endswith("_suppressed") and c[:-11] in k.columns])
+
+
+def cached_svg(name: str, draw, *args) -> bytes:
+    """``svg_bytes(draw(*args))``, drawn once per content: the internal and the public version
+    share every figure whose inputs suppression left unchanged (charts of large counts), so a
+    report run draws those once. The key is the figure name, the function and a content hash of
+    the arguments (:func:`_digest`); the cache holds the last few dozen figures of the process.
+    """
+    key = f"{name}:{draw.__module__}.{draw.__qualname__}:{_digest(*args)}"
+    if key not in _SVG_CACHE:
+        fig = draw(*args)
+        _SVG_CACHE[key] = svg_bytes(fig)
+        while len(_SVG_CACHE) > _SVG_CACHE_MAX:
+            _SVG_CACHE.pop(next(iter(_SVG_CACHE)))
+    return _SVG_CACHE[key]
+
+
 def _str(s: str) -> str:
     """A Typst string literal."""
     return '"' + str(s).replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -125,8 +177,9 @@ class _Doc:
     def missing(self, what: str) -> None:
         self.notice(f"Underlaget {what} har inte lämnats in för denna lägesbild; avsnittet bygger därför inte på det.")
 
-    def figure(self, name: str, fig, caption: str, alt: str) -> None:
-        self.files[f"{name}.svg"] = svg_bytes(fig)
+    def figure(self, name: str, call: tuple, caption: str, alt: str) -> None:
+        """Add figure ``name`` drawn by ``call`` = (function, *args); see :func:`cached_svg`."""
+        self.files[f"{name}.svg"] = cached_svg(name, call[0], *call[1:])
         self.add(f"#fig({_str(name + '.svg')}, {_str(alt)}, [{esc(caption)}])")
 
     def count(self, value, flagged: bool = False) -> str:
@@ -285,7 +338,7 @@ def _anmalda_brott(d: _Doc) -> None:
     d.h(2, "Brott per kategori")
     if len(kt[kt["problem"] != "all"]):
         top = kt[kt["problem"] != "all"].sort_values("n_year", ascending=False).iloc[0]
-        d.figure("brott_kategori", F.category_counts(t, inp.families),
+        d.figure("brott_kategori", (F.category_counts, _kommun_rows(t), inp.families),
                  f"Anmälda brott per problemområde i kommunen, {k.year} och {k.year - 1}.",
                  f"Liggande stapeldiagram över anmälda brott per problemområde {k.year} och {k.year - 1}. "
                  f"Flest anmälningar gällde {d.label(top['problem']).lower()} ({fmt_int(top['n_year'])}).")
@@ -300,7 +353,7 @@ def _anmalda_brott(d: _Doc) -> None:
     if not _empty(ayc):
         d.h(2, "Utveckling över tid")
         probs = d.top_problems(4)
-        d.figure("brott_trend", F.yearly_trend(ayc, inp.families, probs),
+        d.figure("brott_trend", (F.yearly_trend, _kommun_rows(ayc), inp.families, probs),
                  f"Anmälda brott per år {k.first_year}–{k.year}: alla brott och de prioriterade problemområdena.",
                  "Stapeldiagram över alla anmälda brott per år med antal per 1 000 invånare, och linjediagram med index "
                  "per år för " + ", ".join(d.label(p).lower() for p in probs) + ".")
@@ -308,7 +361,7 @@ def _anmalda_brott(d: _Doc) -> None:
     at = t[(t["problem"] == "all") & (t["area_id"] != "kommun")]
     if len(at.dropna(subset=["rate_per_1000"])):
         hi = at.sort_values("rate_per_1000", ascending=False).iloc[0]
-        d.figure("brott_omrade", F.area_rates(t, d.names),
+        d.figure("brott_omrade", (F.area_rates, t, d.names),
                  "Anmälda brott per 1 000 invånare per område. Streckad linje: kommunen. ▲/▼: ökande/minskande trend.",
                  f"Liggande stapeldiagram över anmälda brott per 1 000 invånare per område. Högst nivå har {d.area(hi['area_id'])} "
                  f"med {fmt_num(hi['rate_per_1000'], 1)} per 1 000 invånare.")
@@ -362,7 +415,7 @@ def _geografi(d: _Doc) -> None:
     if not _empty(t):
         at = t[(t["problem"] == "all") & (t["area_id"] != "kommun")]
         sup = set(at.loc[at.get("n_year_suppressed", pd.Series(False, index=at.index)).fillna(False).astype(bool), "area_id"])
-        d.figure("karta_omraden", M.area_choropleth(inp.areas, at.set_index("area_id")["rate_per_1000"],
+        d.figure("karta_omraden", (M.area_choropleth, inp.areas, at.set_index("area_id")["rate_per_1000"],
                                                     f"Anmälda brott per 1 000 invånare {k.year}", sup),
                  f"Anmälda brott per 1 000 invånare per område, {k.year}. Klasserna har lika många områden vardera.",
                  "Karta över kommunens områden skuggade efter antal anmälda brott per 1 000 invånare; mörkare färg betyder "
@@ -376,13 +429,13 @@ def _geografi(d: _Doc) -> None:
         d.para("En hot spot är en ruta där rutan och dess grannar tillsammans har betydligt fler brott än kommunens "
                "genomsnitt (Getis–Ord Gi*). Mörkare färg betyder högre statistisk säkerhet.")
         n_hot = gh[(gh["problem"] == "all") & gh["hotspot_class"].astype(str).str.startswith("hot")]
-        d.figure("karta_hotspots", M.hotspot_map(inp.areas, gh, ["all"], inp.families),
+        d.figure("karta_hotspots", (M.hotspot_map, inp.areas, gh, ["all"], inp.families),
                  f"Hot spots för alla anmälda brott {k.year} (Getis–Ord Gi*, Benjamini–Hochberg-korrigerat).",
                  f"Karta över kommunen med {len(n_hot)} rutor markerade som hot spots för alla brott"
                  + (f", flest i {d.area(n_hot['area_id'].mode().iloc[0])}." if len(n_hot) and n_hot['area_id'].notna().any() else "."))
         sub = [p for p in probs[1:] if (gh["problem"] == p).any()]
         if sub:
-            d.figure("karta_hotspots_problem", M.hotspot_map(inp.areas, gh, sub, inp.families),
+            d.figure("karta_hotspots_problem", (M.hotspot_map, inp.areas, gh, sub, inp.families),
                      "Hot spots för de prioriterade problemområdena.",
                      "Kartor i rutnät med hot spots för " + ", ".join(d.label(p).lower() for p in sub) + ".")
     eh = inp.emerging_hotspots
@@ -393,7 +446,7 @@ def _geografi(d: _Doc) -> None:
         d.para("Analysen av framväxande hot spots följer varje ruta över tid: nya hot spots har tillkommit under den "
                "senaste perioden, bestående har varit hot spots nästan hela tiden och avtagande håller på att försvinna.")
         sub = [p for p in probs if (eh["problem"] == p).any()]
-        d.figure("karta_emerging", M.emerging_map(inp.areas, eh, sub, inp.families),
+        d.figure("karta_emerging", (M.emerging_map, inp.areas, eh, sub, inp.families),
                  "Framväxande hot spots (emerging hot spot analysis) för alla brott och de prioriterade problemområdena.",
                  "Kartor över kommunen där rutor är färgade efter mönster över tid: nya, bestående, sporadiska eller "
                  "avtagande hot spots, för " + ", ".join(d.label(p).lower() for p in sub) + ".")
@@ -408,7 +461,7 @@ def _geografi(d: _Doc) -> None:
         d.missing("om brottstäthet (kärnskattning)")
     else:
         sub = [p for p in probs if (kd["problem"] == p).any()]
-        d.figure("karta_kde", M.kde_map(inp.areas, kd, sub, inp.families),
+        d.figure("karta_kde", (M.kde_map, inp.areas, kd, sub, inp.families),
                  "Brottstäthet (kärnskattning), brott per km² och år.",
                  "Värmekartor över brottstätheten för " + ", ".join(d.label(p).lower() for p in sub)
                  + "; mörkare färg betyder fler brott per km².")
@@ -430,14 +483,14 @@ def _tid(d: _Doc) -> None:
     if not _empty(mp) and (mp["problem"] == "all").any():
         m = mp[mp["problem"] == "all"].sort_values("mean_per_year", ascending=False)
         d.h(2, "Månad")
-        d.figure("tid_manad", F.month_profile_chart(mp), f"Alla anmälda brott per månad, medel per år {k.first_year}–{k.year}.",
+        d.figure("tid_manad", (F.month_profile_chart, mp), f"Alla anmälda brott per månad, medel per år {k.first_year}–{k.year}.",
                  f"Stapeldiagram över brott per månad. Flest brott sker i {F.MONTHS_SV[int(m['month'].iloc[0]) - 1]}, "
                  f"färst i {F.MONTHS_SV[int(m['month'].iloc[-1]) - 1]}.")
     hw = inp.hour_weekday
     if not _empty(hw) and (hw["problem"] == "all").any():
         h = hw[hw["problem"] == "all"].dropna(subset=["n_incidents"]).sort_values("n_incidents", ascending=False)
         d.h(2, "Veckodag och timme")
-        d.figure("tid_vecka", F.hour_weekday_chart(hw), "Alla anmälda brott per veckodag och timme."
+        d.figure("tid_vecka", (F.hour_weekday_chart, hw), "Alla anmälda brott per veckodag och timme."
                  + (" Vita rutor: för få brott för att visas." if d.public else ""),
                  f"Värmekarta med veckodagar som rader och timmar som kolumner. Flest brott: "
                  f"{F.WEEKDAYS_SV[int(h['weekday'].iloc[0])]} klockan {int(h['hour'].iloc[0]):02d}.")
@@ -446,7 +499,7 @@ def _tid(d: _Doc) -> None:
         d.h(2, "Årshjul")
         d.para("Årshjulet visar återkommande mönster över året: varje ring är ett problemområde och mörkare fält betyder "
                "en månad med fler brott än en genomsnittlig månad för just det problemet.")
-        d.figure("tid_arshjul", F.arshjul(mp, inp.families, probs), "Årshjul över återkommande mönster per problemområde.",
+        d.figure("tid_arshjul", (F.arshjul, mp, inp.families, probs), "Årshjul över återkommande mönster per problemområde.",
                  "Cirkeldiagram med en ring per problemområde (" + ", ".join(d.label(p).lower() for p in probs)
                  + ") och ett fält per månad, skuggat efter månadens nivå jämfört med ett genomsnitt.")
 
@@ -463,10 +516,10 @@ def _trygghet(d: _Doc) -> None:
            "bostadsområde eller som avstår från att gå ut av otrygghet. Svaret \"Vet ej\" räknas inte med. Områden med "
            "för få svar redovisas inte.")
     if (s["indicator"] == "unsafe_evening").any():
-        d.figure("trygghet_omrade", F.survey_by_area(s, d.names), f"Andel otrygga ute sen kväll per område, {last}.",
+        d.figure("trygghet_omrade", (F.survey_by_area, s, d.names), f"Andel otrygga ute sen kväll per område, {last}.",
                  "Liggande stapeldiagram med andelen otrygga per område och konfidensintervall; streckad linje visar kommunen.")
     if s["indicator"].str.startswith("big_problem_").any() and (s["area_id"] == "kommun").any():
-        d.figure("trygghet_problem", F.survey_items(s), "Upplevda problem i bostadsområdet, hela kommunen.",
+        d.figure("trygghet_problem", (F.survey_items, _kommun_rows(s)), "Upplevda problem i bostadsområdet, hela kommunen.",
                  "Liggande stapeldiagram med andelen som ser olika företeelser som ett stort problem, senaste och förra mätningen.")
     k = s[(s["area_id"] == "kommun") & (s["survey_year"] == last)]
     rows = []
@@ -528,7 +581,7 @@ def _skadeviktad(d: _Doc) -> None:
            "Crime Harm Index). Ett fåtal grova brott kan då väga tyngre än många lindriga. Måttet visas alltid bredvid "
            "antalet brott eftersom det missar skador av brott som sällan leder till fängelse.")
     kt = t[(t["area_id"] == "kommun") & (t["problem"] != "all")]
-    d.figure("skadeviktad", F.harm_vs_count(t, inp.families), f"Andel av antalet brott och av skadevärdet per problemområde, {k.year}.",
+    d.figure("skadeviktad", (F.harm_vs_count, _kommun_rows(t), inp.families), f"Andel av antalet brott och av skadevärdet per problemområde, {k.year}.",
              "Liggande stapeldiagram som jämför varje problemområdes andel av antalet brott med dess andel av skadevärdet.")
     n_tot, h_tot = kt["n_year"].sum(), kt["harm_days_year"].sum()
     rows = [[esc(d.label(r["problem"])), d.cnt(r, "n_year"), fmt_int(r["harm_days_year"]),
@@ -592,7 +645,7 @@ def _problembilder(d: _Doc) -> None:
     mat = _matrix_long(d)
     if len(mat):
         d.h(2, "Brå:s prioriteringsmatris")
-        d.figure("matris", F.bra_matrix(mat), "Prioriteringsmatris: varje kriteriums bidrag (0–1) per problembild.",
+        d.figure("matris", (F.bra_matrix, mat), "Prioriteringsmatris: varje kriteriums bidrag (0–1) per problembild.",
                  f"Matris med {mat['row_label'].nunique()} problembilder som rader och {mat['criterion_label'].nunique()} "
                  "kriterier som kolumner; mörkare ruta betyder större bidrag till prioriteringen.")
     d.h(2, "Varför problembilderna valts")

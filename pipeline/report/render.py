@@ -90,6 +90,9 @@ def render_pdf(inputs: ReportInputs, out_path: Path, public: bool) -> Path:
         os.close(fd)
         try:
             Path(staged).write_bytes(pdf.read_bytes())
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(staged, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
             os.replace(staged, out_path)
         finally:
             if os.path.exists(staged):

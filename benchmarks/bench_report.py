@@ -1,0 +1,73 @@
+"""Time building both lägesbild PDFs (internal and public) on the demo, once the layers exist.
+
+Target: under 15 s for both PDFs. The processed tables are loaded once (not timed); each run
+then does what ``lagesbild report`` does for the PDFs: internal PDF, public inputs
+(suppression, coarse grid), public PDF. The figure cache of document.py is emptied before every
+run so each run draws its figures afresh (within a run the public version reuses the internal
+version's unchanged figures, as in ``lagesbild report``). One warm-up run, then the median of 3.
+
+Usage: ``.venv/bin/python benchmarks/bench_report.py [RUN_DIR]``. With RUN_DIR (a directory
+where ``lagesbild score`` has run, e.g. a demo run) it is used as is; without, the demo is built
+in a temporary directory with ``lagesbild demo-data``, ``ingest``, ``layers``, ``evidence`` and
+``score`` (a few minutes). Prints one line:
+``report_pdf: median=…s runs=3 target<15s``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+LAGESBILD = Path(sys.executable).with_name("lagesbild")
+
+
+def _make_demo(work: Path) -> None:
+    shutil.copy(ROOT / "params.yaml", work)
+    for stage in ("demo-data", "ingest", "layers", "evidence", "score"):
+        subprocess.run([LAGESBILD, stage], cwd=work, check=True, capture_output=True)
+
+
+def _time_runs(run_dir: Path, n: int = 3) -> list[float]:
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    os.chdir(run_dir)  # stages reads data/processed relative to the working directory
+    from pipeline import stages
+    from pipeline.config import load_params
+    from pipeline.report import document
+    from pipeline.report.public import make_public_inputs
+    from pipeline.report.render import render_pdf
+
+    params = load_params(run_dir / "params.yaml")
+    inputs = stages.report_inputs(params, dt.date(2026, 1, 15))
+    times = []
+    with tempfile.TemporaryDirectory(prefix="bench-report-") as out:
+        for i in range(n + 1):
+            document._SVG_CACHE.clear()
+            start = time.perf_counter()
+            render_pdf(inputs, Path(out) / "internal.pdf", public=False)
+            render_pdf(make_public_inputs(inputs, params.privacy), Path(out) / "public.pdf", public=True)
+            if i:  # the first run warms imports and font caches
+                times.append(time.perf_counter() - start)
+    return times
+
+
+def main(argv: list[str]) -> None:
+    if argv:
+        times = _time_runs(Path(argv[0]).resolve())
+    else:
+        with tempfile.TemporaryDirectory(prefix="bench-report-demo-") as tmp:
+            _make_demo(Path(tmp))
+            times = _time_runs(Path(tmp))
+    print(f"report_pdf: median={statistics.median(times):.1f}s runs={len(times)} target<15s")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
