@@ -289,6 +289,7 @@ def report_inputs(params: Params, generated_on: dt.date | None = None):
         quality=quality, quarantine_reasons=reasons, families=families_for(params),
         analyst_texts=read_analyst_texts(REPORTS / "text"),
         police_events_summary=event_type_summary(events) if len(events) else None,
+        survey_text_themes=read_layer("survey_text_themes"), text_topics=read_layer("text_topics"),
         generated_on=generated_on or dt.date.today(),
     )
 

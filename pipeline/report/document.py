@@ -77,6 +77,8 @@ class ReportInputs:
     families: object
     analyst_texts: dict[str, str] = field(default_factory=dict)
     police_events_summary: pd.DataFrame | None = None
+    survey_text_themes: pd.DataFrame | None = None  # residents' free text per area and problem
+    text_topics: pd.DataFrame | None = None  # NMF themes over notes, EST and survey text
     generated_on: date
     privacy_applied: bool = False  # True once public.make_public_inputs has suppressed the frames
 
@@ -531,6 +533,16 @@ def _trygghet(d: _Doc) -> None:
                      fmt_num(r.get("diff_vs_prev_pp"), 1, signed=True)])
     d.table(f"Trygghetsmätningen {last}, hela kommunen",
             ["Indikator", "Svarande", "Andel", "95 % KI", "Förändring (procentenheter)"], rows, "lrrrr")
+    st = inp.survey_text_themes
+    if not _empty(st):
+        d.h(2, "Vad de boende skriver")
+        d.para("Svaren på den öppna frågan har kodats till problemområden med samma ordlista som medarbetardialogerna. "
+               "Tabellen visar de vanligaste kombinationerna av område och problem.")
+        top = st.sort_values(["n_answers", "area_id"], ascending=[False, True]).head(12)
+        rows = [[esc(d.area(r["area_id"])), esc(d.label(r["problem"])), d.cnt(r, "n_answers"), d.cnt(r, "n_answers_area")]
+                for _, r in top.iterrows()]
+        d.table("Öppna svar per område och problemområde", ["Område", "Problemområde", "Svar som nämner det",
+                "Öppna svar i området"], rows, "llrr")
 
 
 def _dialoger(d: _Doc) -> None:
@@ -541,11 +553,23 @@ def _dialoger(d: _Doc) -> None:
         return
     d.para("Anteckningar från personal som arbetar i områdena (fritidsgårdar, skola, socialtjänst, fältgrupp, "
            "bostadsbolag, räddningstjänst, polis m.fl.) har kodats till problemområden. Personuppgifter har tagits bort.")
+    shown = nt.sort_values(["n_notes", "area_id"], ascending=[False, True]).head(15)
     rows = [[esc(d.area(r["area_id"])), esc(d.label(r["problem"])), d.cnt(r, "n_notes"), d.cnt(r, "n_verksamheter")]
             + ([] if d.public else [esc(r.get("top_place") if pd.notna(r.get("top_place")) else "–")])
-            for _, r in nt.sort_values("n_notes", ascending=False).iterrows()]
+            for _, r in shown.iterrows()]
     hdr = ["Område", "Problemområde", "Anteckningar", "Verksamheter"] + ([] if d.public else ["Vanligaste plats"])
-    d.table("Teman i medarbetardialogerna", hdr, rows, "llrr" + ("" if d.public else "l"))
+    more = f" (de {len(shown)} vanligaste av {len(nt)}; alla finns i Excel-bilagan)" if len(nt) > len(shown) else ""
+    d.table(f"Teman i medarbetardialogerna{more}", hdr, rows, "llrr" + ("" if d.public else "l"))
+    tt = d.inp.text_topics
+    if not _empty(tt):
+        d.h(2, "Teman som ordlistan inte fångar")
+        d.para("En oövervakad textanalys (NMF över TF-IDF) av anteckningar, EST-rapporter och öppna enkätsvar visar "
+               "vilka teman som återkommer. En hög andel okodade texter betyder att ordlistan för problemområden "
+               "missar temat och bör ses över.")
+        rows = [[esc(str(r["top_terms"])), d.cnt(r, "n_docs"), fmt_pct(r["share_untagged_pct"], 0),
+                 esc(d.area(r["top_area"]) if pd.notna(r.get("top_area")) else "–")] for _, r in tt.iterrows()]
+        d.table("Återkommande teman i fritexterna", ["Vanligaste ord", "Texter", "Andel okodade", "Mest i området"],
+                rows, "lrrl")
     if not d.public and "quotes" in nt.columns:
         d.h(2, "Röster från medarbetardialogerna")
         for _, r in nt.sort_values("n_notes", ascending=False).head(6).iterrows():
@@ -563,11 +587,13 @@ def _est(d: _Doc) -> None:
         d.missing("från EST (effektiv samordning för trygghet)")
         return
     d.para("EST-rapporterna är veckovisa iakttagelser från kommunens verksamheter, bostadsbolag, väktare och Polisen.")
+    shown = es.sort_values(["n_est_reports", "area_id"], ascending=[False, True]).head(15)
     rows = [[esc(d.area(r["area_id"])), esc(d.label(r["problem"])), d.cnt(r, "n_est_reports"), d.cnt(r, "n_weeks")]
             + ([] if d.public else [esc(r.get("top_place") if pd.notna(r.get("top_place")) else "–")])
-            for _, r in es.sort_values("n_est_reports", ascending=False).iterrows()]
+            for _, r in shown.iterrows()]
     hdr = ["Område", "Problemområde", "Rapporter", "Veckor med rapport"] + ([] if d.public else ["Vanligaste plats"])
-    d.table("EST-rapporter per område och problemområde", hdr, rows, "llrr" + ("" if d.public else "l"))
+    more = f" (de {len(shown)} vanligaste av {len(es)}; alla finns i Excel-bilagan)" if len(es) > len(shown) else ""
+    d.table(f"EST-rapporter per område och problemområde{more}", hdr, rows, "llrr" + ("" if d.public else "l"))
 
 
 def _skadeviktad(d: _Doc) -> None:

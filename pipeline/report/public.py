@@ -144,6 +144,9 @@ def make_public_inputs(inputs: ReportInputs, privacy: PrivacyParams) -> ReportIn
     nt = suppress_counts(inputs.note_themes, m)
     if nt is not None and len(nt):
         nt = nt.assign(quotes="", top_place=pd.NA)
+    stt = suppress_counts(inputs.survey_text_themes, m)
+    if stt is not None and len(stt):
+        stt = stt.assign(quotes="")  # residents' own words stay out of the public version
     es = suppress_counts(inputs.est_summary, m)
     if es is not None and len(es):
         es = es.assign(top_place=pd.NA)
@@ -169,7 +172,8 @@ def make_public_inputs(inputs: ReportInputs, privacy: PrivacyParams) -> ReportIn
         concentration=suppress_counts(inputs.concentration, m),
         hour_weekday=suppress_counts(inputs.hour_weekday, m),
         month_profile=suppress_counts(inputs.month_profile, m),
-        survey_indicators=sv, note_themes=nt, est_summary=es, problembilder=pb,
+        survey_indicators=sv, note_themes=nt, est_summary=es, problembilder=pb, survey_text_themes=stt,
+        text_topics=suppress_counts(inputs.text_topics, m),
         quality=suppress_counts(inputs.quality, m, extra=("rows_read", "accepted", "quarantined")),
         quarantine_reasons=suppress_counts(inputs.quarantine_reasons, m),
         police_events_summary=suppress_counts(inputs.police_events_summary, m),

@@ -23,6 +23,8 @@ def excel_tables(inputs) -> dict[str, pd.DataFrame]:
         "Koncentration": inputs.concentration,
         "Trygghetsmätning": inputs.survey_indicators,
         "Medarbetardialoger": inputs.note_themes,
+        "Öppna enkätsvar": inputs.survey_text_themes,
+        "Teman i fritexter": inputs.text_topics,
         "EST": inputs.est_summary,
         "Datakvalitet": inputs.quality,
         "Karantän, orsaker": inputs.quarantine_reasons,

@@ -61,3 +61,18 @@ def test_public_source_has_no_count_under_threshold_and_no_quotes():
 def test_build_is_deterministic():
     inp = _inputs()
     assert build_document(inp, public=False) == build_document(inp, public=False)
+
+
+def test_residents_free_text_and_topics_tables_with_public_suppression():
+    themes = pd.DataFrame({"area_id": ["199901", "199902"], "problem": ["drugs", "vandalism"],
+                           "n_answers": [12, 3], "n_answers_area": [40, 9],
+                           "quotes": ["Langning vid torget varje kväll.", "Klotter på skolan."]})
+    topics = pd.DataFrame({"topic": [0], "top_terms": ["belysning, mörkt, gångväg"], "n_docs": [25],
+                           "share_untagged_pct": [80.0], "top_area": ["199901"]})
+    inp = _inputs(survey_text_themes=themes, text_topics=topics)
+    internal, _ = build_document(inp, public=False)
+    assert "Vad de boende skriver" in internal and "belysning, mörkt, gångväg" in internal
+    public, _ = build_document(inp, public=True)
+    cells = CNT.findall(public.split("Vad de boende skriver", 1)[1].split("= ", 1)[0])
+    assert "12" in cells and "<5" in cells and "3" not in cells  # 3 answers is under the threshold
+    assert "Langning vid torget" not in public and "Langning vid torget" not in internal  # no quotes in tables
