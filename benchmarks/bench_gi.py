@@ -11,14 +11,13 @@ Run: ``.venv/bin/python benchmarks/bench_gi.py``
 
 from __future__ import annotations
 
-import statistics
-import time
 import warnings
 
 import numpy as np
 
 from pipeline.geo.hotspots import gi_star
 from pipeline.geo.weights import distance_band_weights
+from timing import timed  # benchmarks/ is on sys.path when a script here runs
 
 N_COLS, N_ROWS, CELL_M, BAND_M = 400, 250, 250.0, 500.0
 RUNS_OURS, RUNS_PEER = 7, 3
@@ -44,15 +43,6 @@ def peer(xy, x):
 
     g = Graph.build_distance_band(xy, BAND_M, binary=True)
     return esda.G_Local(x.astype(float), g, transform="B", star=True, permutations=0).Zs
-
-
-def timed(fn, runs, *args):
-    times, out = [], None
-    for _ in range(runs):
-        t = time.perf_counter()
-        out = fn(*args)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), out
 
 
 def main() -> None:

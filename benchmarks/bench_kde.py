@@ -11,8 +11,6 @@ Run: ``.venv/bin/python benchmarks/bench_kde.py``
 
 from __future__ import annotations
 
-import statistics
-import time
 
 import geopandas as gpd
 import numpy as np
@@ -20,6 +18,7 @@ import shapely
 
 from pipeline.geo.grid import cell_centres, make_grid
 from pipeline.geo.kde import kde_surface
+from timing import timed  # benchmarks/ is on sys.path when a script here runs
 
 X0, Y0, SIDE, CELL_M, SIGMA, N = 560000.0, 6600000.0, 40000.0, 250.0, 300.0, 15000
 RUNS_OURS, RUNS_PEER = 7, 1
@@ -43,15 +42,6 @@ def peer(xy, centres):
 
     kd = KernelDensity(kernel="gaussian", bandwidth=SIGMA).fit(xy)
     return np.exp(kd.score_samples(centres)) * len(xy) * 1e6  # per m² (mean) -> count per km²
-
-
-def timed(fn, runs, *args):
-    times, out = [], None
-    for _ in range(runs):
-        t = time.perf_counter()
-        out = fn(*args)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), out
 
 
 def main() -> None:

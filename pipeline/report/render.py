@@ -16,7 +16,6 @@ shipping an inaccessible report. Values typst 0.15 accepts: "1.4"–"2.0", "a-1a
 from __future__ import annotations
 
 import datetime as dt
-import os
 import tempfile
 from importlib import resources
 from pathlib import Path
@@ -25,6 +24,7 @@ import matplotlib
 import typst
 
 from pipeline.errors import DataError
+from pipeline.io import atomic_path
 from pipeline.report.document import ANALYST_TEXTS, ReportInputs, build_document
 
 PDF_STANDARDS = ["ua-1"]
@@ -86,16 +86,7 @@ def render_pdf(inputs: ReportInputs, out_path: Path, public: bool) -> Path:
         work = Path(tmp)
         pdf = work / "out.pdf"
         compile_source(source, files, work, pdf, inputs.generated_on)
-        fd, staged = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".pdf")
-        os.close(fd)
-        try:
-            Path(staged).write_bytes(pdf.read_bytes())
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(staged, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
-            os.replace(staged, out_path)
-        finally:
-            if os.path.exists(staged):
-                os.remove(staged)
+        with atomic_path(out_path) as staged:
+            staged.write_bytes(pdf.read_bytes())
     return out_path
 
