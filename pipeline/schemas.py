@@ -87,6 +87,45 @@ COLUMNS: dict[str, ColumnSpec] = {
     "reason": ColumnSpec(str, "-", "why the row was not used"),
     "raw": ColumnSpec(str, "-", "the raw row as JSON (personal data removed for text sources)"),
 }
+HOTSPOT_CLASS_VALUES = ("hot_99", "hot_95", "hot_90", "not_significant", "cold_90", "cold_95", "cold_99")
+EHS_VALUES = tuple(f"{k}_{s}" for s in ("hot", "cold") for k in (
+    "new", "consecutive", "intensifying", "persistent", "diminishing", "sporadic", "oscillating", "historical")
+) + ("no_pattern",)
+_P = (pa.Check.in_range(0, 1),)
+_PCT = (pa.Check.in_range(0, 100),)
+_NONNEG = (pa.Check.ge(0),)
+COLUMNS.update({
+    # layers (pipeline/geo, pipeline/stats); problem here may also be "all" or "harm"
+    "cell_id": ColumnSpec(str, "-", "grid cell, named by its lower-left corner in EPSG:3006 (E…N…)"),
+    "n_incidents": ColumnSpec("int64", "incidents", "reported crimes", checks=_NONNEG),
+    "harm_days": ColumnSpec(float, "days", "harm: sum of the harm weights (days of imprisonment)", checks=_NONNEG),
+    "gi_z": ColumnSpec(float, "z", "Getis–Ord Gi* z-score (binary weights, self included)"),
+    "gi_p": ColumnSpec(float, "-", "two-sided analytic p-value of gi_z", checks=_P),
+    "gi_q": ColumnSpec(float, "-", "Benjamini–Hochberg adjusted p-value (within one problem)", checks=_P),
+    "hotspot_class": ColumnSpec(str, "-", "Gi* class judged on gi_q", checks=_in(HOTSPOT_CLASS_VALUES)),
+    "ehs_category": ColumnSpec(str, "-", "Emerging Hot Spot category", checks=_in(EHS_VALUES)),
+    "mk_tau": ColumnSpec(float, "-", "Mann–Kendall tau", nullable=True),
+    "mk_z": ColumnSpec(float, "z", "Mann–Kendall z", nullable=True),
+    "mk_p": ColumnSpec(float, "-", "Mann–Kendall two-sided p", nullable=True),
+    "n_hot_steps": ColumnSpec("int64", "steps", "time steps significantly hot", checks=_NONNEG),
+    "n_cold_steps": ColumnSpec("int64", "steps", "time steps significantly cold", checks=_NONNEG),
+    "n_year": ColumnSpec("int64", "incidents", "incidents in the report year", checks=_NONNEG),
+    "rate_per_1000": ColumnSpec(float, "per 1,000 inhabitants", "incidents per 1,000 inhabitants", nullable=True),
+    "irr": ColumnSpec(float, "ratio per year", "incidence-rate ratio per year (negative binomial)", nullable=True),
+    "irr_low": ColumnSpec(float, "ratio per year", "lower 95 % bound of irr", nullable=True),
+    "irr_high": ColumnSpec(float, "ratio per year", "upper 95 % bound of irr", nullable=True),
+    "trend": ColumnSpec(str, "-", "rising/falling only when significant", checks=_in(("rising", "falling", "stable"))),
+    "indicator": ColumnSpec(str, "-", "unsafe_evening or big_problem_<item>"),
+    "n": ColumnSpec("int64", "respondents", "denominator after excluding Vet ej and blanks", checks=_NONNEG),
+    "share_pct": ColumnSpec(float, "%", "share answering yes", nullable=True, checks=_PCT),
+    "ci_low_pct": ColumnSpec(float, "%", "Wilson 95 % lower bound", nullable=True, checks=_PCT),
+    "ci_high_pct": ColumnSpec(float, "%", "Wilson 95 % upper bound", nullable=True, checks=_PCT),
+    "is_suppressed": ColumnSpec(bool, "-", "fewer answers than survey.min_n: not shown in public outputs"),
+    "rank": ColumnSpec("int64", "-", "rank of the problembild (1 = highest score)", checks=(pa.Check.ge(1),)),
+    "rank_low": ColumnSpec("int64", "-", "2.5 % bootstrap percentile of the rank", checks=(pa.Check.ge(1),)),
+    "rank_high": ColumnSpec("int64", "-", "97.5 % bootstrap percentile of the rank", checks=(pa.Check.ge(1),)),
+    "score": ColumnSpec(float, "0–1", "weighted mean of the components", checks=_P),
+})
 for _item in SURVEY_ITEMS:
     COLUMNS[f"item_{_item}"] = ColumnSpec(
         str, "-", f"how big a problem {_item} is in the area", nullable=True, checks=_in(PROBLEM_ANSWER_VALUES)
@@ -100,6 +139,7 @@ class TableSpec:
     geometry: str | None = None  # "Polygon", "Point" or None
     nullable_geometry: bool = False
     optional: tuple[str, ...] = field(default=())
+    open: bool = False  # other columns allowed (layers carry extra figures for the report)
 
 
 TABLES: dict[str, TableSpec] = {
@@ -130,10 +170,24 @@ TABLES: dict[str, TableSpec] = {
         ("est_id",), geometry="Point", nullable_geometry=True,
     ),
     "quarantine": TableSpec(("source", "source_file", "source_row", "reason", "raw"), ("source", "source_file", "source_row")),
+    # layers and ranking: the columns other stages and the report rely on (extra columns allowed)
+    "grid_hotspots": TableSpec(("cell_id", "problem", "n_incidents", "harm_days", "gi_z", "gi_p", "gi_q",
+                                "hotspot_class"), ("cell_id", "problem"), geometry="Polygon", open=True),
+    "emerging_hotspots": TableSpec(("cell_id", "problem", "ehs_category", "mk_tau", "mk_z", "mk_p", "n_hot_steps",
+                                    "n_cold_steps"), ("cell_id", "problem"), geometry="Polygon", open=True),
+    "area_trends": TableSpec(("area_id", "problem", "n_year", "rate_per_1000", "irr", "irr_low", "irr_high",
+                              "mk_tau", "mk_p", "trend"), ("area_id", "problem"), open=True),
+    "area_year_counts": TableSpec(("area_id", "problem", "year", "n_incidents", "harm_days", "rate_per_1000"),
+                                  ("area_id", "problem", "year"), open=True),
+    "survey_indicators": TableSpec(("area_id", "survey_year", "indicator", "n", "share_pct", "ci_low_pct",
+                                    "ci_high_pct", "is_suppressed"), ("area_id", "survey_year", "indicator"), open=True),
+    "problembilder": TableSpec(("rank", "rank_low", "rank_high", "area_id", "problem", "score"),
+                               ("area_id", "problem"), open=True),
 }
 # area_id may be empty where a note or EST record names no known place
 _NULLABLE_IN = {("notes", "area_id"), ("est_reports", "area_id"), ("est_reports", "problem"),
-                ("police_events", "problem"), ("notes", "verksamhet")}
+                ("police_events", "problem"), ("notes", "verksamhet"), ("grid_hotspots", "gi_p"),
+                ("grid_hotspots", "gi_q"), ("grid_hotspots", "gi_z")}
 
 
 def schema(table: str) -> pa.DataFrameSchema:
@@ -146,7 +200,7 @@ def schema(table: str) -> pa.DataFrameSchema:
                                description=c.description, title=c.unit)
     if spec.geometry:
         cols["geometry"] = pa.Column(Geometry(crs=CRS), nullable=spec.nullable_geometry)
-    return pa.DataFrameSchema(cols, strict=True, ordered=False, unique=list(spec.primary_key), name=table)
+    return pa.DataFrameSchema(cols, strict=not spec.open, ordered=False, unique=list(spec.primary_key), name=table)
 
 
 def validate(table: str, df: pd.DataFrame) -> pd.DataFrame:

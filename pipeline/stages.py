@@ -18,7 +18,7 @@ from pipeline import io
 from pipeline.config import Params
 from pipeline.errors import DataError
 from pipeline.problems import Families, load_families
-from pipeline.schemas import validate
+from pipeline.schemas import TABLES, validate
 
 PROCESSED = Path("data/processed")
 LAYERS = PROCESSED / "layers"
@@ -202,6 +202,9 @@ def layers(params: Params) -> str:
     out["est_summary"] = est_summary(est)
     out["text_topics"] = text_topics(notes, est, responses, params.text.n_topics, params.text.seed)
 
+    for name in LAYER_FILES:  # everything checked before anything is written
+        if name in TABLES:
+            out[name] = validate(name, out[name])
     for name in LAYER_FILES:
         io.write_frame(out[name], LAYERS / f"{name}.parquet")
     _write_gpkg(out, areas)
@@ -257,6 +260,7 @@ def score(params: Params) -> str:
                                         top_n=params.report.top_n)
     ranked = add_explanations(ranked, fams, year, params.report.top_n)
     matrix = prioritisation_matrix(ranked, params.report.top_n)
+    ranked = validate("problembilder", ranked)
     io.write_frame(ranked, PROCESSED / "problembilder.csv")
     io.write_frame(ranked, PROCESSED / "problembilder.xlsx")
     io.write_frame(sensitivity, PROCESSED / "sensitivity.csv")

@@ -1,0 +1,49 @@
+"""Stage-boundary checks: the column registry rejects frames that break a table's contract."""
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import Point, box
+
+from pipeline.errors import DataError
+from pipeline.schemas import validate
+
+
+def _hot(**over):
+    row = {"cell_id": "E0N0", "problem": "all", "n_incidents": 3, "harm_days": 90.0, "gi_z": 2.5,
+           "gi_p": 0.01, "gi_q": 0.04, "hotspot_class": "hot_95", "area_id": "A"}
+    row.update(over)
+    return gpd.GeoDataFrame([row], geometry=[box(0, 0, 250, 250)], crs="EPSG:3006")
+
+
+def test_a_valid_layer_passes_with_extra_columns():
+    assert len(validate("grid_hotspots", _hot())) == 1
+
+
+@pytest.mark.parametrize("over, words", [({"gi_q": 1.5}, "gi_q"), ({"hotspot_class": "hot"}, "hotspot_class"),
+                                         ({"n_incidents": -1}, "n_incidents")])
+def test_broken_layer_values_fail_with_one_line_naming_the_table(over, words):
+    with pytest.raises(DataError) as err:
+        validate("grid_hotspots", _hot(**over))
+    msg = str(err.value)
+    assert "\n" not in msg and "grid_hotspots" in msg and words in msg
+
+
+def test_points_where_polygons_belong_are_rejected():
+    bad = _hot().set_geometry([Point(1, 1)])
+    with pytest.raises(DataError, match="must hold Polygon"):
+        validate("grid_hotspots", bad)
+
+
+def test_problembilder_key_is_unique():
+    pb = pd.DataFrame({"rank": [1, 2], "rank_low": [1, 1], "rank_high": [2, 2], "area_id": ["A", "A"],
+                       "problem": ["drugs", "drugs"], "score": [0.7, 0.6]})
+    with pytest.raises(DataError, match="problembilder"):
+        validate("problembilder", pb)
+
+
+def test_core_tables_stay_strict():
+    pop = pd.DataFrame({"area_id": ["A"], "year": [2025], "sex": ["alla"], "age_band": ["alla"], "population": [10],
+                        "extra": [1]})
+    with pytest.raises(DataError, match="population"):
+        validate("population", pop)
