@@ -82,6 +82,7 @@ def ingest(params: Params) -> str:
     """Read every raw source, map it to its core table, quarantine what cannot be used."""
     from pipeline.ingest import areas as ing_areas, crimes, police_events, population, survey
     from pipeline.ingest import est as ing_est, notes as ing_notes
+    from pipeline.ingest.common import reconcile
 
     src, kommun, fams = params.sources, params.kommun, families_for(params)
     results = {}  # keyed by source name (as in params.yaml and the quarantine)
@@ -109,7 +110,7 @@ def ingest(params: Params) -> str:
     if src.est:
         results["est"] = ing_est.ingest_est(_tables(_files("est", params), src.est), areas, places, src.est, fams)
 
-    quality, reasons, quarantine = ingest_quality(results)
+    quality, reasons, quarantine = reconcile(results)
     tables = {table: results[source].table for source, table in SOURCE_TABLE.items() if source in results}
     tables = {table: validate(table, frame) for table, frame in tables.items()}  # all checked before any write
     validate("quarantine", quarantine)
@@ -124,33 +125,6 @@ def ingest(params: Params) -> str:
     tot = quality[["rows_read", "accepted", "quarantined"]].sum()
     return (f"ingest: {int(tot.rows_read):,} rows read = {int(tot.accepted):,} accepted + "
             f"{int(tot.quarantined):,} quarantined (data/processed/quarantine/quarantine.csv)")
-
-
-def ingest_quality(results: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Per-source reconciliation (rows_read = accepted + quarantined, checked) and reasons."""
-    rows, quarantines, extras = [], [], []
-    for source, res in results.items():
-        read, acc, qn = res.summary.get("rows_read"), len(res.table), len(res.quarantine)
-        if read is not None and read != acc + qn:
-            raise DataError(f"ingest of {source}: {read} rows read but {acc} accepted + {qn} quarantined; "
-                            "this is a bug: please report it with the input file")
-        rows.append({"source": source, "rows_read": read if read is not None else acc + qn,
-                     "accepted": acc, "quarantined": qn})
-        quarantines.append(res.quarantine)
-        for k, v in res.summary.items():
-            if k not in {"rows_read", "accepted", "quarantined"}:
-                extras.append({"source": source, "measure": k, "value": v})
-    quality = pd.DataFrame(rows)
-    quarantine = pd.concat([q for q in quarantines if len(q)], ignore_index=True) if any(
-        len(q) for q in quarantines) else pd.DataFrame({c: pd.Series(dtype="str") for c in
-                                                        ("source", "source_file", "reason", "raw")}).assign(
-        source_row=pd.Series(dtype="int64"))
-    reasons = (quarantine.groupby(["source", "reason"]).size().rename("n_rows").reset_index()
-               if len(quarantine) else pd.DataFrame(columns=["source", "reason", "n_rows"]))
-    if extras:
-        quality = quality.merge(pd.DataFrame(extras).pivot_table(index="source", columns="measure", values="value",
-                                                                 aggfunc="sum").reset_index(), how="left")
-    return quality, reasons, quarantine
 
 
 def _empty_core(table: str) -> pd.DataFrame:

@@ -427,3 +427,36 @@ def unmatched_counts(names: pd.Series, matched: pd.Series, prefix: str = "unknow
     """Summary entries "<prefix> '<spelling>'": count, for spellings that matched no area."""
     miss = names[matched.isna() & names.notna()].astype(str).value_counts()
     return {f"{prefix} '{k}'": int(v) for k, v in miss.items()}
+
+
+def reconcile(results: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The data-quality summary of one ingest run, from ``{source: IngestResult}``.
+
+    Returns (quality, reasons, quarantine): one row per source with rows_read, accepted,
+    quarantined and every extra counter of its summary; the number of rows per (source,
+    reason); all quarantined rows. Raises DataError if a source's counts do not reconcile
+    (rows_read = accepted + quarantined), which would mean rows were lost.
+    """
+    rows, quarantines, extras = [], [], []
+    for source, res in results.items():
+        read, acc, qn = res.summary.get("rows_read"), len(res.table), len(res.quarantine)
+        if read is not None and read != acc + qn:
+            raise DataError(f"ingest of {source}: {read} rows read but {acc} accepted + {qn} quarantined; "
+                            "this is a bug: please report it with the input file")
+        rows.append({"source": source, "rows_read": read if read is not None else acc + qn,
+                     "accepted": acc, "quarantined": qn})
+        quarantines.append(res.quarantine)
+        for k, v in res.summary.items():
+            if k not in {"rows_read", "accepted", "quarantined"}:
+                extras.append({"source": source, "measure": k, "value": v})
+    quality = pd.DataFrame(rows)
+    quarantine = pd.concat([q for q in quarantines if len(q)], ignore_index=True) if any(
+        len(q) for q in quarantines) else pd.DataFrame({c: pd.Series(dtype="str") for c in
+                                                        ("source", "source_file", "reason", "raw")}).assign(
+        source_row=pd.Series(dtype="int64"))
+    reasons = (quarantine.groupby(["source", "reason"]).size().rename("n_rows").reset_index()
+               if len(quarantine) else pd.DataFrame(columns=["source", "reason", "n_rows"]))
+    if extras:
+        quality = quality.merge(pd.DataFrame(extras).pivot_table(index="source", columns="measure", values="value",
+                                                                 aggfunc="sum").reset_index(), how="left")
+    return quality, reasons, quarantine

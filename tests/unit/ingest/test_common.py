@@ -141,3 +141,20 @@ def test_cp1252_semicolon_and_utf8_bom_comma_read_alike(tmp_path):
         out = map_columns(df, "crimes", None, ["area_name", "x"], [], str(path))
         assert out["area_name"].tolist() == ["Bäckby", "Råby"]
         assert parse_number(out["x"]).tolist() == [587123.5, 6610000.0]
+
+
+def test_reconcile_counts_per_source_and_refuses_lost_rows():
+    from pipeline.ingest.common import IngestResult, reconcile
+
+    q = pd.DataFrame({"source": ["crimes"] * 2, "source_file": "a.csv", "source_row": [3, 4],
+                      "reason": ["duplicate", "bad date"], "raw": "{}"})
+    ok = {"crimes": IngestResult(pd.DataFrame({"x": [1, 2, 3]}), q, {"rows_read": 5, "time_missing": 1}),
+          "areas": IngestResult(pd.DataFrame({"x": [1]}), q.iloc[:0], {"rows_read": 1})}
+    quality, reasons, quarantine = reconcile(ok)
+    row = quality.set_index("source").loc["crimes"]
+    assert (row["rows_read"], row["accepted"], row["quarantined"], row["time_missing"]) == (5, 3, 2, 1)
+    assert reasons.set_index("reason")["n_rows"].to_dict() == {"bad date": 1, "duplicate": 1}
+    assert len(quarantine) == 2
+    lost = {"crimes": IngestResult(pd.DataFrame({"x": [1]}), q, {"rows_read": 5})}
+    with pytest.raises(DataError, match="5 rows read but 1 accepted \\+ 2 quarantined"):
+        reconcile(lost)
