@@ -32,8 +32,8 @@ SOURCE_TABLE = {"areas": "areas", "population": "population", "crimes": "inciden
 # Files each stage writes (dvc.yaml lists the same; tests check that they agree).
 CORE_TABLES = ("areas", "population", "incidents", "police_events", "survey_responses", "notes", "est_reports")
 LAYER_FILES = ("grid", "grid_hotspots", "area_hotspots", "emerging_hotspots", "kde", "concentration", "area_trends",
-               "area_year_counts", "hour_weekday", "month_profile", "survey_indicators", "note_themes",
-               "est_summary", "survey_text_themes", "text_topics")
+               "area_year_counts", "hour_weekday", "month_profile", "hour_weekday_by_area", "month_profile_by_area",
+               "survey_indicators", "note_themes", "est_summary", "survey_text_themes", "text_topics")
 
 
 def families_for(params: Params) -> Families:
@@ -167,6 +167,7 @@ def layers(params: Params) -> str:
                                                               first_year=k.first_year, alpha=lp.significance,
                                                               harm=harm)
     out.update(time_patterns(incidents, k.year))
+    out.update({f"{name}_by_area": frame for name, frame in time_patterns(incidents, k.year, by_area=True).items()})
     responses, notes, est = read_core("survey_responses"), read_core("notes"), read_core("est_reports")
     fams = families_for(params)
     out["survey_indicators"] = survey_indicators(responses, population, params.survey.min_n,
