@@ -473,6 +473,13 @@ def _geografi(d: _Doc) -> None:
                  fmt_pct(r["top10_pct"], 0), fmt_num(r["gini_generalised"], 2)] for _, r in c.iterrows()]
         d.table("Hur koncentrerad brottsligheten är: andel av brotten i de 1, 5 och 10 % mest belastade rutorna",
                 ["Problemområde", "Antal brott", "Topp 1 %", "Topp 5 %", "Topp 10 %", "Gini"], rows, "lrrrrr")
+    if not _empty(gh) and not d.public:  # the public grid's suppressed counts cannot give a curve
+        sub = [p for p in probs if (gh["problem"] == p).any()]
+        d.figure("lorenz", (F.lorenz, gh, inp.families, sub),
+                 "Koncentrationskurvor: andel av brotten i de mest belastade rutorna (Lorenzkurvan läst från den "
+                 "mest belastade änden).",
+                 "Linjediagram där ju brantare kurvan stiger, desto mer koncentrerade är brotten till få rutor; kurvor för "
+                 + ", ".join(d.label(p).lower() for p in sub) + ".")
 
 
 def _tid(d: _Doc) -> None:

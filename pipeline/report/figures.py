@@ -303,3 +303,34 @@ def bra_matrix(matrix: pd.DataFrame) -> Figure:
         for side in ("left", "bottom", "top", "right"):
             ax.spines[side].set_visible(False)
         return fig
+
+
+def lorenz(grid_hotspots: pd.DataFrame, families, problems: list[str], max_cells_pct: float = 20.0) -> Figure:
+    """Concentration curves: the share of incidents in the x % most loaded grid cells, one line
+    per problem — the Lorenz curve (:func:`pipeline.geo.concentration.lorenz_curve`) read from
+    the most loaded end, and shown up to ``max_cells_pct`` of the cells because most cells of a
+    kommun are empty countryside."""
+    from pipeline.geo.concentration import lorenz_curve
+
+    with mpl.rc_context(STYLE):
+        fig, ax = _fig(3.0)
+        styles = ["-", "--", ":", "-."]
+        for i, p in enumerate(problems):
+            counts = grid_hotspots.loc[grid_hotspots["problem"] == p, "n_incidents"].to_numpy(float)
+            if not counts.sum():
+                continue
+            curve = lorenz_curve(counts)
+            x, y = 100 * (1 - curve["cell_share"].to_numpy()), 100 * (1 - curve["incident_share"].to_numpy())
+            ax.plot(x[::-1], y[::-1], linestyle=styles[i % 4], lw=1.4,
+                    color=mpl.colormaps["Greys"](0.55 + 0.45 * i / max(len(problems) - 1, 1)),
+                    label=problem_label(p, families))
+        ax.plot([0, max_cells_pct], [0, max_cells_pct], color=GREY, lw=0.8, linestyle=(0, (1, 3)),
+                label="Jämn fördelning")
+        ax.set_xlabel("Andel av rutorna, de mest belastade först (%)")
+        ax.set_ylabel("Andel av brotten (%)")
+        ax.xaxis.set_major_formatter(sv_formatter())
+        ax.yaxis.set_major_formatter(sv_formatter())
+        ax.set_xlim(0, max_cells_pct)
+        ax.set_ylim(0, 100)
+        ax.legend(frameon=False, fontsize=7, loc="lower right")
+        return fig
