@@ -96,6 +96,9 @@ class LayersParams(_Frozen):
 class SurveyParams(_Frozen):
     min_n: int = Field(default=30, ge=1)
     weighted: bool = Field(default=False, description="post-stratify to the area population by sex × age band")
+    problem_index: bool = Field(default=False, description="also compute the optional 0–6 problem index")
+    index_points: dict[str, float] | None = Field(
+        default=None, description="points per answer (very_big, fairly_big, fairly_small, no_problem); None = 6/4/2/0")
 
 
 class TextParams(_Frozen):

@@ -26,6 +26,7 @@ QUARANTINE = PROCESSED / "quarantine"
 REPORTS = Path("reports")
 NOTEBOOKS = Path("notebooks")
 
+OPTIONAL_LAYER_FILES = ("survey_problem_index",)  # only when params ask for them
 # Source (params.yaml `sources:`) → the core table its rows go to.
 SOURCE_TABLE = {"areas": "areas", "population": "population", "crimes": "incidents", "police_events": "police_events",
                 "survey": "survey_responses", "notes": "notes", "est": "est_reports"}
@@ -148,7 +149,7 @@ def layers(params: Params) -> str:
     from pipeline.geo.layers import area_hotspots, build_hotspot_layers
     from pipeline.geo.weights import distance_band_weights
     from pipeline.scoring.harm import harm_days
-    from pipeline.stats.survey import survey_indicators
+    from pipeline.stats.survey import problem_index, survey_indicators
     from pipeline.stats.time_patterns import time_patterns
     from pipeline.stats.trends import area_trends
     from pipeline.text.themes import est_summary, note_themes, survey_text_themes, text_topics
@@ -173,6 +174,8 @@ def layers(params: Params) -> str:
     out["survey_indicators"] = survey_indicators(responses, population, params.survey.min_n,
                                                  weighted=params.survey.weighted, areas=areas)
     out["survey_text_themes"] = survey_text_themes(responses, fams)
+    if params.survey.problem_index:
+        out["survey_problem_index"] = problem_index(responses, params.survey.min_n, params.survey.index_points)
     out["note_themes"] = note_themes(notes, fams)
     out["est_summary"] = est_summary(est)
     out["text_topics"] = text_topics(notes, est, responses, params.text.n_topics, params.text.seed)
@@ -180,8 +183,11 @@ def layers(params: Params) -> str:
     for name in LAYER_FILES:  # everything checked before anything is written
         if name in TABLES:
             out[name] = validate(name, out[name])
-    for name in LAYER_FILES:
-        io.write_frame(out[name], LAYERS / f"{name}.parquet")
+    for name in LAYER_FILES + OPTIONAL_LAYER_FILES:
+        if name in out:
+            io.write_frame(out[name], LAYERS / f"{name}.parquet")
+        else:  # switched off: no stale file from an earlier run
+            (LAYERS / f"{name}.parquet").unlink(missing_ok=True)
     _write_gpkg(out, areas)
     hot = out["grid_hotspots"]
     n_hot = int(((hot["problem"] == "all") & hot["hotspot_class"].str.startswith("hot")).sum())
@@ -269,6 +275,8 @@ def report_inputs(params: Params, generated_on: dt.date | None = None):
         analyst_texts=read_analyst_texts(REPORTS / "text"),
         police_events_summary=event_type_summary(events) if len(events) else None,
         survey_text_themes=read_layer("survey_text_themes"), text_topics=read_layer("text_topics"),
+        survey_problem_index=(read_layer("survey_problem_index") if (LAYERS / "survey_problem_index.parquet").exists()
+                              else None),
         generated_on=generated_on or dt.date.today(),
     )
 

@@ -79,6 +79,7 @@ class ReportInputs:
     police_events_summary: pd.DataFrame | None = None
     survey_text_themes: pd.DataFrame | None = None  # residents' free text per area and problem
     text_topics: pd.DataFrame | None = None  # NMF themes over notes, EST and survey text
+    survey_problem_index: pd.DataFrame | None = None  # optional 0–6 index (stats.survey.problem_index)
     generated_on: date
     privacy_applied: bool = False  # True once public.make_public_inputs has suppressed the frames
 
@@ -540,6 +541,15 @@ def _trygghet(d: _Doc) -> None:
                      fmt_num(r.get("diff_vs_prev_pp"), 1, signed=True)])
     d.table(f"Trygghetsmätningen {last}, hela kommunen",
             ["Indikator", "Svarande", "Andel", "95 % KI", "Förändring (procentenheter)"], rows, "lrrrr")
+    pi = inp.survey_problem_index
+    if not _empty(pi) and (pi["area_id"] == "kommun").any():
+        kp = pi[(pi["area_id"] == "kommun") & (pi["survey_year"] == pi["survey_year"].max())]
+        d.para("Problemindexet (0–6) är ett medelvärde av svarspoängen (mycket stort problem 6, ganska stort 4, ganska "
+               "litet 2, inget problem 0; \"Vet ej\" räknas inte). Det är en egen, dokumenterad omräkning och inte "
+               "Polisens index; andelarna ovan är huvudmåttet.")
+        rows = [[esc(F.INDICATOR_SV.get(f"big_problem_{r['item']}", r["item"])), d.cnt(r, "n"),
+                 "–" if bool(r.get("is_suppressed", False)) else fmt_num(r["index_0_6"], 1)] for _, r in kp.iterrows()]
+        d.table("Problemindex 0–6, hela kommunen", ["Fråga", "Svarande", "Index"], rows, "lrr")
     st = inp.survey_text_themes
     if not _empty(st):
         d.h(2, "Vad de boende skriver")

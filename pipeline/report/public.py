@@ -174,6 +174,7 @@ def make_public_inputs(inputs: ReportInputs, privacy: PrivacyParams) -> ReportIn
         month_profile=suppress_counts(inputs.month_profile, m),
         survey_indicators=sv, note_themes=nt, est_summary=es, problembilder=pb, survey_text_themes=stt,
         text_topics=suppress_counts(inputs.text_topics, m),
+        survey_problem_index=suppress_counts(inputs.survey_problem_index, m),
         quality=suppress_counts(inputs.quality, m, extra=("rows_read", "accepted", "quarantined")),
         quarantine_reasons=suppress_counts(inputs.quarantine_reasons, m),
         police_events_summary=suppress_counts(inputs.police_events_summary, m),

@@ -24,6 +24,7 @@ def excel_tables(inputs) -> dict[str, pd.DataFrame]:
         "Trygghetsmätning": inputs.survey_indicators,
         "Medarbetardialoger": inputs.note_themes,
         "Öppna enkätsvar": inputs.survey_text_themes,
+        "Problemindex 0–6": inputs.survey_problem_index,
         "Teman i fritexter": inputs.text_topics,
         "EST": inputs.est_summary,
         "Datakvalitet": inputs.quality,

@@ -76,3 +76,14 @@ def test_residents_free_text_and_topics_tables_with_public_suppression():
     cells = CNT.findall(public.split("Vad de boende skriver", 1)[1].split("= ", 1)[0])
     assert "12" in cells and "<5" in cells and "3" not in cells  # 3 answers is under the threshold
     assert "Langning vid torget" not in public and "Langning vid torget" not in internal  # no quotes in tables
+
+
+def test_optional_problem_index_is_shown_beside_the_percentages():
+    index = pd.DataFrame({"area_id": ["kommun", "kommun"], "survey_year": [2025, 2025],
+                          "item": ["drug_dealing", "littering"], "n": [400, 12], "index_0_6": [2.25, 3.0],
+                          "is_suppressed": [False, True]})
+    src, _ = build_document(_inputs(survey_problem_index=index), public=False)
+    part = src.split("Problemindex 0–6, hela kommunen", 1)[1][:600]
+    assert "2,2" in part or "2,3" in part  # Swedish decimal comma
+    assert "3,0" not in part  # suppressed: too few answers
+    assert "Problemindex 0–6" not in build_document(_inputs(), public=False)[0]  # optional
