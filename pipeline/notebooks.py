@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
 from pathlib import Path
 
 from pipeline.errors import DataError
@@ -28,8 +31,26 @@ def run_notebook(source: Path, out_dir: Path, parameters: dict, timeout_s: int =
         except pm.PapermillExecutionError as exc:
             raise DataError(f"{source}: cell {exc.exec_count} failed: {exc.ename}: {exc.evalue}") from exc
         nb = nbformat.read(tmp, as_version=4)
-    html, _ = HTMLExporter(exclude_input_prompt=True, exclude_output_prompt=True).from_notebook_node(nb)
+    exporter = HTMLExporter(exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter.log.setLevel(logging.ERROR)  # its "alternative text is missing" notice is not for the user
+    html, _ = exporter.from_notebook_node(nb)
     target = executed.with_suffix(".html")
     with atomic_path(target) as tmp_html:
         tmp_html.write_text(html, encoding="utf-8")
     return target
+
+
+@contextlib.contextmanager
+def kernel_chatter_to(log_path: Path):
+    """Send what kernel processes print on stderr (transport warnings, shutdown notices) to a
+    log file instead of the user's terminal: kernels inherit file descriptor 2, so it is
+    redirected at the descriptor level for the duration of the block."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    saved = os.dup(2)
+    with open(log_path, "ab") as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)

@@ -311,7 +311,7 @@ def notebook(params: Params, name: str | None = None, overrides: dict | None = N
     """
     import papermill as pm
 
-    from pipeline.notebooks import run_notebook
+    from pipeline.notebooks import kernel_chatter_to, run_notebook
 
     defaults = {"year": params.kommun.year, "area": params.notebook.area, "problem": params.notebook.problem,
                 "root": str(Path.cwd())}
@@ -325,6 +325,6 @@ def notebook(params: Params, name: str | None = None, overrides: dict | None = N
                             f"choose one of: {', '.join(sorted(declared))}")
         jobs.append((source, {k: v for k, v in defaults.items() if k in declared} | (overrides or {})))
     # each notebook runs in its own kernel process: two at a time use both cores
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with kernel_chatter_to(REPORTS / "notebooks" / "kernels.log"), ThreadPoolExecutor(max_workers=2) as pool:
         done = list(pool.map(lambda job: run_notebook(job[0], REPORTS / "notebooks", job[1]), jobs))
     return f"notebook: {len(done)} executed → {', '.join(str(p) for p in done)}"
