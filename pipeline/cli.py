@@ -71,7 +71,7 @@ def run_stage(name: str, params, args) -> None:
                                       _parse_nb_params(getattr(args, "parameter", None)))
         else:
             summary = STAGES[name](params)
-    console.print(f"[green]✓[/green] {summary} [dim]({time.perf_counter() - start:.1f} s)[/dim]")
+    console.print(f"[green]✓[/green] {summary} [dim]({time.perf_counter() - start:.1f} s)[/dim]", soft_wrap=True)
 
 
 def main(argv: list[str] | None = None) -> int:
