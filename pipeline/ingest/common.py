@@ -17,7 +17,6 @@ import difflib
 import functools
 import json
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -27,6 +26,7 @@ import pandas as pd
 import yaml
 
 from pipeline.errors import DataError
+from pipeline.text.normalise import fold as fold_chars
 
 QUARANTINE_COLUMNS = ["source", "source_file", "source_row", "reason", "raw"]
 
@@ -47,10 +47,9 @@ class IngestResult:
 
 # ---------------------------------------------------------------- text normalisation
 def fold(text: object) -> str:
-    """Lower-case, strip accents (å/ä → a, ö → o, é → e), turn punctuation into single spaces."""
-    s = unicodedata.normalize("NFKD", str(text).lower())
-    s = "".join(ch for ch in s if not unicodedata.combining(ch))
-    return re.sub(r"[^0-9a-z]+", " ", s).strip()
+    """:func:`pipeline.text.normalise.fold` (lower case, å/ä → a, ö → o, é → e) with punctuation
+    turned into single spaces: the key for matching headers and area names."""
+    return re.sub(r"[^0-9a-z]+", " ", fold_chars(str(text))).strip()
 
 
 def header_key(text: object) -> str:
