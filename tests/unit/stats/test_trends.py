@@ -151,3 +151,23 @@ def test_area_trends_speed_75k_incidents():
     at, ay = area_trends(inc, pop, year=2025, first_year=2021)
     assert time.perf_counter() - start < 5.0
     assert len(at) == 26 * 14 and at["irr"].notna().all()
+
+
+def test_trend_flags_on_flat_data_are_fdr_controlled():
+    """364 area × problem series with no trend at all: uncorrected Wald tests flag a few
+    percent; Benjamini–Hochberg over the rows flags almost none."""
+    rng = np.random.default_rng(4)
+    n = 75_000
+    occ = pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 5 * 365 * 24 * 60, n), unit="min")
+    inc = pd.DataFrame({"occurred_at": occ.astype("datetime64[ns]"),
+                        "area_id": rng.choice([f"A{i:02d}" for i in range(25)], n),
+                        "problem": rng.choice([f"p{i:02d}" for i in range(13)], n)})
+    inc["year"] = inc["occurred_at"].dt.year.astype("int64")
+    pop = pd.DataFrame({"area_id": [f"A{i:02d}" for i in range(25)], "year": 2025, "sex": "alla",
+                        "age_band": "alla", "population": 2000})
+    raw, _ = area_trends(inc, pop, year=2025, first_year=2021, fdr=False)
+    adjusted, _ = area_trends(inc, pop, year=2025, first_year=2021)
+    assert (raw["irr_q"] == raw["irr_p"]).all()
+    assert (adjusted["irr_q"] >= adjusted["irr_p"]).all()
+    assert (raw["trend"] != "stable").sum() >= 3
+    assert (adjusted["trend"] != "stable").sum() <= 1
