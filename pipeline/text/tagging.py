@@ -14,8 +14,11 @@ of the family's keywords ``k`` (with Snowball stem ``s``) matches it:
 
 Capitalised words inside a sentence are proper nouns (place and organisation names such as
 ``Brandthovda``) and are skipped, as are words listed in ``ignore`` and a short list of
-false friends (``hotell``, ``glass``, ``förslag``, the verb ``drog``). Negation ("inget
-klotter") is not detected. Hand-written: no maintained Swedish lexicon tagger exists offline;
+false friends (``hotell``, ``glass``, ``förslag``, the verb ``drog``). A word is not tagged
+when a negation (``inget``, ``ingen``, ``inga``, ``inte``, ``aldrig``) stands at most three
+words before it in the same clause ("inget klotter", "inte sett någon langning") unless
+"bara"/"endast" follows it ("inte bara klotter"), nor inside the idiom "mörkrets inbrott"
+(nightfall). Hand-written: no maintained Swedish lexicon tagger exists offline;
 the stemmer is ``snowballstemmer`` (snowballstem.org) and the stop words ``stopwordsiso``.
 """
 
@@ -36,6 +39,13 @@ FALSE_FRIENDS = re.compile(
     r"störst\w*|anslag\w*|utslag\w*|bildade|söndag\w*|fyller|fyllde|fyllt|fylld\w*|fyllning\w*|"
     r"vapor\w*|sopp\w*|hotel\w*)$"
 )
+
+
+NEGATIONS = frozenset({"inget", "ingen", "inga", "inte", "aldrig", "knappast"})
+NEGATION_WINDOW = 3  # words before the keyword that a negation may stand at
+NOT_ONLY = frozenset({"bara", "endast", "enbart"})  # "inte bara klotter" affirms the klotter
+IDIOMS = {("mörkrets", "inbrott")}  # (previous word, word) pairs that are not a problem
+CLAUSE_BREAK = re.compile(r"[.!?;:,\n]")
 
 
 @dataclass(frozen=True)
@@ -87,8 +97,18 @@ def tag_text(text: str, families: Families, ignore: frozenset[str] = frozenset()
         return []
     ignore_f = {p for w in ignore for p in re.split(r"[\s\-/]+", fold(str(w))) if len(p) > 1}
     found: set[str] = set()
+    before: list[str] = []  # lower-case words since the last clause break
+    last_end = 0
     for m in WORD_RE.finditer(text):
         w = m.group()
+        if CLAUSE_BREAK.search(text, last_end, m.start()):
+            before = []
+        last_end = m.end()
+        lw, recent = w.lower(), before[-NEGATION_WINDOW:]
+        before.append(lw)
+        if (NEGATIONS.intersection(recent) and not NOT_ONLY.intersection(recent)) or \
+                (recent and (recent[-1], lw) in IDIOMS):
+            continue
         if w[:1].isupper() and not sentence_initial(text, m.start()):
             continue  # a proper noun inside a sentence
         f = fold(w)

@@ -50,3 +50,16 @@ def test_series_joined_in_family_order(fam):
     assert list(out.index) == [3, 4, 5]
     assert out[3] == "vandalism;drugs"  # file order: vandalism before drugs
     assert pd.isna(out[4]) and pd.isna(out[5])
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Inget klotter i år.", []),
+    ("Vi har inte sett någon langning.", []),
+    ("Det finns inget mer klotter men mycket skräp.", ["littering"]),
+    ("Det är inte lugnt, det är mycket klotter.", ["vandalism"]),  # the negation is in another clause
+    ("Inte bara klotter utan också skadegörelse.", ["vandalism"]),
+    ("Jag undviker torget efter mörkrets inbrott.", []),  # idiom: nightfall
+    ("Inbrott i källaren.", ["burglary"]),
+])
+def test_negation_and_idioms(text, expected):
+    assert tag_text(text, load_families()) == expected
