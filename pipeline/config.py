@@ -57,6 +57,8 @@ class SourceParams(_Frozen):
     columns: dict[str, str | list[str]] = Field(default_factory=dict)
     labels: dict[str, dict[str, str]] = Field(default_factory=dict)
     categories: str | None = Field(default=None, description="YAML file of problem families")
+    scrub_allow: list[str] = Field(default_factory=list, description="words the name scrubber must keep")
+    scrub_deny: list[str] = Field(default_factory=list, description="words the name scrubber must remove")
     sheet: str | int | None = None
     encoding: str | None = None
     sep: str | None = None

@@ -34,8 +34,8 @@ def scrub_lists(cfg, areas: pd.DataFrame, gaz: Gazetteer) -> tuple[frozenset[str
     """(allow, deny) word lists for the scrubber from area and gazetteer names and ``cfg.labels``."""
     labels = getattr(cfg, "labels", {}) or {}
     allow = {str(n) for n in areas["area_name"].dropna()} | set(gaz.names())
-    allow |= {str(k) for k in (labels.get("scrub_allow") or {})}
-    deny = {str(k) for k in (labels.get("scrub_deny") or {})}
+    allow |= {str(k) for k in (labels.get("scrub_allow") or {})} | set(getattr(cfg, "scrub_allow", None) or [])
+    deny = {str(k) for k in (labels.get("scrub_deny") or {})} | set(getattr(cfg, "scrub_deny", None) or [])
     return frozenset(allow), frozenset(deny)
 
 

@@ -182,3 +182,14 @@ def test_ingest_gazetteer():
         {"place_name": "Råby torg", "area_id": "198002", "x": 585000.0, "y": 6610000.0},
         {"place_name": "Vasaparken", "area_id": "198003", "x": 589000.5, "y": 6610000.0}]
     assert set(res.quarantine["reason"]) == {"unknown area", "duplicate place", "missing place"}
+
+
+def test_scrub_allow_and_deny_lists_from_config():
+    # "Sofia" is a first name and, here, a place; "Lillen" is a nickname no name list has
+    frames = [("a.xlsx", pd.DataFrame({"Datum": ["2025-01-01"], "Verksamhet": ["Skola"],
+                                       "Anteckning": ["Klotter vid Sofia skola. Det nämndes av Lillen."]}))]
+    default = ingest_notes(frames, AREAS, None, SourceParams(path="x"), FAM).table.loc[0, "text"]
+    assert "Sofia" not in default and "Lillen" in default
+    cfg = SourceParams(path="x", scrub_allow=["Sofia"], scrub_deny=["Lillen"])
+    text = ingest_notes(frames, AREAS, None, cfg, FAM).table.loc[0, "text"]
+    assert "Sofia" in text and "Lillen" not in text
