@@ -7,7 +7,9 @@ ranking bootstrap can perturb evidence columns and score again. Scales (docs/met
 harm_volume        clip(1 + log10(harm days / max harm days over candidates) / 2, 0, 1): the
                    largest → 1, a tenth of it → 0.5, a hundredth or less → 0
 rate_ratio         clip(log2(rate ratio to the kommun) / 2, 0, 1): RR ≤ 1 → 0, 2 → 0.5, ≥ 4 → 1
-trend              IRR > 1: clip(ln IRR / ln 3, 0, 1) × (1 if irr_p < 0.05 else 0.5); else 0
+trend              IRR > 1: clip(ln IRR / ln 3, 0, 1) × (1 if irr_q < 0.05 else 0.5); else 0
+                   (irr_q: the trend's p-value after Benjamini–Hochberg over all area × problem
+                   trends; irr_p where no q is given)
                    (no IRR: MK trend "rising" → 0.5)
 concentration      0.6 · share of the area's incidents in significant hot cells (hot_95/hot_99)
                    + 0.4 · emerging-hotspot class score (new/intensifying 1, persistent/
@@ -97,6 +99,11 @@ def _rel(x: np.ndarray) -> np.ndarray:
     return x / top if top > 0 else x * 0.0
 
 
+def _trend_p(ev) -> np.ndarray:
+    """The trend test's p-value as the trend flag uses it: BH-adjusted (crime_irr_q) when given."""
+    return _num(ev, "crime_irr_q") if "crime_irr_q" in ev else _num(ev, "crime_irr_p")
+
+
 def _flags(ev) -> dict[str, np.ndarray]:
     f = {}
     n_year = _z(_num(ev, "crime_n_year", 0))
@@ -105,7 +112,7 @@ def _flags(ev) -> dict[str, np.ndarray]:
     f["has_survey"] = ~np.isnan(sp) & (np.nan_to_num(sp) > 0) & ~_flag(ev, "survey_problem_is_suppressed")
     f["has_notes"] = _z(_num(ev, "notes_n", 0)) > 0
     f["has_est"] = _z(_num(ev, "est_n", 0)) > 0
-    irr, p = _num(ev, "crime_irr"), _num(ev, "crime_irr_p")
+    irr, p = _num(ev, "crime_irr"), _trend_p(ev)
     with np.errstate(invalid="ignore"):
         f["agree_crime"] = f["has_crime"] & ((np.nan_to_num(_num(ev, "crime_rate_ratio")) >= RR_AGREE)
                                              | ((irr > 1) & (p < ALPHA)) | (_z(_num(ev, "crime_n_hot_cells", 0)) > 0))
@@ -122,7 +129,7 @@ def _components(ev, families: Families, flags: dict[str, np.ndarray]) -> dict[st
     c = {}
     c["harm_volume"] = _log_span(_num(ev, "crime_harm_days_year", 0))
     rr = _num(ev, "crime_rate_ratio")
-    irr, p = _num(ev, "crime_irr"), _num(ev, "crime_irr_p")
+    irr, p = _num(ev, "crime_irr"), _trend_p(ev)
     with np.errstate(divide="ignore", invalid="ignore"):
         c["rate_ratio"] = np.nan_to_num(np.clip(np.log2(np.where(rr > 0, rr, np.nan)) / 2, 0, 1), nan=0.0)
         mag = np.clip(np.log(np.where(irr > 0, irr, np.nan)) / np.log(3), 0, 1)

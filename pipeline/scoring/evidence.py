@@ -30,7 +30,7 @@ EHS_ORDER = ("new_hot", "intensifying_hot", "persistent_hot", "consecutive_hot",
 PLACE_SHARE = 50.0
 KEY = ["area_id", "problem"]
 TREND_COLS = ["n_year", "n_prev", "change_pct", "mean_3y", "harm_days_year", "population", "rate_per_1000",
-              "kommun_rate_per_1000", "rate_ratio", "irr", "irr_low", "irr_high", "irr_p", "trend"]
+              "kommun_rate_per_1000", "rate_ratio", "irr", "irr_low", "irr_high", "irr_p", "irr_q", "trend"]
 SURVEY_COLS = ["share_pct", "n", "ci_low_pct", "ci_high_pct", "rest_share_pct", "diff_vs_rest_pp", "p_vs_rest",
                "prev_share_pct", "is_suppressed"]
 

@@ -33,19 +33,22 @@ def _v(row: pd.Series, col: str):
 
 
 def _crime(row, label, area, year) -> str | None:
+    """The crime sentence: the period's trend (negative binomial IRR per year, significant
+    after Benjamini–Hochberg, crime_irr_q) and the report year's count against the year before."""
     n = _v(row, "crime_n_year")
     if not n:
         return None
-    irr, p, lo, hi = (_v(row, c) for c in ("crime_irr", "crime_irr_p", "crime_irr_low", "crime_irr_high"))
-    if irr is not None and p is not None and p < ALPHA:
+    irr, lo, hi = (_v(row, c) for c in ("crime_irr", "crime_irr_low", "crime_irr_high"))
+    q = _v(row, "crime_irr_q") if _v(row, "crime_irr_q") is not None else _v(row, "crime_irr_p")
+    if irr is not None and q is not None and q < ALPHA:
         verb = ("ökade kraftigt" if irr >= 1.5 else "ökade") if irr > 1 else ("minskade kraftigt" if irr <= 2 / 3 else "minskade")
+        s = f"{label} i {area} {verb} under perioden"
     else:
-        verb = "låg på ungefär samma nivå"
-    s = f"{label} i {area} {verb} {fmt_year(year)}"
+        s = f"{label} i {area} har ingen säkerställd trend under perioden"
     if irr is not None:
         ci = f"; 95 % KI {fmt_num(lo, 1)}–{fmt_num(hi, 1)}" if lo is not None and hi is not None else ""
-        s += f" (IRR {fmt_num(irr, 1)}{ci})"
-    s += f": {_n(n, 'anmält brott', 'anmälda brott')}"
+        s += f" (IRR {fmt_num(irr, 1)} per år{ci})"
+    s += f". {fmt_year(year)} anmäldes {_n(n, 'brott', 'brott')}"
     prev = _v(row, "crime_n_prev")
     if prev is not None:
         s += f" mot {fmt_int(prev)} året innan"

@@ -88,3 +88,11 @@ def test_score_is_weighted_mean(evidence):
     np.testing.assert_allclose(only.score, only.comp_harm_volume)
     with pytest.raises(DataError, match="unknown component"):
         score_problems(evidence, {"harm": 1.0}, FAM)
+
+
+def test_trend_component_uses_the_fdr_adjusted_p_when_given():
+    frame = hand_frame()
+    # row A: p = 0.01 before correction, q = 0.2 after: a rise not established -> half weight
+    adjusted = components(frame.assign(crime_irr_q=[0.2, 0.2, 0.01]), FAM)
+    np.testing.assert_allclose(adjusted.comp_trend, [0.5, 0.5, 0.0])
+    np.testing.assert_allclose(components(frame, FAM).comp_trend, [1.0, 0.5, 0.0])  # no q: p as before

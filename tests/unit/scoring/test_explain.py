@@ -78,8 +78,8 @@ def test_text_of_the_planted_problem(problembilder):
     row = problembilder.iloc[0]
     assert (row.area_id, row.problem) == ("A", "robbery")
     t = row.explanation
-    assert t.startswith(f"Rån i Centrum ökade kraftigt {YEAR} (IRR ")
-    assert f"45 anmälda brott mot 15 året innan" in t
+    assert t.startswith("Rån i Centrum ökade kraftigt under perioden (IRR ")
+    assert f"{YEAR} anmäldes 45 brott mot 15 året innan" in t
     assert "Koncentrerat till Torget, en ny hotspot" in t
     assert "6 anteckningar från 4 verksamheter" in t and "9 EST-rapporter under 7 veckor" in t
     assert not re.search(r"\d\.\d", t)                      # decimal comma, never a point
@@ -99,3 +99,12 @@ def test_suppressed_survey_not_quoted(problembilder):
     row["survey_unsafe_is_suppressed"] = True
     t = explain(row, FAM, YEAR)
     assert "stort problem" not in t and "otrygga" not in t
+
+
+def test_a_trend_significant_only_before_the_fdr_correction_is_not_called_a_rise(problembilder):
+    from pipeline.scoring.explain import explain
+
+    row = problembilder.iloc[0].copy()
+    row["crime_irr_p"], row["crime_irr_q"] = 0.006, 0.2  # like Bäckby narkotika in the demo
+    text = explain(row, FAM, YEAR)
+    assert "ingen säkerställd trend under perioden" in text and "ökade" not in text
