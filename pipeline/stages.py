@@ -287,16 +287,18 @@ def report(params: Params) -> str:
     from pipeline.report.tables import excel_tables
 
     inputs = report_inputs(params)
+    public_inputs = make_public_inputs(inputs, params.privacy)
     year = params.kommun.year
     internal = render_pdf(inputs, REPORTS / f"lagesbild-{year}.pdf", public=False)
-    public = render_pdf(make_public_inputs(inputs, params.privacy), REPORTS / f"lagesbild-{year}-publik.pdf",
-                        public=True)
-    tables = excel_tables(inputs)
-    with io.atomic_path(REPORTS / f"lagesbild-{year}-tabeller.xlsx") as tmp:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-            for sheet, frame in tables.items():
-                frame.to_excel(xl, sheet_name=sheet[:31], index=False)
-    return f"report: {internal}, {public} and {len(tables)} Excel sheets"
+    public = render_pdf(public_inputs, REPORTS / f"lagesbild-{year}-publik.pdf", public=True)
+    # the internal tables hold quotes, named places and small counts; the public ones do not
+    for version, source in (("intern", inputs), ("publik", public_inputs)):
+        tables = excel_tables(source)
+        with io.atomic_path(REPORTS / f"lagesbild-{year}-tabeller-{version}.xlsx") as tmp:
+            with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
+                for sheet, frame in tables.items():
+                    frame.to_excel(xl, sheet_name=sheet[:31], index=False)
+    return f"report: {internal}, {public} and {len(tables)} Excel sheets each, internal and public"
 
 
 # ------------------------------------------------------------------ notebooks

@@ -215,6 +215,11 @@ class _Doc:
             self.add(f"#placeholder({_str(f'reports/text/{name}.md')})")
 
     # ---- shared look-ups
+    @property
+    def excel_name(self) -> str:
+        """The Excel appendix that goes with this version of the report."""
+        return f"lagesbild-{self.inp.kommun.year}-tabeller-{'publik' if self.public else 'intern'}.xlsx"
+
     def label(self, problem) -> str:
         """Swedish label of a problem family; a missing one (e.g. an event type without a family) is "–"."""
         if problem is None or (isinstance(problem, float) and np.isnan(problem)) or pd.isna(problem):
@@ -456,7 +461,8 @@ def _geografi(d: _Doc) -> None:
         cat = eh[eh["problem"] == "all"]["ehs_category"].astype(str).value_counts()
         cat = cat[cat.index != "no_pattern"]
         if len(cat):
-            d.table("Antal rutor per mönster, alla brott", ["Mönster", "Antal rutor"],
+            cell = f"{fmt_int(inp.privacy.public_grid_m if d.public else _cell_size(eh))} m"
+            d.table(f"Antal rutor om {cell} per mönster, alla brott", ["Mönster", "Antal rutor"],
                     [[esc(M.EHS_SV.get(c, c)), d.count(n)] for c, n in cat.items()], "lr")
     kd = inp.kde
     d.h(2, "Brottstäthet")
@@ -575,7 +581,7 @@ def _dialoger(d: _Doc) -> None:
             + ([] if d.public else [esc(r.get("top_place") if pd.notna(r.get("top_place")) else "–")])
             for _, r in shown.iterrows()]
     hdr = ["Område", "Problemområde", "Anteckningar", "Verksamheter"] + ([] if d.public else ["Vanligaste plats"])
-    more = f" (de {len(shown)} vanligaste av {len(nt)}; alla finns i Excel-bilagan)" if len(nt) > len(shown) else ""
+    more = f" (de {len(shown)} vanligaste av {len(nt)}; alla finns i {d.excel_name})" if len(nt) > len(shown) else ""
     d.table(f"Teman i medarbetardialogerna{more}", hdr, rows, "llrr" + ("" if d.public else "l"))
     tt = d.inp.text_topics
     if not _empty(tt):
@@ -609,7 +615,7 @@ def _est(d: _Doc) -> None:
             + ([] if d.public else [esc(r.get("top_place") if pd.notna(r.get("top_place")) else "–")])
             for _, r in shown.iterrows()]
     hdr = ["Område", "Problemområde", "Rapporter", "Veckor med rapport"] + ([] if d.public else ["Vanligaste plats"])
-    more = f" (de {len(shown)} vanligaste av {len(es)}; alla finns i Excel-bilagan)" if len(es) > len(shown) else ""
+    more = f" (de {len(shown)} vanligaste av {len(es)}; alla finns i {d.excel_name})" if len(es) > len(shown) else ""
     d.table(f"EST-rapporter per område och problemområde{more}", hdr, rows, "llrr" + ("" if d.public else "l"))
 
 
@@ -632,6 +638,12 @@ def _skadeviktad(d: _Doc) -> None:
             for _, r in kt.sort_values("harm_days_year", ascending=False).iterrows()]
     d.table(f"Antal brott och skadevärde per problemområde, {k.year}",
             ["Problemområde", "Antal brott", "Skadevärde (dagar)", "Andel av antal", "Andel av skadevärde"], rows, "lrrrr")
+
+
+def _cell_size(cells: gpd.GeoDataFrame) -> float:
+    """Side of the (square) grid cells of a layer, in metres."""
+    b = cells.geometry.iloc[0].bounds
+    return round(b[2] - b[0])
 
 
 def _matrix_long(d: _Doc) -> pd.DataFrame:
@@ -772,9 +784,11 @@ def _bilagor(d: _Doc) -> None:
         ("Anmälda brott per 1 000 invånare", "Antal anmälda brott i området under rapportåret delat med områdets folkmängd, gånger 1 000."),
         ("Förändring", "(antal rapportåret − antal föregående år) / antal föregående år, i procent."),
         ("Kvot mot kommunen", "Områdets brott per 1 000 invånare delat med kommunens."),
-        ("Trend", "Mann–Kendalls test med korrektion för lika värden på årsserien (Mann 1945; Kendall 1975); "
-                  "ökande eller minskande vid p < 0,05. Incidenskvoten (IRR) skattas med negativ binomialregression där "
-                  "överspridningen skattas, inte sätts till 1."),
+        ("Trend", "Incidenskvoten (IRR) per år skattas med negativ binomialregression på månadsantal med "
+                  "säsong, där överspridningen skattas och inte sätts till 1. Ett område och problem räknas som ökande "
+                  "eller minskande först när IRR är signifikant efter Benjamini–Hochbergs korrektion över alla områden "
+                  "och problem (q < 0,05) och Mann–Kendalls test på årsserien (Mann 1945; Kendall 1975) pekar åt "
+                  "samma håll."),
         ("Hot spot (Getis–Ord Gi*)", "z-värde för summan av brott i rutan och dess grannar inom ett fast avstånd jämfört med "
                                      "förväntat under slumpmässig fördelning (Getis & Ord 1992; Ord & Getis 1995). "
                                      "p-värdena justeras för många test med Benjamini–Hochberg (1995)."),

@@ -36,6 +36,16 @@ _DERIVED = {
                     "gini_generalised"),
     "n_yes": ("share_pct", "ci_low_pct", "ci_high_pct", "diff_vs_rest_pp", "diff_vs_prev_pp", "rest_share_pct"),
 }
+def _derived_of(col: str) -> tuple[str, ...]:
+    """Columns computed from count column ``col``, also under a prefix (``crime_n_year`` →
+    ``crime_rate_per_1000``, …) as the evidence and problembilder tables name them."""
+    for base, deps in _DERIVED.items():
+        if col == base or col.endswith("_" + base):
+            prefix = col[: len(col) - len(base)]
+            return tuple(prefix + d for d in deps)
+    return ()
+
+
 _HOT_ORDER = ["hot_99", "hot_95", "hot_90", "cold_99", "cold_95", "cold_90", "not_significant"]
 _NOT_COUNTS = {"rank", "rank_low", "rank_high", "n_sources", "n_cells", "n_weeks", "n_hot_steps", "n_cold_steps",
                "year", "survey_year", "month", "weekday", "hour"}
@@ -61,7 +71,7 @@ def suppress_counts(df: pd.DataFrame | None, min_count: int, extra: tuple[str, .
         out[f"{col}_suppressed"] = small
         if small.any():
             out[col] = v.astype(float).where(~small)
-            for dep in _DERIVED.get(col, ()):
+            for dep in _derived_of(col):
                 if dep in out.columns:
                     out[dep] = pd.to_numeric(out[dep], errors="coerce").astype(float).where(~small)
     return out
@@ -127,14 +137,28 @@ def coarsen_emerging(eh: gpd.GeoDataFrame, size: float) -> gpd.GeoDataFrame:
     return out[["cell_id", "problem", "ehs_category", "mk_tau", "mk_z", "mk_p", "area_id", "geometry"]]
 
 
-def coarsen_kde(kde: gpd.GeoDataFrame, size: float) -> gpd.GeoDataFrame:
-    """KDE cells aggregated to ``size`` m by the mean density of the fine cells (equal areas)."""
+def coarsen_kde(kde: gpd.GeoDataFrame, size: float, counts: gpd.GeoDataFrame | None = None,
+                min_count: int = 0) -> gpd.GeoDataFrame:
+    """KDE cells aggregated to ``size`` m by the mean density of the fine cells (equal areas).
+
+    With ``counts`` (the grid_hotspots layer: n_incidents per fine cell and problem) a coarse
+    cell holding fewer than ``min_count`` incidents of its problem gets no density (NaN), so the
+    public map shows no surface over places with a handful of crimes.
+    """
     if kde is None or len(kde) == 0:
         return kde
     gx, gy = _coarse_keys(kde, size)
+    keys = ["problem", "gx", "gy"]
     df = pd.DataFrame({"gx": gx, "gy": gy, "problem": kde["problem"].to_numpy(),
                        "density_per_km2_year": kde["density_per_km2_year"].astype(float).to_numpy()})
-    agg = df.groupby(["problem", "gx", "gy"], as_index=False)["density_per_km2_year"].mean()
+    agg = df.groupby(keys, as_index=False)["density_per_km2_year"].mean()
+    if counts is not None and len(counts) and min_count > 0:
+        cx, cy = _coarse_keys(counts, size)
+        n = pd.DataFrame({"gx": cx, "gy": cy, "problem": counts["problem"].to_numpy(),
+                          "n": pd.to_numeric(counts["n_incidents"], errors="coerce").to_numpy()})
+        n = n.groupby(keys, as_index=False)["n"].sum()
+        agg = agg.merge(n, on=keys, how="left")
+        agg["density_per_km2_year"] = agg["density_per_km2_year"].where(agg["n"].fillna(0) >= min_count)
     return _coarse_frame(agg, size, kde.crs)[["cell_id", "problem", "density_per_km2_year", "geometry"]]
 
 
@@ -152,7 +176,9 @@ def make_public_inputs(inputs: ReportInputs, privacy: PrivacyParams) -> ReportIn
         es = es.assign(top_place=pd.NA)
     pb = inputs.problembilder
     if pb is not None and len(pb):
-        pb = suppress_counts(pb, m).assign(place=pb["area"], explanation=pd.NA)
+        # no quotes, no named places finer than the area: drop every text column that holds them
+        finer = [c for c in pb.columns if c.endswith(("_quotes", "_top_place")) or c in ("place_name", "place_source")]
+        pb = suppress_counts(pb, m).assign(place=pb["area"], explanation=pd.NA).drop(columns=finer)
     sv = inputs.survey_indicators
     if sv is not None and len(sv):
         sv = suppress_counts(sv, m)
@@ -168,7 +194,7 @@ def make_public_inputs(inputs: ReportInputs, privacy: PrivacyParams) -> ReportIn
         area_year_counts=suppress_counts(inputs.area_year_counts, m),
         grid_hotspots=coarsen_hotspots(inputs.grid_hotspots, g, m),
         emerging_hotspots=coarsen_emerging(inputs.emerging_hotspots, g),
-        kde=coarsen_kde(inputs.kde, g),
+        kde=coarsen_kde(inputs.kde, g, inputs.grid_hotspots, m),
         concentration=suppress_counts(inputs.concentration, m),
         hour_weekday=suppress_counts(inputs.hour_weekday, m),
         month_profile=suppress_counts(inputs.month_profile, m),

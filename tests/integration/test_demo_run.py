@@ -203,3 +203,30 @@ def test_dropping_the_notes_source_in_config_lowers_what_relied_on_notes(demo_ru
     assert (after["comp_notes"] == 0).all() and not after["has_notes"].any()
     row = after[(after["area_id"] == relied["area_id"]) & (after["problem"] == relied["problem"])].iloc[0]
     assert row["score"] < relied["score"] and row["rank"] >= relied["rank"]
+
+
+def test_public_excel_has_no_small_counts_quotes_or_places(demo_run, truth):
+    year = read_params(demo_run)["kommun"]["year"]
+    sheets = pd.read_excel(demo_run / f"reports/lagesbild-{year}-tabeller-publik.xlsx", sheet_name=None)
+    assert "Problembilder" in sheets
+    count = re.compile(r"^(n|n_.+|.+_n|.+_n_.+)$")
+    # counts of sources, weeks, grid cells or time steps describe the method, not people or crimes
+    not_people = re.compile(r"(n_sources|n_weeks|_cells|n_hot_steps|n_cold_steps|n_eff)")
+    for name, frame in sheets.items():
+        for col in frame.columns:
+            if count.match(str(col)) and not not_people.search(str(col)) and not str(col).endswith("_suppressed"):
+                values = pd.to_numeric(frame[col], errors="coerce").dropna()
+                assert (values >= 5).all(), f"{name}.{col} shows a count under 5"
+        for col in frame.columns:
+            if str(col).endswith(("quotes", "top_place")) or col in ("explanation", "place_name"):
+                assert frame[col].isna().all() or (frame[col].astype(str).str.strip() == "").all(), f"{name}.{col}"
+    notes = pd.read_parquet(demo_run / "data/processed/notes.parquet")
+    blob = " ".join(str(v) for f in sheets.values() for v in f.astype(str).to_numpy().ravel())
+    assert not any(t[:40] in blob for t in notes["text"].head(30))  # no note text
+
+
+def test_notebooks_show_no_exact_incident_locations(demo_run):
+    for html in (demo_run / "reports/notebooks").glob("*.html"):
+        text = html.read_text("utf-8")
+        assert not re.search(r"POINT \(\d", text), f"{html.name} shows point coordinates"
+        assert "5000-K" not in text, f"{html.name} shows case numbers"

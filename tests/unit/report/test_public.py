@@ -73,3 +73,19 @@ def test_make_public_inputs_removes_quotes_places_and_small_counts():
     assert np.allclose(b[:, 2] - b[:, 0], 1000) and np.allclose(b[:, 0] % 1000, 0)
     sv = pub.survey_indicators
     assert sv.loc[sv["is_suppressed"], "share_pct"].isna().all()
+
+
+def test_public_kde_has_no_surface_where_the_coarse_cell_holds_few_incidents():
+    kde = _four_cells(density_per_km2_year=[1.0, 2.0, 3.0, 6.0, 8.0])
+    counts = _four_cells(n_incidents=[1, 2, 3, 4, 2])  # 10 in the first 1 km cell, 2 in the second
+    out = coarsen_kde(kde, 1000, counts, min_count=5).sort_values("cell_id")
+    assert out["density_per_km2_year"].iloc[0] == 3.0 and np.isnan(out["density_per_km2_year"].iloc[1])
+
+
+def test_prefixed_counts_hide_what_derives_from_them():
+    pb = pd.DataFrame({"crime_n_year": [3, 40], "crime_rate_per_1000": [0.4, 5.0], "crime_harm_days_year": [90.0, 900.0],
+                       "crime_irr": [1.2, 1.1]})
+    out = suppress_counts(pb, 5)
+    assert out["crime_rate_per_1000"].isna().tolist() == [True, False]
+    assert out["crime_harm_days_year"].isna().tolist() == [True, False]
+    assert out["crime_irr"].isna().tolist() == [True, False]
