@@ -207,7 +207,8 @@ def test_dropping_the_notes_source_in_config_lowers_what_relied_on_notes(demo_ru
 
 def test_public_excel_has_no_small_counts_quotes_or_places(demo_run, truth):
     year = read_params(demo_run)["kommun"]["year"]
-    sheets = pd.read_excel(demo_run / f"reports/lagesbild-{year}-tabeller-publik.xlsx", sheet_name=None, engine="calamine")
+    sheets = pd.read_excel(demo_run / f"reports/lagesbild-{year}-tabeller-publik.xlsx", sheet_name=None,
+                           engine="calamine")
     assert "Problembilder" in sheets
     count = re.compile(r"^(n|n_.+|.+_n|.+_n_.+)$")
     # counts of sources, weeks, grid cells or time steps describe the method, not people or crimes
