@@ -135,18 +135,22 @@ def test_population_totals_prefers_the_total_row():
     assert out["A"] == 1000 and out["B"] == 610
 
 
-def test_area_trends_speed_75k_incidents():
-    import time
-    rng = np.random.default_rng(0)
-    n = 75_000
-    t0 = pd.Timestamp("2021-01-01")
-    occ = t0 + pd.to_timedelta(rng.integers(0, 5 * 365 * 24 * 60, n), unit="min")
+def _flat_incidents(seed: int, n: int = 75_000):
+    """n incidents spread evenly over 2021–2025, 25 areas and 13 problems (no trend anywhere)."""
+    rng = np.random.default_rng(seed)
+    occ = pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 5 * 365 * 24 * 60, n), unit="min")
     inc = pd.DataFrame({"occurred_at": occ.astype("datetime64[ns]"),
                         "area_id": rng.choice([f"A{i:02d}" for i in range(25)], n),
                         "problem": rng.choice([f"p{i:02d}" for i in range(13)], n)})
     inc["year"] = inc["occurred_at"].dt.year.astype("int64")
     pop = pd.DataFrame({"area_id": [f"A{i:02d}" for i in range(25)], "year": 2025, "sex": "alla",
                         "age_band": "alla", "population": 2000})
+    return inc, pop
+
+
+def test_area_trends_speed_75k_incidents():
+    import time
+    inc, pop = _flat_incidents(0)
     start = time.perf_counter()
     at, ay = area_trends(inc, pop, year=2025, first_year=2021)
     assert time.perf_counter() - start < 5.0
@@ -156,15 +160,7 @@ def test_area_trends_speed_75k_incidents():
 def test_trend_flags_on_flat_data_are_fdr_controlled():
     """364 area × problem series with no trend at all: uncorrected Wald tests flag a few
     percent; Benjamini–Hochberg over the rows flags almost none."""
-    rng = np.random.default_rng(4)
-    n = 75_000
-    occ = pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 5 * 365 * 24 * 60, n), unit="min")
-    inc = pd.DataFrame({"occurred_at": occ.astype("datetime64[ns]"),
-                        "area_id": rng.choice([f"A{i:02d}" for i in range(25)], n),
-                        "problem": rng.choice([f"p{i:02d}" for i in range(13)], n)})
-    inc["year"] = inc["occurred_at"].dt.year.astype("int64")
-    pop = pd.DataFrame({"area_id": [f"A{i:02d}" for i in range(25)], "year": 2025, "sex": "alla",
-                        "age_band": "alla", "population": 2000})
+    inc, pop = _flat_incidents(4)
     raw, _ = area_trends(inc, pop, year=2025, first_year=2021, fdr=False)
     adjusted, _ = area_trends(inc, pop, year=2025, first_year=2021)
     assert (raw["irr_q"] == raw["irr_p"]).all()
