@@ -8,7 +8,8 @@ Removed, in this order, each replaced by a token and counted by kind:
    A number of that shape that fails the check is left (it is most likely an order or case
    number) *unless* the words personnummer/pnr/samordningsnummer stand just before it; ten
    digits starting ``07`` without a separator are left to the phone rule (mobile numbers);
-3. phone numbers: ``0``-prefixed national numbers with 8–10 digits and ``+46``/``0046``
+3. phone numbers: ``0``-prefixed national numbers with 8–10 digits (separators: space, dash,
+   dot, bracket) and ``+46``/``0046``
    numbers with 7–9 digits after the country code, with any spacing or dashes → ``[telefon]``;
    date-shaped digit runs (``07-03-2025``) are left;
 4. names of persons → ``[namn]`` (kind ``name``; a first name plus its surname counts once).
@@ -65,7 +66,7 @@ COMMON_WORDS = frozenset({
 })
 SURNAME_END = re.compile(r"(?:sson|dotter|qvist|kvist|ström|strom|gren|berg|lund|holm|blad|stedt|quist)$")
 
-_SEP = r"[ \u00a0\t]*[-–)]?[ \u00a0\t]*"
+_SEP = r"[ \u00a0\t]*[-–).]?[ \u00a0\t]*"
 PHONE_RE = re.compile(
     r"(?<![\w+])(?:(?:\+|00)[ \u00a0]*46" + _SEP + r"(?:\(0\)" + _SEP + r")?[1-9](?:" + _SEP + r"\d){6,8}"
     r"|\(?0[1-9](?:" + _SEP + r"\d){6,8})(?!\d)"

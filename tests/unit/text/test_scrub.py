@@ -144,3 +144,8 @@ def test_everything_at_once_and_series():
     assert c == {"personnummer": 1, "samordningsnummer": 0, "phone": 1, "email": 1, "name": 1}
     again, c2 = scrub_series(out, allow=ALLOW)  # idempotent: tokens are not scrubbed again
     assert again.equals(out) and sum(c2.values()) == 0
+
+
+def test_dotted_phone_number_is_removed_but_dotted_dates_stay():
+    assert scrub("Ring 070.123.45.67 ikväll")[0] == "Ring [telefon] ikväll"
+    assert scrub("Mötet 01.02.2025 kl 14.30")[0] == "Mötet 01.02.2025 kl 14.30"
