@@ -22,9 +22,6 @@ import pandas as pd
 
 from pipeline.errors import DataError
 
-PROCESSED = Path("data/processed")
-REPORTS = Path("reports")
-
 
 # ---------------------------------------------------------------- raw files
 def expand(patterns: list[str], root: Path = Path(".")) -> list[Path]:
@@ -149,6 +146,3 @@ def read_frame(path: Path) -> pd.DataFrame:
     header = pd.read_csv(path, nrows=0).columns
     return pd.read_csv(path, dtype={c: str for c in header if c.endswith(("_id", "_code"))})
 
-
-def core_path(table: str) -> Path:
-    return PROCESSED / f"{table}.parquet"

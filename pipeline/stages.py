@@ -129,7 +129,7 @@ def ingest(params: Params) -> str:
 
 
 def _empty_core(table: str) -> pd.DataFrame:
-    from pipeline.schemas import COLUMNS, TABLES, CRS
+    from pipeline.schemas import COLUMNS, CRS
 
     spec = TABLES[table]
     frame = pd.DataFrame({c: pd.Series(dtype=COLUMNS[c].dtype if COLUMNS[c].dtype is not str else "str")
@@ -146,8 +146,7 @@ def layers(params: Params) -> str:
     """Grid hotspots, emerging hotspots, KDE, concentration, trends, time patterns, survey
     indicators, note themes and EST summary."""
     from pipeline.geo.emerging import build_emerging_layer
-    from pipeline.geo.layers import area_hotspots, build_hotspot_layers
-    from pipeline.geo.weights import distance_band_weights
+    from pipeline.geo.layers import area_hotspots, build_hotspot_layers, grid_weights
     from pipeline.scoring.harm import harm_days
     from pipeline.stats.survey import problem_index, survey_indicators
     from pipeline.stats.time_patterns import time_patterns
@@ -161,9 +160,7 @@ def layers(params: Params) -> str:
     out = build_hotspot_layers(incidents, areas, harm, lp, k.year, seed=lp.permutation_seed)
     out["area_hotspots"] = area_hotspots(incidents, areas, harm, lp, k.year)
     grid = out["grid"]
-    xy = pd.concat([grid.geometry.centroid.x, grid.geometry.centroid.y], axis=1).to_numpy()
-    w = distance_band_weights(xy, lp.gi_distance_m)
-    out["emerging_hotspots"] = build_emerging_layer(incidents, grid, w, lp, k.first_year, k.year)
+    out["emerging_hotspots"] = build_emerging_layer(incidents, grid, grid_weights(grid, lp), lp, k.first_year, k.year)
     out["area_trends"], out["area_year_counts"] = area_trends(incidents, population, year=k.year,
                                                               first_year=k.first_year, alpha=lp.significance,
                                                               harm=harm)

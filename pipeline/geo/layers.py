@@ -39,6 +39,12 @@ def _cell_area_ids(grid: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, cell_m: floa
     return pd.Series(pd.array(hit["area_id"].to_numpy(dtype=object), dtype="str"), name="area_id")
 
 
+def grid_weights(grid: gpd.GeoDataFrame, params: LayersParams):
+    """Binary distance-band weights (self included) between the cell centres of ``grid``: the
+    spatial neighbours of Gi* and of the emerging-hot-spot cube."""
+    return distance_band_weights(cell_centres(grid, float(params.grid_cell_m)), params.gi_distance_m)
+
+
 def build_hotspot_layers(incidents: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, harm: pd.Series,
                          params: LayersParams, year: int, seed: int | None = None) -> dict:
     """Grid, Gi* hot spots, KDE and concentration for the incidents of ``year``.
@@ -106,8 +112,7 @@ def build_hotspot_layers(incidents: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, h
     gi_input = counts.copy()
     gi_input[:, 1] = harm_cell[:, 1]
 
-    xy_cells = cell_centres(grid, cell_m)
-    w = distance_band_weights(xy_cells, params.gi_distance_m)
+    w = grid_weights(grid, params)
     z, p = gi_star(gi_input, w)
     if params.permutations > 0:
         if seed is None:
