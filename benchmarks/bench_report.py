@@ -2,9 +2,9 @@
 
 Target: under 15 s for both PDFs. The processed tables are loaded once (not timed); each run
 then does what ``lagesbild report`` does for the PDFs: internal PDF, public inputs
-(suppression, coarse grid), public PDF. The figure cache of document.py is emptied before every
-run so each run draws its figures afresh (within a run the public version reuses the internal
-version's unchanged figures, as in ``lagesbild report``). One warm-up run, then the median of 3.
+(suppression, coarse grid), public PDF. Each run gets a fresh figure cache, so it draws its
+figures afresh (within a run the public version reuses the internal version's unchanged
+figures, as in ``lagesbild report``). One warm-up run, then the median of 3.
 
 Usage: ``.venv/bin/python benchmarks/bench_report.py [RUN_DIR]``. With RUN_DIR (a directory
 where ``lagesbild score`` has run, e.g. a demo run) it is used as is; without, the demo is built
@@ -41,19 +41,19 @@ def _time_runs(run_dir: Path, n: int = 3) -> list[float]:
     os.chdir(run_dir)  # stages reads data/processed relative to the working directory
     from pipeline import stages
     from pipeline.config import load_params
-    from pipeline.report import document
     from pipeline.report.public import make_public_inputs
     from pipeline.report.render import render_pdf
+    from pipeline.report.svg import FigureCache
 
     params = load_params(run_dir / "params.yaml")
     inputs = stages.report_inputs(params, dt.date(2026, 1, 15))
     times = []
     with tempfile.TemporaryDirectory(prefix="bench-report-") as out:
         for i in range(n + 1):
-            document._SVG_CACHE.clear()
+            figures = FigureCache()
             start = time.perf_counter()
-            render_pdf(inputs, Path(out) / "internal.pdf", public=False)
-            render_pdf(make_public_inputs(inputs, params.privacy), Path(out) / "public.pdf", public=True)
+            render_pdf(inputs, Path(out) / "internal.pdf", figures)
+            render_pdf(make_public_inputs(inputs, params.privacy), Path(out) / "public.pdf", figures)
             if i:  # the first run warms imports and font caches
                 times.append(time.perf_counter() - start)
     return times

@@ -250,7 +250,7 @@ def score(params: Params) -> str:
 
 # ------------------------------------------------------------------ report
 def report_inputs(params: Params, generated_on: dt.date | None = None):
-    from pipeline.report.document import ReportInputs
+    from pipeline.report.inputs import ReportInputs
     from pipeline.report.render import read_analyst_texts
 
     quality = io.read_frame(PROCESSED / "ingest_quality.csv")
@@ -281,13 +281,15 @@ def report_inputs(params: Params, generated_on: dt.date | None = None):
 def report(params: Params) -> str:
     from pipeline.report.public import make_public_inputs
     from pipeline.report.render import render_pdf
+    from pipeline.report.svg import FigureCache
     from pipeline.report.tables import excel_tables
 
     inputs = report_inputs(params)
     public_inputs = make_public_inputs(inputs, params.privacy)
     year = params.kommun.year
-    internal = render_pdf(inputs, REPORTS / f"lagesbild-{year}.pdf", public=False)
-    public = render_pdf(public_inputs, REPORTS / f"lagesbild-{year}-publik.pdf", public=True)
+    figures = FigureCache()  # the public version reuses the figures suppression left unchanged
+    internal = render_pdf(inputs, REPORTS / f"lagesbild-{year}.pdf", figures)
+    public = render_pdf(public_inputs, REPORTS / f"lagesbild-{year}-publik.pdf", figures)
     # the internal tables hold quotes, named places and small counts; the public ones do not
     for version, source in (("intern", inputs), ("publik", public_inputs)):
         tables = excel_tables(source)

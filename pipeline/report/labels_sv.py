@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+TREND_SV = {"rising": "ökande", "falling": "minskande", "stable": "ingen säker trend"}
 SOURCE_SV = {"crimes": "Anmälda brott", "police_events": "Polisens händelser", "survey": "Trygghetsmätning",
              "notes": "Medarbetardialog", "est": "EST-rapporter", "areas": "Områden", "population": "Befolkning",
              "gazetteer": "Ortnamn"}

@@ -25,7 +25,7 @@ import pandas as pd
 import shapely
 
 from pipeline.config import PrivacyParams
-from pipeline.report.document import ReportInputs
+from pipeline.report.inputs import ReportInputs
 
 # count column -> columns derived from it in the same row (masked with it)
 _DERIVED = {

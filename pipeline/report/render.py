@@ -1,4 +1,4 @@
-"""The shell around document.py: writes the figures and ``main.typ`` into a temporary directory,
+"""The shell around :mod:`pipeline.report.document`: writes the figures and ``main.typ`` into a temporary directory,
 compiles with typst and moves the PDF atomically into place.
 
 Fonts: typst is run with ``ignore_system_fonts=True`` so the output does not depend on the
@@ -25,7 +25,9 @@ import typst
 
 from pipeline.errors import DataError
 from pipeline.io import atomic_path
-from pipeline.report.document import ANALYST_TEXTS, ReportInputs, build_document
+from pipeline.report.document import build_document
+from pipeline.report.inputs import ANALYST_TEXTS, ReportInputs
+from pipeline.report.svg import FigureCache
 
 PDF_STANDARDS = ["ua-1"]
 
@@ -76,12 +78,13 @@ def compile_source(source: str, files: dict[str, bytes], workdir: Path, out_pdf:
                         f"the generated source is {workdir / 'main.typ'}") from exc
 
 
-def render_pdf(inputs: ReportInputs, out_path: Path, public: bool) -> Path:
-    """Build the lägesbild PDF (internal, or public with suppression) and move it atomically to
-    ``out_path``; returns ``out_path``."""
+def render_pdf(inputs: ReportInputs, out_path: Path, figures: FigureCache | None = None) -> Path:
+    """Build the lägesbild PDF of ``inputs`` (the public version when they went through
+    :func:`pipeline.report.public.make_public_inputs`) and move it atomically to ``out_path``;
+    returns ``out_path``. ``figures`` lets several versions share their common figures."""
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    source, files = build_document(inputs, public)
+    source, files = build_document(inputs, figures)
     with tempfile.TemporaryDirectory(prefix="lagesbild-typst-") as tmp:
         work = Path(tmp)
         pdf = work / "out.pdf"

@@ -212,3 +212,10 @@ def make_frames(cell_m: float = 500.0, seed: int = 1, map_problems=None) -> dict
         analyst_texts={"orsaksanalys": "# Orsaker\n\nUngdomar *saknar* **mötesplatser**.\n\n- brist på fritid\n- 50 % #tomma lokaler"},
         police_events_summary=police, generated_on=dt.date(2025, 12, 1),
     )
+
+
+def public_version(inputs):
+    """The public version's inputs, as the report stage makes them."""
+    from pipeline.report.public import make_public_inputs
+
+    return make_public_inputs(inputs, inputs.privacy)

@@ -4,9 +4,10 @@ import re
 
 import pandas as pd
 
-from pipeline.report.document import ANALYST_TEXTS, CHAPTERS, ReportInputs, build_document
+from pipeline.report.document import build_document, chapter_titles
+from pipeline.report.inputs import ANALYST_TEXTS, ReportInputs
 
-from . import make_frames
+from . import make_frames, public_version
 
 FIG = re.compile(r'#fig\("([^"]+)", "((?:[^"\\]|\\.)*)", \[')
 CNT = re.compile(r'#cnt\("([^"]*)"\)')
@@ -19,9 +20,9 @@ def _inputs(**over):
 
 
 def test_every_chapter_heading_and_figure_with_alt_text():
-    src, files = build_document(_inputs(), public=False)
+    src, files = build_document(_inputs())
     headings = re.findall(r"^= (.+)$", src, flags=re.M)
-    assert [h.replace("\\-", "-") for h in headings] == list(CHAPTERS)
+    assert [h.replace("\\-", "-") for h in headings] == chapter_titles()
     figs = FIG.findall(src)
     assert len(figs) >= 12 and {f for f, _ in figs} == set(files)
     assert all(len(alt) > 30 for _, alt in figs)
@@ -29,7 +30,7 @@ def test_every_chapter_heading_and_figure_with_alt_text():
 
 
 def test_missing_analyst_texts_get_placeholders_and_present_ones_are_merged():
-    src, _ = build_document(_inputs(), public=False)
+    src, _ = build_document(_inputs())
     for name in ANALYST_TEXTS:
         if name != "orsaksanalys":
             assert f'#placeholder("reports/text/{name}.md")' in src
@@ -39,14 +40,14 @@ def test_missing_analyst_texts_get_placeholders_and_present_ones_are_merged():
 def test_empty_sources_say_so_instead_of_empty_charts():
     empty = pd.DataFrame()
     src, files = build_document(_inputs(survey_indicators=empty, note_themes=empty, est_summary=empty,
-                                        police_events_summary=None), public=False)
+                                        police_events_summary=None))
     assert src.count("har inte lämnats in") >= 4
     assert not any(name.startswith("trygghet") for name in files)
 
 
 def test_public_source_has_no_count_under_threshold_and_no_quotes():
     inp = _inputs()
-    src, _ = build_document(inp, public=True)
+    src, _ = build_document(public_version(inp))
     counts = CNT.findall(src)
     assert counts
     small = [c for c in counts if c != "<5" and float(c.replace("\u00a0", "").replace(",", ".")) < 5]
@@ -54,13 +55,13 @@ def test_public_source_has_no_count_under_threshold_and_no_quotes():
     assert "<5" in counts
     assert "quote-note" not in src.split("#let", 1)[0] and "#quote-note[" not in src
     assert "stökigt" not in src  # the explanations quote notes: dropped
-    internal, _ = build_document(inp, public=False)
+    internal, _ = build_document(inp)
     assert "#quote-note[" in internal and "stökigt" in internal
 
 
 def test_build_is_deterministic():
     inp = _inputs()
-    assert build_document(inp, public=False) == build_document(inp, public=False)
+    assert build_document(inp) == build_document(inp)
 
 
 def test_residents_free_text_and_topics_tables_with_public_suppression():
@@ -70,9 +71,9 @@ def test_residents_free_text_and_topics_tables_with_public_suppression():
     topics = pd.DataFrame({"topic": [0], "top_terms": ["belysning, mörkt, gångväg"], "n_docs": [25],
                            "share_untagged_pct": [80.0], "top_area": ["199901"]})
     inp = _inputs(survey_text_themes=themes, text_topics=topics)
-    internal, _ = build_document(inp, public=False)
+    internal, _ = build_document(inp)
     assert "Vad de boende skriver" in internal and "belysning, mörkt, gångväg" in internal
-    public, _ = build_document(inp, public=True)
+    public, _ = build_document(public_version(inp))
     cells = CNT.findall(public.split("Vad de boende skriver", 1)[1].split("= ", 1)[0])
     assert "12" in cells and "<5" in cells and "3" not in cells  # 3 answers is under the threshold
     assert "Langning vid torget" not in public and "Langning vid torget" not in internal  # no quotes in tables
@@ -82,8 +83,31 @@ def test_optional_problem_index_is_shown_beside_the_percentages():
     index = pd.DataFrame({"area_id": ["kommun", "kommun"], "survey_year": [2025, 2025],
                           "item": ["drug_dealing", "littering"], "n": [400, 12], "index_0_6": [2.25, 3.0],
                           "is_suppressed": [False, True]})
-    src, _ = build_document(_inputs(survey_problem_index=index), public=False)
+    src, _ = build_document(_inputs(survey_problem_index=index))
     part = src.split("Problemindex 0–6, hela kommunen", 1)[1][:600]
     assert "2,2" in part or "2,3" in part  # Swedish decimal comma
     assert "3,0" not in part  # suppressed: too few answers
-    assert "Problemindex 0–6" not in build_document(_inputs(), public=False)[0]  # optional
+    assert "Problemindex 0–6" not in build_document(_inputs())[0]  # optional
+
+
+def test_versions_share_the_figures_suppression_left_unchanged():
+    from pipeline.report.svg import FigureCache
+
+    inp = _inputs()
+    shared = FigureCache()
+    _, internal_files = build_document(inp, shared)
+    after_internal = shared.drawn
+    _, public_files = build_document(public_version(inp), shared)
+    redrawn = shared.drawn - after_internal
+    assert 0 < redrawn < len(public_files)  # suppressed figures are drawn again, the rest reused
+    alone = FigureCache()
+    assert build_document(public_version(inp), alone)[1] == public_files and alone.drawn == len(public_files)
+
+
+def test_public_transformation_does_not_depend_on_the_document():
+    import subprocess
+    import sys
+
+    code = "import sys, pipeline.report.public; print('pipeline.report.document' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

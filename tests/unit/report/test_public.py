@@ -6,7 +6,7 @@ import pandas as pd
 import shapely
 
 from pipeline.config import PrivacyParams
-from pipeline.report.document import ReportInputs
+from pipeline.report.inputs import ReportInputs
 from pipeline.report.public import coarsen_emerging, coarsen_hotspots, coarsen_kde, make_public_inputs, suppress_counts
 
 from . import make_frames

@@ -1,0 +1,51 @@
+"""The chapters of the lägesbild, in reading order.
+
+A chapter is a title and a function ``build(d)`` that writes the chapter's body through a
+:class:`pipeline.report.doc.Doc` (the document builder writes the level-1 heading). To add one:
+write a module here with ``TITLE`` and ``build(d: Doc) -> None`` and put it into
+:data:`CHAPTERS` where it belongs. ``d.inp`` holds the frames (already made public in the public
+version: ``d.public``); write counts with ``d.cnt``/``d.count``, figures with ``d.figure`` (alt
+text required), tables with ``d.table``, and say ``d.missing(...)`` when a source is absent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pipeline.report.chapters import (
+    analyst, anmalda_brott, bilagor, dialoger, est, geografi, metod, om_kommunen, problembilder, sammanfattning,
+    skadeviktad, syfte, tid, trygghet,
+)
+from pipeline.report.doc import Doc
+
+
+@dataclass(frozen=True)
+class Chapter:
+    title: str
+    build: Callable[[Doc], None]
+
+    @classmethod
+    def of(cls, module) -> Chapter:
+        """The chapter a module defines with ``TITLE`` and ``build``."""
+        return cls(module.TITLE, module.build)
+
+
+CHAPTERS: tuple[Chapter, ...] = (
+    Chapter.of(sammanfattning),
+    Chapter.of(syfte),
+    Chapter.of(om_kommunen),
+    Chapter.of(anmalda_brott),
+    Chapter.of(geografi),
+    Chapter.of(tid),
+    Chapter.of(trygghet),
+    Chapter.of(dialoger),
+    Chapter.of(est),
+    Chapter.of(skadeviktad),
+    Chapter.of(problembilder),
+    Chapter("Orsaksanalys", analyst.orsaksanalys),
+    Chapter("Handlingsplan och medborgarlöften", analyst.handlingsplan),
+    Chapter("Uppföljning av förra periodens åtgärder", analyst.uppfoljning),
+    Chapter.of(metod),
+    Chapter.of(bilagor),
+)

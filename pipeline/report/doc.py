@@ -1,0 +1,74 @@
+"""The document being written: a :class:`~pipeline.report.typst.TypstWriter` bound to one
+version's :class:`~pipeline.report.inputs.ReportInputs`.
+
+Chapters (pipeline/report/chapters/) receive a :class:`Doc` and write through it. It adds what
+every chapter needs: whether this is the public version, counts that respect the suppression
+threshold (``#cnt("…")`` so tests can find every one), analyst texts with placeholders, area and
+problem-family names, and the name of the Excel appendix of this version.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline.report import views
+from pipeline.report.figures import problem_label
+from pipeline.report.inputs import ReportInputs
+from pipeline.report.markdown import markdown_to_typst
+from pipeline.report.svg import FigureCache
+from pipeline.report.typst import TypstWriter, typst_str
+from pipeline.text.format_sv import fmt_int
+
+
+class Doc(TypstWriter):
+    def __init__(self, inp: ReportInputs, figures: FigureCache | None = None):
+        super().__init__(figures)
+        self.inp = inp
+        self.public = inp.public
+        self.min = inp.privacy.min_count
+        self.names = views.area_names(inp.areas)
+
+    # ---- counts
+    def count(self, value, flagged: bool = False) -> str:
+        """A count cell: ``<min`` when suppressed (or, in the public version, under the threshold)."""
+        small = pd.notna(value) and self.public and float(value) < self.min
+        if flagged or small:
+            return f'#cnt("<{self.min}")'
+        return f"#cnt({typst_str(fmt_int(value))})"
+
+    def cnt(self, row, col: str) -> str:
+        """The count ``row[col]``, suppressed when the row flags it (``<col>_suppressed``)."""
+        return self.count(row.get(col), bool(row.get(f"{col}_suppressed", False)))
+
+    # ---- texts written by people
+    def analyst(self, name: str) -> None:
+        """The analyst text ``name`` (its ``_publik`` variant in the public version), or a placeholder."""
+        texts = self.inp.analyst_texts or {}
+        md = texts.get(f"{name}_publik") if self.public else None
+        md = md or texts.get(name)
+        if md and md.strip():
+            self.add(markdown_to_typst(md, base_level=2))
+        else:
+            self.add(f"#placeholder({typst_str(f'reports/text/{name}.md')})")
+
+    def missing(self, what: str) -> None:
+        self.notice(f"Underlaget {what} har inte lämnats in för denna lägesbild; avsnittet bygger därför inte på det.")
+
+    # ---- look-ups
+    @property
+    def excel_name(self) -> str:
+        """The Excel appendix that goes with this version of the report."""
+        return f"lagesbild-{self.inp.kommun.year}-tabeller-{'publik' if self.public else 'intern'}.xlsx"
+
+    def label(self, problem) -> str:
+        """Swedish label of a problem family; a missing one (e.g. an event type without a family) is "–"."""
+        if problem is None or (isinstance(problem, float) and np.isnan(problem)) or pd.isna(problem):
+            return "–"
+        return problem_label(problem, self.inp.families)
+
+    def area(self, area_id) -> str:
+        return self.names.get(area_id, str(area_id))
+
+    def top_problems(self, k: int = 3) -> list[str]:
+        return views.top_problems(self.inp.problembilder, self.inp.area_trends, k)

@@ -1,0 +1,69 @@
+"""What the lägesbild shows: the frames of one run, gathered in one frozen object.
+
+:class:`ReportInputs` is filled by the report stage (pipeline/stages.py) and passed, unchanged or
+through :func:`pipeline.report.public.make_public_inputs`, to the document builder. Whether a
+document is the public version is decided by the inputs themselves (``privacy_applied``), so the
+public transformation always happens before any chapter is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import geopandas as gpd
+import pandas as pd
+
+from pipeline.config import KommunParams, PrivacyParams, ReportParams
+
+# Analyst-written Markdown files (reports/text/<name>.md) the report expects.
+ANALYST_TEXTS = ("sammanfattning", "orsaksanalys", "handlingsplan", "medborgarloften", "uppfoljning")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportInputs:
+    """Everything the report shows (keyword-only). Any frame may be empty (the chapter then says so).
+
+    ``quality`` has columns source, rows_read, accepted, quarantined; ``quarantine_reasons``
+    source, reason, n_rows; ``analyst_texts`` maps a name (e.g. "orsaksanalys") to Markdown;
+    ``generated_on`` is the report date (passed in, never read from the clock).
+    """
+
+    kommun: KommunParams
+    report: ReportParams
+    privacy: PrivacyParams
+    areas: gpd.GeoDataFrame
+    area_trends: pd.DataFrame
+    area_year_counts: pd.DataFrame
+    grid_hotspots: gpd.GeoDataFrame
+    emerging_hotspots: gpd.GeoDataFrame
+    kde: gpd.GeoDataFrame
+    concentration: pd.DataFrame
+    hour_weekday: pd.DataFrame
+    month_profile: pd.DataFrame
+    survey_indicators: pd.DataFrame
+    note_themes: pd.DataFrame
+    est_summary: pd.DataFrame
+    problembilder: pd.DataFrame
+    sensitivity: pd.DataFrame
+    matrix: pd.DataFrame
+    quality: pd.DataFrame
+    quarantine_reasons: pd.DataFrame
+    families: object
+    analyst_texts: dict[str, str] = field(default_factory=dict)
+    police_events_summary: pd.DataFrame | None = None
+    survey_text_themes: pd.DataFrame | None = None  # residents' free text per area and problem
+    text_topics: pd.DataFrame | None = None  # NMF themes over notes, EST and survey text
+    survey_problem_index: pd.DataFrame | None = None  # optional 0–6 index (stats.survey.problem_index)
+    generated_on: date
+    privacy_applied: bool = False  # True once public.make_public_inputs has suppressed the frames
+
+    @property
+    def public(self) -> bool:
+        """True for the public version's inputs (after :func:`~pipeline.report.public.make_public_inputs`)."""
+        return self.privacy_applied
+
+
+def is_empty(df) -> bool:
+    """True for None or a frame without rows."""
+    return df is None or len(df) == 0
