@@ -38,15 +38,16 @@ def _make_demo(work: Path) -> None:
 
 def _time_runs(run_dir: Path, n: int = 3) -> list[float]:
     os.environ.setdefault("MPLBACKEND", "Agg")
-    os.chdir(run_dir)  # stages reads data/processed relative to the working directory
     from pipeline import stages
     from pipeline.config import load_params
+    from pipeline.context import RunContext
     from pipeline.report.public import make_public_inputs
     from pipeline.report.render import render_pdf
     from pipeline.report.svg import FigureCache
 
-    params = load_params(run_dir / "params.yaml")
-    inputs = stages.report_inputs(params, dt.date(2026, 1, 15))
+    run = RunContext.from_root(run_dir)
+    params = load_params(run.params_file)
+    inputs = stages.report_inputs(run, params, dt.date(2026, 1, 15))
     times = []
     with tempfile.TemporaryDirectory(prefix="bench-report-") as out:
         for i in range(n + 1):

@@ -11,13 +11,13 @@ import logging
 import os
 import sys
 import time
-from pathlib import Path
 
 from pydantic import ValidationError
 from rich.console import Console
 
 from pipeline import stages
 from pipeline.config import load_params
+from pipeline.context import RunContext
 from pipeline.errors import DataError
 
 console = Console(stderr=True, highlight=False)
@@ -50,7 +50,8 @@ def _parse_nb_params(pairs: list[list[str]] | None) -> dict:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lagesbild", description="Build the annual lägesbild for a kommun.")
-    parser.add_argument("--params", default="params.yaml", help="parameter file (default: params.yaml)")
+    parser.add_argument("--params", default="params.yaml",
+                        help="parameter file (default: params.yaml); its folder is the run directory")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in (*STAGES, "notebook", "run"):
@@ -63,14 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run_stage(name: str, params, args) -> None:
+def run_stage(name: str, run: RunContext, params, args) -> None:
     start = time.perf_counter()
     with console.status(f"[bold]{name}[/bold] …"):
         if name == "notebook":
-            summary = stages.notebook(params, getattr(args, "name", None),
+            summary = stages.notebook(run, params, getattr(args, "name", None),
                                       _parse_nb_params(getattr(args, "parameter", None)))
         else:
-            summary = STAGES[name](params)
+            summary = STAGES[name](run, params)
     console.print(f"[green]✓[/green] {summary} [dim]({time.perf_counter() - start:.1f} s)[/dim]", soft_wrap=True)
 
 
@@ -79,9 +80,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(message)s")
     os.environ.setdefault("MPLBACKEND", "Agg")
     try:
-        params = load_params(Path(args.params))
+        run = RunContext.from_params_file(args.params)
+        params = load_params(run.params_file)
         for name in PIPELINE if args.command == "run" else (args.command,):
-            run_stage(name, params, args)
+            run_stage(name, run, params, args)
     except DataError as exc:
         if args.debug:
             raise

@@ -18,6 +18,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from pipeline import io
+from pipeline.context import RunContext
 from pipeline.errors import DataError
 from pipeline.problems import Families, load_families
 from pipeline.text.normalise import fold
@@ -56,32 +57,30 @@ class Bundle:
         return dict(zip(self.areas["area_id"], self.areas["area_name"])) | {"kommun": "Hela kommunen"}
 
 
-def load_bundle(root: str | Path = ".", categories: str | None = None) -> Bundle:
-    """Read the processed tables of the run directory ``root`` (shell function: reads files).
+def load_bundle(root: str | Path | RunContext = ".", categories: str | None = None) -> Bundle:
+    """Read the processed tables of a run (shell function: reads files).
 
-    The report year and the problem-family file come from ``root/params.yaml`` when it exists
-    (``categories`` overrides the family file); otherwise the year is the problembilder's
-    ``report_year``.
+    ``root`` is the run directory or its :class:`~pipeline.context.RunContext`. The report year
+    and the problem-family file come from the run's params file when it exists (``categories``
+    overrides the family file; relative paths are relative to the run directory); otherwise the
+    year is the problembilder's ``report_year``.
     """
     from pipeline.config import load_params
 
-    root = Path(root)
-    p = root / "data" / "processed"
+    run = root if isinstance(root, RunContext) else RunContext.from_root(root)
     year = None
-    if (root / "params.yaml").exists():
-        params = load_params(root / "params.yaml")
+    if run.params_file.exists():
+        params = load_params(run.params_file)
         year = params.kommun.year
         categories = categories or params.sources.crimes.categories
-    if categories and not Path(categories).is_absolute():
-        categories = root / categories
-    tables = {name: io.read_frame(p / "layers" / f"{name}.parquet") for name in LAYERS}
-    pb = io.read_frame(p / "problembilder.csv")
+    tables = {name: io.read_frame(run.layer(name)) for name in LAYERS}
+    pb = io.read_frame(run.processed / "problembilder.csv")
     if year is None:
         year = int(pb["report_year"].iloc[0]) if len(pb) else 0
-    return Bundle(year=year, areas=io.read_frame(p / "areas.parquet"), incidents=io.read_frame(p / "incidents.parquet"),
-                  problembilder=pb, quality=io.read_frame(p / "ingest_quality.csv"),
-                  quarantine_reasons=io.read_frame(p / "quarantine_reasons.csv"),
-                  families=load_families(categories), **tables)
+    return Bundle(year=year, areas=io.read_frame(run.core("areas")), incidents=io.read_frame(run.core("incidents")),
+                  problembilder=pb, quality=io.read_frame(run.ingest_quality),
+                  quarantine_reasons=io.read_frame(run.quarantine_reasons),
+                  families=load_families(run.resolve(categories) if categories else None), **tables)
 
 
 # ---------------------------------------------------------------- parameters

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import glob
 import io as _io
 import os
 import tempfile
@@ -24,14 +23,6 @@ from pipeline.errors import DataError
 
 
 # ---------------------------------------------------------------- raw files
-def expand(patterns: list[str], root: Path = Path(".")) -> list[Path]:
-    """Files matching any glob pattern, sorted, without duplicates."""
-    found: set[Path] = set()
-    for pat in patterns:
-        found.update(Path(p) for p in glob.glob(str(root / pat)))
-    return sorted(p for p in found if p.is_file())
-
-
 def detect_encoding(raw: bytes) -> str:
     """UTF-8 (with or without BOM) when the bytes decode as UTF-8; else cp1252 when they decode
     as cp1252 (Swedish exports from Windows systems; a statistical guess on a short file is

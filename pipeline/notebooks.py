@@ -11,9 +11,11 @@ from pipeline.errors import DataError
 from pipeline.io import atomic_path
 
 
-def run_notebook(source: Path, out_dir: Path, parameters: dict, timeout_s: int = 600) -> Path:
+def run_notebook(source: Path, out_dir: Path, parameters: dict, timeout_s: int = 600,
+                 cwd: Path | None = None) -> Path:
     """Run ``source`` with ``parameters`` injected; write the executed .ipynb and its .html to
-    ``out_dir`` and return the HTML path. A failing cell raises DataError naming the cell."""
+    ``out_dir`` and return the HTML path. The kernel starts in ``cwd`` (default: the folder of
+    ``out_dir``'s run, i.e. the current directory). A failing cell raises DataError naming the cell."""
     import nbformat
     import papermill as pm
     from nbconvert import HTMLExporter
@@ -27,7 +29,7 @@ def run_notebook(source: Path, out_dir: Path, parameters: dict, timeout_s: int =
     with atomic_path(executed) as tmp:
         try:
             pm.execute_notebook(str(source), str(tmp), parameters=parameters, kernel_name="python3",
-                                progress_bar=False, cwd=str(Path.cwd()), execution_timeout=timeout_s)
+                                progress_bar=False, cwd=str(cwd or Path.cwd()), execution_timeout=timeout_s)
         except pm.PapermillExecutionError as exc:
             raise DataError(f"{source}: cell {exc.exec_count} failed: {exc.ename}: {exc.evalue}") from exc
         nb = nbformat.read(tmp, as_version=4)

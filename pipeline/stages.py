@@ -1,8 +1,9 @@
 """The pipeline's stages, each read as load → compute → validate → save.
 
 This module and :mod:`pipeline.io` are the shell: they know paths; everything they call is a
-pure function over frames. Every stage returns a one-line summary for the CLI to print.
-Paths are relative to the run directory (the one holding params.yaml).
+pure function over frames. Every stage takes the run's :class:`~pipeline.context.RunContext`
+(which owns every path: nothing depends on the working directory) and its params, and returns a
+one-line summary for the CLI to print.
 """
 
 from __future__ import annotations
@@ -16,116 +17,110 @@ import pandas as pd
 
 from pipeline import io
 from pipeline.config import Params
+from pipeline.context import CORE_TABLES, NOTEBOOK_NAMES, RunContext
 from pipeline.errors import DataError
 from pipeline.problems import Families, load_families
 from pipeline.schemas import TABLES, validate
-
-PROCESSED = Path("data/processed")
-LAYERS = PROCESSED / "layers"
-QUARANTINE = PROCESSED / "quarantine"
-REPORTS = Path("reports")
-NOTEBOOKS = Path("notebooks")
 
 OPTIONAL_LAYER_FILES = ("survey_problem_index",)  # only when params ask for them
 # Source (params.yaml `sources:`) → the core table its rows go to.
 SOURCE_TABLE = {"areas": "areas", "population": "population", "crimes": "incidents", "police_events": "police_events",
                 "survey": "survey_responses", "notes": "notes", "est": "est_reports"}
-# Files each stage writes (dvc.yaml lists the same; tests check that they agree).
-CORE_TABLES = ("areas", "population", "incidents", "police_events", "survey_responses", "notes", "est_reports")
+# Layer tables written by `layers` (core tables: pipeline.context.CORE_TABLES).
 LAYER_FILES = ("grid", "grid_hotspots", "area_hotspots", "emerging_hotspots", "kde", "concentration", "area_trends",
                "area_year_counts", "hour_weekday", "month_profile", "hour_weekday_by_area", "month_profile_by_area",
                "survey_indicators", "note_themes", "est_summary", "survey_text_themes", "text_topics")
 
 
-def families_for(params: Params) -> Families:
-    return load_families(params.sources.crimes.categories)
+def families_for(run: RunContext, params: Params) -> Families:
+    """The problem families of the run: ``sources.crimes.categories`` (relative to the run) or the default."""
+    categories = params.sources.crimes.categories
+    return load_families(run.resolve(categories) if categories else None)
 
 
-def harm_table(params: Params) -> pd.DataFrame:
+def harm_table(run: RunContext, params: Params) -> pd.DataFrame:
     from pipeline.scoring.harm import check_harm_table, default_harm_table
 
     if params.harm.table:
-        path = Path(params.harm.table)
+        path = run.resolve(params.harm.table)
         if not path.exists():
-            raise DataError(f"{path}: harm table not found; fix harm.table in params.yaml or set it to null")
+            raise DataError(f"{params.harm.table}: harm table not found; fix harm.table in params.yaml or set it to null")
         table = pd.read_csv(path, dtype={"crime_label_prefix": str}, keep_default_na=False)
     else:
         table = default_harm_table()
-    return check_harm_table(table, families_for(params).ids)
+    return check_harm_table(table, families_for(run, params).ids)
 
 
 # ------------------------------------------------------------------ demo
-def demo_data(params: Params) -> str:
+def demo_data(run: RunContext, params: Params) -> str:
     from pipeline.demo import build_demo, write_demo
 
     data = build_demo(params.kommun, params.demo)
-    written = write_demo(data, Path("data/raw"))
-    return f"demo kommun {params.kommun.name}: wrote {len(written)} raw files to data/raw/"
+    written = write_demo(data, run.raw)
+    return f"demo kommun {params.kommun.name}: wrote {len(written)} raw files to {run.display(run.raw)}/"
 
 
 # ------------------------------------------------------------------ ingest
-def _files(source: str, params: Params) -> list[Path]:
+def _files(run: RunContext, source: str, params: Params) -> list[Path]:
     cfg = getattr(params.sources, source)
     if cfg is None:
         return []
-    found = io.expand(cfg.patterns)
+    found = run.expand(cfg.patterns)
     if not found and cfg.required:
         raise DataError(f"sources.{source}: no file matches {cfg.patterns}; put the export in data/raw/ "
                         f"or fix sources.{source}.path in params.yaml")
     return found
 
 
-def _tables(paths: list[Path], cfg) -> list[tuple[str, pd.DataFrame]]:
-    return [(str(p), io.read_raw_table(p, encoding=cfg.encoding, sep=cfg.sep, sheet=cfg.sheet)) for p in paths]
+def _tables(run: RunContext, paths: list[Path], cfg) -> list[tuple[str, pd.DataFrame]]:
+    return [(run.display(p), io.read_raw_table(p, encoding=cfg.encoding, sep=cfg.sep, sheet=cfg.sheet)) for p in paths]
 
 
-def ingest(params: Params) -> str:
+def ingest(run: RunContext, params: Params) -> str:
     """Read every raw source, map it to its core table, quarantine what cannot be used."""
     from pipeline.ingest import areas as ing_areas, crimes, police_events, population, survey
     from pipeline.ingest import est as ing_est, notes as ing_notes
     from pipeline.ingest.common import reconcile
 
-    src, kommun, fams = params.sources, params.kommun, families_for(params)
+    src, kommun, fams = params.sources, params.kommun, families_for(run, params)
+    files = lambda source: _files(run, source, params)  # noqa: E731
+    tables = lambda source: _tables(run, files(source), getattr(src, source))  # noqa: E731
     results = {}  # keyed by source name (as in params.yaml and the quarantine)
-    layers = [(str(p), io.read_raw_layer(p)) for p in _files("areas", params)]
+    layers = [(run.display(p), io.read_raw_layer(p)) for p in files("areas")]
     results["areas"] = ing_areas.ingest_areas(layers, src.areas, kommun)
     areas = results["areas"].table
-    results["population"] = population.ingest_population(_tables(_files("population", params), src.population),
-                                                         areas, src.population)
-    results["crimes"] = crimes.ingest_crimes(_tables(_files("crimes", params), src.crimes), areas, src.crimes,
-                                             kommun, fams)
+    results["population"] = population.ingest_population(tables("population"), areas, src.population)
+    results["crimes"] = crimes.ingest_crimes(tables("crimes"), areas, src.crimes, kommun, fams)
     if src.police_events:
-        records = police_events.read_police_event_files(_files("police_events", params))
+        records = police_events.read_police_event_files(files("police_events"), name=run.display)
         results["police_events"] = police_events.ingest_police_events(records, kommun, fams)
     if src.survey:
-        results["survey"] = survey.ingest_survey(_tables(_files("survey", params), src.survey), areas, src.survey,
-                                                 kommun)
+        results["survey"] = survey.ingest_survey(tables("survey"), areas, src.survey, kommun)
     places = None
     if src.gazetteer:
-        results["gazetteer"] = ing_est.ingest_gazetteer(_tables(_files("gazetteer", params), src.gazetteer), areas,
-                                                        src.gazetteer)
+        results["gazetteer"] = ing_est.ingest_gazetteer(tables("gazetteer"), areas, src.gazetteer)
         places = results["gazetteer"].table
     if src.notes:
-        frames = ing_notes.read_note_files(_files("notes", params), src.notes)
+        frames = ing_notes.read_note_files(files("notes"), src.notes, name=run.display)
         results["notes"] = ing_notes.ingest_notes(frames, areas, places, src.notes, fams)
     if src.est:
-        results["est"] = ing_est.ingest_est(_tables(_files("est", params), src.est), areas, places, src.est, fams)
+        results["est"] = ing_est.ingest_est(tables("est"), areas, places, src.est, fams)
 
     quality, reasons, quarantine = reconcile(results)
-    tables = {table: results[source].table for source, table in SOURCE_TABLE.items() if source in results}
-    tables = {table: validate(table, frame) for table, frame in tables.items()}  # all checked before any write
+    core = {table: results[source].table for source, table in SOURCE_TABLE.items() if source in results}
+    core = {table: validate(table, frame) for table, frame in core.items()}  # all checked before any write
     validate("quarantine", quarantine)
 
     for table in CORE_TABLES:
-        io.write_frame(tables.get(table, _empty_core(table)), PROCESSED / f"{table}.parquet")
+        io.write_frame(core.get(table, _empty_core(table)), run.core(table))
     io.write_frame(places if places is not None else pd.DataFrame(columns=["place_name", "area_id", "x", "y"]),
-                   PROCESSED / "gazetteer.parquet")
-    io.write_frame(quality, PROCESSED / "ingest_quality.csv")
-    io.write_frame(reasons, PROCESSED / "quarantine_reasons.csv")
-    io.write_frame(quarantine, QUARANTINE / "quarantine.csv")
+                   run.core("gazetteer"))
+    io.write_frame(quality, run.ingest_quality)
+    io.write_frame(reasons, run.quarantine_reasons)
+    io.write_frame(quarantine, run.quarantine_file)
     tot = quality[["rows_read", "accepted", "quarantined"]].sum()
     return (f"ingest: {int(tot.rows_read):,} rows read = {int(tot.accepted):,} accepted + "
-            f"{int(tot.quarantined):,} quarantined (data/processed/quarantine/quarantine.csv)")
+            f"{int(tot.quarantined):,} quarantined ({run.display(run.quarantine_file)})")
 
 
 def _empty_core(table: str) -> pd.DataFrame:
@@ -137,12 +132,12 @@ def _empty_core(table: str) -> pd.DataFrame:
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=CRS)) if spec.geometry else frame
 
 
-def read_core(table: str) -> pd.DataFrame:
-    return io.read_frame(PROCESSED / f"{table}.parquet")
+def read_core(run: RunContext, table: str) -> pd.DataFrame:
+    return io.read_frame(run.core(table))
 
 
 # ------------------------------------------------------------------ layers
-def layers(params: Params) -> str:
+def layers(run: RunContext, params: Params) -> str:
     """Grid hotspots, emerging hotspots, KDE, concentration, trends, time patterns, survey
     indicators, note themes and EST summary."""
     from pipeline.geo.emerging import build_emerging_layer
@@ -154,8 +149,8 @@ def layers(params: Params) -> str:
     from pipeline.text.themes import est_summary, note_themes, survey_text_themes, text_topics
 
     k, lp = params.kommun, params.layers
-    areas, incidents, population = read_core("areas"), read_core("incidents"), read_core("population")
-    harm = harm_days(incidents["problem"], incidents["crime_label"], harm_table(params))
+    areas, incidents, population = (read_core(run, t) for t in ("areas", "incidents", "population"))
+    harm = harm_days(incidents["problem"], incidents["crime_label"], harm_table(run, params))
 
     out = build_hotspot_layers(incidents, areas, harm, lp, k.year, seed=lp.permutation_seed)
     out["area_hotspots"] = area_hotspots(incidents, areas, harm, lp, k.year)
@@ -166,8 +161,8 @@ def layers(params: Params) -> str:
                                                               harm=harm)
     out.update(time_patterns(incidents, k.year))
     out.update({f"{name}_by_area": frame for name, frame in time_patterns(incidents, k.year, by_area=True).items()})
-    responses, notes, est = read_core("survey_responses"), read_core("notes"), read_core("est_reports")
-    fams = families_for(params)
+    responses, notes, est = (read_core(run, t) for t in ("survey_responses", "notes", "est_reports"))
+    fams = families_for(run, params)
     out["survey_indicators"] = survey_indicators(responses, population, params.survey.min_n,
                                                  weighted=params.survey.weighted, areas=areas)
     out["survey_text_themes"] = survey_text_themes(responses, fams)
@@ -182,17 +177,17 @@ def layers(params: Params) -> str:
             out[name] = validate(name, out[name])
     for name in LAYER_FILES + OPTIONAL_LAYER_FILES:
         if name in out:
-            io.write_frame(out[name], LAYERS / f"{name}.parquet")
+            io.write_frame(out[name], run.layer(name))
         else:  # switched off: no stale file from an earlier run
-            (LAYERS / f"{name}.parquet").unlink(missing_ok=True)
-    _write_gpkg(out, areas)
+            run.layer(name).unlink(missing_ok=True)
+    _write_gpkg(out, areas, run.layers_gpkg)
     hot = out["grid_hotspots"]
     n_hot = int(((hot["problem"] == "all") & hot["hotspot_class"].str.startswith("hot")).sum())
     return (f"layers: {len(grid):,} cells of {lp.grid_cell_m:g} m, {n_hot} significant hot cells for all crime "
             f"(FDR {lp.fdr_alpha:g}); trends for {out['area_trends']['area_id'].nunique()} areas")
 
 
-def _write_gpkg(out: dict, areas: gpd.GeoDataFrame) -> None:
+def _write_gpkg(out: dict, areas: gpd.GeoDataFrame, path: Path) -> None:
     from pipeline.geo.gpkg import write_layers_gpkg
 
     def only(name: str, problem: str) -> gpd.GeoDataFrame:
@@ -204,110 +199,105 @@ def _write_gpkg(out: dict, areas: gpd.GeoDataFrame) -> None:
     write_layers_gpkg({"stadsdelar": areas, "hotspots_stadsdelar": only("area_hotspots", "all"),
                        "hotspots_gi": only("grid_hotspots", "all"), "hotspots_gi_skadeviktat": only("grid_hotspots", "harm"),
                        "emerging_hotspots": only("emerging_hotspots", "all"), "kde": only("kde", "all")},
-                      PROCESSED / "layers.gpkg")
+                      path)
 
 
-def read_layer(name: str) -> pd.DataFrame:
-    return io.read_frame(LAYERS / f"{name}.parquet")
+def read_layer(run: RunContext, name: str) -> pd.DataFrame:
+    return io.read_frame(run.layer(name))
 
 
 # ------------------------------------------------------------------ evidence and score
-def evidence(params: Params) -> str:
+def evidence(run: RunContext, params: Params) -> str:
     from pipeline.scoring.evidence import build_evidence
 
-    ev = build_evidence(read_layer("area_trends"), read_layer("grid_hotspots"), read_layer("emerging_hotspots"),
-                        read_layer("survey_indicators"), read_layer("note_themes"), read_layer("est_summary"),
-                        read_core("areas"), families_for(params))
-    io.write_frame(ev, PROCESSED / "evidence.parquet")
+    ev = build_evidence(*(read_layer(run, name) for name in ("area_trends", "grid_hotspots", "emerging_hotspots",
+                                                             "survey_indicators", "note_themes", "est_summary")),
+                        read_core(run, "areas"), families_for(run, params))
+    io.write_frame(ev, run.core("evidence"))
     return f"evidence: {len(ev):,} (area, problem) rows from {ev['area_id'].nunique()} areas"
 
 
-def score(params: Params) -> str:
+def score(run: RunContext, params: Params) -> str:
     from pipeline.scoring.explain import add_explanations
     from pipeline.scoring.matrix import prioritisation_matrix
     from pipeline.scoring.rank import BootstrapInputs, note_problems, rank_problems
     from pipeline.stats.survey import respondent_flags
 
-    fams, sp, year = families_for(params), params.scoring, params.kommun.year
-    ev = io.read_frame(PROCESSED / "evidence.parquet")
-    responses = read_core("survey_responses")
-    boot = BootstrapInputs(year=year, crime_counts=read_layer("area_year_counts"),
+    fams, sp, year = families_for(run, params), params.scoring, params.kommun.year
+    ev = io.read_frame(run.core("evidence"))
+    responses = read_core(run, "survey_responses")
+    boot = BootstrapInputs(year=year, crime_counts=read_layer(run, "area_year_counts"),
                            survey_flags=respondent_flags(responses) if len(responses) else None,
-                           note_problems=note_problems(read_core("notes")))
+                           note_problems=note_problems(read_core(run, "notes")))
     ranked, sensitivity = rank_problems(ev, dict(sp.weights), fams, boot, sp.bootstrap_draws, sp.seed,
                                         top_n=params.report.top_n)
     ranked = add_explanations(ranked, fams, year, params.report.top_n)
     matrix = prioritisation_matrix(ranked, params.report.top_n)
     ranked = validate("problembilder", ranked)
-    io.write_frame(ranked, PROCESSED / "problembilder.csv")
-    io.write_frame(ranked, PROCESSED / "problembilder.xlsx")
-    io.write_frame(sensitivity, PROCESSED / "sensitivity.csv")
-    io.write_frame(matrix, PROCESSED / "prioritisation_matrix.csv")
+    io.write_frame(ranked, run.processed / "problembilder.csv")
+    io.write_frame(ranked, run.processed / "problembilder.xlsx")
+    io.write_frame(sensitivity, run.processed / "sensitivity.csv")
+    io.write_frame(matrix, run.processed / "prioritisation_matrix.csv")
     top = ranked.iloc[0] if len(ranked) else None
     head = f"; top: {top['problem_label']} i {top['area']} (score {top['score']:.2f})" if top is not None else ""
     return f"score: {len(ranked):,} problembilder ranked, {sp.bootstrap_draws} bootstrap draws{head}"
 
 
 # ------------------------------------------------------------------ report
-def report_inputs(params: Params, generated_on: dt.date | None = None):
+def report_inputs(run: RunContext, params: Params, generated_on: dt.date | None = None):
+    from pipeline.ingest.police_events import event_type_summary
     from pipeline.report.inputs import ReportInputs
     from pipeline.report.render import read_analyst_texts
 
-    quality = io.read_frame(PROCESSED / "ingest_quality.csv")
-    reasons = io.read_frame(PROCESSED / "quarantine_reasons.csv")
-    from pipeline.ingest.police_events import event_type_summary
-
-    events = read_core("police_events")
+    layer = lambda name: read_layer(run, name)  # noqa: E731
+    processed = lambda name: io.read_frame(run.processed / name)  # noqa: E731
+    events = read_core(run, "police_events")
     return ReportInputs(
-        kommun=params.kommun, report=params.report, privacy=params.privacy, areas=read_core("areas"),
-        area_trends=read_layer("area_trends"), area_year_counts=read_layer("area_year_counts"),
-        grid_hotspots=read_layer("grid_hotspots"), emerging_hotspots=read_layer("emerging_hotspots"),
-        kde=read_layer("kde"), concentration=read_layer("concentration"),
-        hour_weekday=read_layer("hour_weekday"), month_profile=read_layer("month_profile"),
-        survey_indicators=read_layer("survey_indicators"), note_themes=read_layer("note_themes"),
-        est_summary=read_layer("est_summary"), problembilder=io.read_frame(PROCESSED / "problembilder.csv"),
-        sensitivity=io.read_frame(PROCESSED / "sensitivity.csv"),
-        matrix=io.read_frame(PROCESSED / "prioritisation_matrix.csv"),
-        quality=quality, quarantine_reasons=reasons, families=families_for(params),
-        analyst_texts=read_analyst_texts(REPORTS / "text"),
+        kommun=params.kommun, report=params.report, privacy=params.privacy, areas=read_core(run, "areas"),
+        area_trends=layer("area_trends"), area_year_counts=layer("area_year_counts"),
+        grid_hotspots=layer("grid_hotspots"), emerging_hotspots=layer("emerging_hotspots"),
+        kde=layer("kde"), concentration=layer("concentration"),
+        hour_weekday=layer("hour_weekday"), month_profile=layer("month_profile"),
+        survey_indicators=layer("survey_indicators"), note_themes=layer("note_themes"),
+        est_summary=layer("est_summary"), problembilder=processed("problembilder.csv"),
+        sensitivity=processed("sensitivity.csv"), matrix=processed("prioritisation_matrix.csv"),
+        quality=io.read_frame(run.ingest_quality), quarantine_reasons=io.read_frame(run.quarantine_reasons),
+        families=families_for(run, params), analyst_texts=read_analyst_texts(run.analyst_texts),
         police_events_summary=event_type_summary(events) if len(events) else None,
-        survey_text_themes=read_layer("survey_text_themes"), text_topics=read_layer("text_topics"),
-        survey_problem_index=(read_layer("survey_problem_index") if (LAYERS / "survey_problem_index.parquet").exists()
-                              else None),
+        survey_text_themes=layer("survey_text_themes"), text_topics=layer("text_topics"),
+        survey_problem_index=(layer("survey_problem_index") if run.layer("survey_problem_index").exists() else None),
         generated_on=generated_on or dt.date.today(),
     )
 
 
-def report(params: Params) -> str:
+def report(run: RunContext, params: Params) -> str:
     from pipeline.report.public import make_public_inputs
     from pipeline.report.render import render_pdf
     from pipeline.report.svg import FigureCache
     from pipeline.report.tables import excel_tables
 
-    inputs = report_inputs(params)
+    inputs = report_inputs(run, params)
     public_inputs = make_public_inputs(inputs, params.privacy)
     year = params.kommun.year
     figures = FigureCache()  # the public version reuses the figures suppression left unchanged
-    internal = render_pdf(inputs, REPORTS / f"lagesbild-{year}.pdf", figures)
-    public = render_pdf(public_inputs, REPORTS / f"lagesbild-{year}-publik.pdf", figures)
+    internal = render_pdf(inputs, run.report_pdf(year), figures)
+    public = render_pdf(public_inputs, run.report_pdf(year, public=True), figures)
     # the internal tables hold quotes, named places and small counts; the public ones do not
     for version, source in (("intern", inputs), ("publik", public_inputs)):
         tables = excel_tables(source)
-        with io.atomic_path(REPORTS / f"lagesbild-{year}-tabeller-{version}.xlsx") as tmp:
+        with io.atomic_path(run.report_tables(year, version)) as tmp:
             with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
                 for sheet, frame in tables.items():
                     frame.to_excel(xl, sheet_name=sheet[:31], index=False)
-    return f"report: {internal}, {public} and {len(tables)} Excel sheets each, internal and public"
+    return (f"report: {run.display(internal)}, {run.display(public)} and {len(tables)} Excel sheets each, "
+            "internal and public")
 
 
 # ------------------------------------------------------------------ notebooks
-NOTEBOOK_NAMES = ("annual_overview", "area_deep_dive", "exploration_starter")
-
-
-def notebook(params: Params, name: str | None = None, overrides: dict | None = None) -> str:
+def notebook(run: RunContext, params: Params, name: str | None = None, overrides: dict | None = None) -> str:
     """Execute one notebook (or, without a name, all of them) with papermill and render HTML.
 
-    Defaults come from params.yaml (year, the `notebook:` section, the run directory); only the
+    Defaults come from params.yaml (year, the `notebook:` section) and the run directory; only the
     parameters a notebook declares are passed, and an unknown ``-p`` key is an error.
     """
     import papermill as pm
@@ -315,17 +305,18 @@ def notebook(params: Params, name: str | None = None, overrides: dict | None = N
     from pipeline.notebooks import kernel_chatter_to, run_notebook
 
     defaults = {"year": params.kommun.year, "area": params.notebook.area, "problem": params.notebook.problem,
-                "root": str(Path.cwd())}
+                "root": str(run.root)}
     jobs = []
     for nb in [name] if name else NOTEBOOK_NAMES:
-        source = NOTEBOOKS / f"{nb}.ipynb"
+        source = run.notebook_source(nb)
         declared = set(pm.inspect_notebook(str(source))) if source.exists() else set()
         bad = set(overrides or {}) - declared
         if source.exists() and bad:
             raise DataError(f"notebook {nb} has no parameter {', '.join(sorted(bad))}; "
                             f"choose one of: {', '.join(sorted(declared))}")
         jobs.append((source, {k: v for k, v in defaults.items() if k in declared} | (overrides or {})))
+    out = run.executed_notebooks
     # each notebook runs in its own kernel process: two at a time use both cores
-    with kernel_chatter_to(REPORTS / "notebooks" / "kernels.log"), ThreadPoolExecutor(max_workers=2) as pool:
-        done = list(pool.map(lambda job: run_notebook(job[0], REPORTS / "notebooks", job[1]), jobs))
-    return f"notebook: {len(done)} executed → {', '.join(str(p) for p in done)}"
+    with kernel_chatter_to(out / "kernels.log"), ThreadPoolExecutor(max_workers=2) as pool:
+        done = list(pool.map(lambda job: run_notebook(job[0], out, job[1], cwd=run.root), jobs))
+    return f"notebook: {len(done)} executed → {', '.join(run.display(p) for p in done)}"

@@ -11,7 +11,7 @@ import pandas as pd
 import shapely
 
 from pipeline.errors import DataError
-from pipeline.ingest.common import (IngestResult, fold, make_result, map_columns, quarantine_rows,
+from pipeline.ingest.common import (IngestResult, concat_quarantine, fold, make_result, map_columns, screen,
                                     with_provenance)
 from pipeline.schemas import CRS
 
@@ -88,25 +88,22 @@ def ingest_areas(layers: list[tuple[str, gpd.GeoDataFrame]], cfg, kommun) -> Ing
         else:
             deso = df["area_id"].str.fullmatch(r"\d{4}[A-C]\d{4}|\d{4}R\d{3}").fillna(False)
             other = todo & deso & (df["area_id"].str[:4] != kommun.code)
-        for mask, reason in ((other, "other kommun"),
-                             (df["area_name"].isna() | (df["area_name"] == ""), "missing area name"),
-                             (df["geometry"].isna(), "empty or non-polygon geometry")):
-            mask = mask & todo
-            quarantine.append(quarantine_rows(df, mask, reason, SOURCE, file))
-            todo &= ~mask
+        q, todo = screen(df, [(other, "other kommun"),
+                              (df["area_name"].isna() | (df["area_name"] == ""), "missing area name"),
+                              (df["geometry"].isna(), "empty or non-polygon geometry")], SOURCE, file=file)
+        quarantine.append(q)
         df = df[todo]
         df["kommun_code"] = kommun.code
         parts.append(df)
 
     all_ = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    dup = all_["area_id"].duplicated(keep="first")
-    quarantine.append(quarantine_rows(all_, dup, "duplicate area id", SOURCE, ""))
-    all_ = all_[~dup]
+    q, unique = screen(all_, [(all_["area_id"].duplicated(keep="first"), "duplicate area id")], SOURCE)
+    quarantine.append(q)
+    all_ = all_[unique]
     table = gpd.GeoDataFrame(
         {"area_id": all_["area_id"].astype(str).to_numpy(), "area_name": all_["area_name"].astype(str).to_numpy(),
          "kommun_code": all_["kommun_code"].astype(str).to_numpy()},
         geometry=gpd.GeoSeries(list(all_["geometry"]), crs=CRS), crs=CRS,
     ).sort_values("area_id", kind="stable").reset_index(drop=True)
-    q = pd.concat(quarantine, ignore_index=True)
-    return make_result(table, q, rows_read, SOURCE, geometries_repaired=repaired)
+    return make_result(table, concat_quarantine(quarantine), rows_read, SOURCE, geometries_repaired=repaired)
 

@@ -200,6 +200,38 @@ def quarantine_rows(df: pd.DataFrame, mask, reason: str | pd.Series, source: str
                                            "source_row": src_row, "reason": why, "raw": raw}))
 
 
+def screen(df: pd.DataFrame, checks, source: str, *, keep: pd.Series | None = None,
+           file: str = "") -> tuple[pd.DataFrame, pd.Series]:
+    """Run row checks in order; a row that fails one is quarantined with that check's reason.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The rows (with ``source_file``/``source_row``/``_raw`` from :func:`with_provenance`, or
+        ``file`` and the index are used, as in :func:`quarantine_rows`).
+    checks : iterable of (mask, reason)
+        ``mask`` is True where the row fails (NA counts as failing: a check that cannot be
+        evaluated rejects the row rather than let it through); ``reason`` is a text or a
+        Series aligned with ``df``. The first failing check gives the row's only reason.
+    keep : bool Series, optional
+        Rows still in play (default: all). Rows already out are not checked again, so a later
+        call can continue where an earlier one stopped.
+
+    Returns
+    -------
+    (quarantine, keep)
+        The quarantined rows in the quarantine schema, and the mask of rows that passed.
+    """
+    keep = pd.Series(True, index=df.index) if keep is None else keep.copy()
+    parts = []
+    for mask, reason in checks:
+        mask = pd.Series(mask, index=df.index).fillna(True).astype(bool) & keep
+        if mask.any():
+            parts.append(quarantine_rows(df, mask, reason, source, file))
+        keep &= ~mask
+    return concat_quarantine(parts), keep
+
+
 def _quarantine_frame(df: pd.DataFrame) -> pd.DataFrame:
     out = df.reindex(columns=QUARANTINE_COLUMNS).reset_index(drop=True)
     for c in ("source", "source_file", "reason", "raw"):

@@ -10,8 +10,8 @@ import geopandas as gpd
 import pandas as pd
 
 from pipeline.errors import DataError
-from pipeline.ingest.common import (IngestResult, fix_swapped_sweref, label_key, make_result, map_columns,
-                                    parse_date, parse_number, parse_time, quarantine_rows, to_sweref,
+from pipeline.ingest.common import (IngestResult, concat_quarantine, fix_swapped_sweref, label_key, make_result,
+                                    map_columns, parse_date, parse_number, parse_time, screen, to_sweref,
                                     with_provenance)
 from pipeline.problems import classify_crimes
 from pipeline.schemas import CRS
@@ -117,19 +117,13 @@ def ingest_crimes(frames: list[tuple[str, pd.DataFrame]], areas: gpd.GeoDataFram
         (x.isna() | y.isna(), "missing coordinates"),
         (area_id.isna(), "outside the kommun"),
     ]
-    todo = pd.Series(True, index=df.index)
-    quarantine = []
-    for mask, reason in checks:
-        mask = mask.fillna(True).astype(bool) & todo
-        quarantine.append(quarantine_rows(df, mask, reason, SOURCE, ""))
-        todo &= ~mask
+    quarantine, todo = screen(df, checks, SOURCE)
 
     hashed = pd.util.hash_pandas_object(df[fields].fillna(""), index=False)
     gen_id = "G" + hashed.map(lambda h: f"{h:016x}")
     incident_id = df["incident_id"].where(df["incident_id"].notna(), gen_id)
-    dup_id = incident_id.where(todo).duplicated(keep="first") & todo
-    quarantine.append(quarantine_rows(df, dup_id, "duplicate incident id", SOURCE, ""))
-    todo &= ~dup_id
+    dup_id, todo = screen(df, [(incident_id.where(todo).duplicated(keep="first"), "duplicate incident id")],
+                          SOURCE, keep=todo)
 
     occurred = (date + time.fillna(pd.Timedelta(0)))[todo].astype("datetime64[ns]")
     table = gpd.GeoDataFrame({
@@ -144,6 +138,6 @@ def ingest_crimes(frames: list[tuple[str, pd.DataFrame]], areas: gpd.GeoDataFram
         "source_file": df.loc[todo, "source_file"].astype(str),
         "source_row": df.loc[todo, "source_row"].astype("int64"),
     }, geometry=pts.geometry[todo], crs=CRS).reset_index(drop=True)
-    return make_result(table, pd.concat(quarantine, ignore_index=True), rows_read, SOURCE,
+    return make_result(table, concat_quarantine([quarantine, dup_id]), rows_read, SOURCE,
                        coordinates_swapped_back=int((swapped & todo).sum()),
                        time_missing=int((time.isna() & todo).sum()))

@@ -19,8 +19,8 @@ import pandas as pd
 
 from pipeline.errors import DataError
 from pipeline.ingest.common import (IngestResult, fix_swapped_sweref, fold, make_result, map_columns,
-                                    match_area_names, parse_date, parse_number, parse_time, quarantine_rows,
-                                    to_sweref, unmatched_counts, with_provenance)
+                                    match_area_names, parse_date, parse_number, parse_time, screen, to_sweref,
+                                    unmatched_counts, with_provenance)
 from pipeline.ingest.notes import gazetteer_of, scrub_frame, scrub_lists
 from pipeline.schemas import CRS
 from pipeline.text.places import link_places
@@ -158,13 +158,9 @@ def ingest_est(frames: list[tuple[str, pd.DataFrame]], areas: pd.DataFrame, gaze
     df["occurred_at"] = (day + parse_time(df["time"]).fillna(pd.Timedelta(0))).astype("datetime64[ns]")
     df["est_type"] = df["type"].astype("string").str.strip().replace("", pd.NA)
 
-    todo = pd.Series(True, index=df.index)
-    quarantine = []
-    for mask, reason in ((date_txt.isna(), "missing date"), (day.isna(), "bad date"),
-                         (df["est_type"].isna(), "missing type"), (df["est_id"].duplicated(), "duplicate id")):
-        mask = mask.fillna(True).astype(bool) & todo
-        quarantine.append(quarantine_rows(df, mask, reason, SOURCE, ""))
-        todo &= ~mask
+    quarantine, todo = screen(df, [(date_txt.isna(), "missing date"), (day.isna(), "bad date"),
+                                   (df["est_type"].isna(), "missing type"),
+                                   (df["est_id"].duplicated(), "duplicate id")], SOURCE)
     kept = df[todo].copy()
 
     text = kept["text"].astype("string").str.strip().fillna("")
@@ -209,7 +205,7 @@ def ingest_est(frames: list[tuple[str, pd.DataFrame]], areas: pd.DataFrame, gaze
                 "area_by_place_name": int((~by_point & area.notna()).sum()),
                 "problem_from_text": int((need & problem.notna()).sum()),
                 "unmapped_types": int(problem.isna().sum())}
-    return make_result(table, pd.concat(quarantine, ignore_index=True), rows_read, SOURCE, **counters)
+    return make_result(table, quarantine, rows_read, SOURCE, **counters)
 
 
 def ingest_gazetteer(frames: list[tuple[str, pd.DataFrame]], areas: pd.DataFrame, cfg) -> IngestResult:
@@ -245,15 +241,10 @@ def ingest_gazetteer(frames: list[tuple[str, pd.DataFrame]], areas: pd.DataFrame
     x, y, swapped = fix_swapped_sweref(x, y)
     df["x"], df["y"] = x, y
     dup = df.duplicated(["place_name", "area_id"], keep="first") & df["place_name"].notna()
-    todo = pd.Series(True, index=df.index)
-    quarantine = []
-    for mask, reason in ((df["place_name"].isna(), "missing place"), (key.isna(), "missing area"),
-                         (df["area_id"].isna(), "unknown area"), (dup, "duplicate place")):
-        mask = mask.fillna(True).astype(bool) & todo
-        quarantine.append(quarantine_rows(df, mask, reason, source, ""))
-        todo &= ~mask
+    quarantine, todo = screen(df, [(df["place_name"].isna(), "missing place"), (key.isna(), "missing area"),
+                                   (df["area_id"].isna(), "unknown area"), (dup, "duplicate place")], source)
     kept = df[todo]
     table = pd.DataFrame({"place_name": kept["place_name"].astype(str), "area_id": kept["area_id"].astype(str),
                           "x": kept["x"].astype("float64"), "y": kept["y"].astype("float64")}).reset_index(drop=True)
-    return make_result(table, pd.concat(quarantine, ignore_index=True), rows_read, source,
+    return make_result(table, quarantine, rows_read, source,
                        coordinates_swapped_back=int(swapped[todo].sum()), **unmatched_counts(key, df["area_id"]))

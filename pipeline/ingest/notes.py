@@ -19,8 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.errors import DataError
-from pipeline.ingest.common import (IngestResult, make_result, map_columns, parse_date, quarantine_rows,
-                                    with_provenance)
+from pipeline.ingest.common import IngestResult, make_result, map_columns, parse_date, screen, with_provenance
 from pipeline.text.places import Gazetteer, build_gazetteer, link_places
 from pipeline.text.scrub import KINDS, scrub_series
 from pipeline.text.tagging import tag_problems
@@ -109,15 +108,15 @@ def _read_docx(path: Path) -> pd.DataFrame:
                         columns=["Datum", "Verksamhet", "Anteckning"])
 
 
-def read_note_files(paths: list[Path], cfg=None) -> list[tuple[str, pd.DataFrame]]:
+def read_note_files(paths: list[Path], cfg=None, name=str) -> list[tuple[str, pd.DataFrame]]:
     """Read staff-note files into raw frames (every cell text; one frame per file).
 
     ``.txt``: header lines ``Datum: YYYY-MM-DD`` and ``Verksamhet: X`` followed by the note
     (several notes per file allowed, each starting with ``Datum:``); a ``.txt`` that starts with
     a delimited header row is read as CSV. ``.docx``: a table whose first row holds the headers
     (Datum/Verksamhet/Anteckning), else the paragraphs parsed like ``.txt``. ``.csv``/``.xlsx``:
-    :func:`pipeline.io.read_raw_table` (``cfg.sheet``/``encoding``/``sep`` honoured).
-    This is the one reader in the text stages that touches the disk.
+    :func:`pipeline.io.read_raw_table` (``cfg.sheet``/``encoding``/``sep`` honoured). Each frame
+    is returned with ``name(path)`` (the file as tables and messages show it). This is the one reader in the text stages that touches the disk.
     """
     from pipeline.io import detect_encoding, read_raw_table
 
@@ -138,7 +137,7 @@ def read_note_files(paths: list[Path], cfg=None) -> list[tuple[str, pd.DataFrame
                 df = read_raw_table(p, encoding=kw.get("encoding"), sep=kw.get("sep"))
         else:
             df = read_raw_table(p, **{k: v for k, v in kw.items() if v is not None})
-        out.append((str(p), df.reset_index(drop=True)))
+        out.append((name(p), df.reset_index(drop=True)))
     return out
 
 
@@ -184,14 +183,9 @@ def ingest_notes(frames: list[tuple[str, pd.DataFrame]], areas: pd.DataFrame, ga
     df["verksamhet"] = verk.astype("string").str.strip().replace("", pd.NA)
     dup = df.duplicated(["noted_on", "verksamhet", "text"], keep="first") & df["text"].notna()
 
-    todo = pd.Series(True, index=df.index)
-    quarantine = []
-    for mask, reason in ((df["text"].isna(), "missing text"), (date_txt.isna(), "missing date"),
-                         (df["noted_on"].isna(), "bad date"), (dup, "duplicate note"),
-                         (df["note_id"].duplicated(), "duplicate note id")):
-        mask = mask.fillna(True).astype(bool) & todo
-        quarantine.append(quarantine_rows(df, mask, reason, SOURCE, ""))
-        todo &= ~mask
+    quarantine, todo = screen(df, [(df["text"].isna(), "missing text"), (date_txt.isna(), "missing date"),
+                                   (df["noted_on"].isna(), "bad date"), (dup, "duplicate note"),
+                                   (df["note_id"].duplicated(), "duplicate note id")], SOURCE)
     kept = df[todo].copy()
     linked = link_places(kept["text"].astype(str), gaz)
     problems = tag_problems(kept["text"].astype(str), families, ignore=gaz.names())
@@ -213,4 +207,4 @@ def ingest_notes(frames: list[tuple[str, pd.DataFrame]], areas: pd.DataFrame, ga
     counters = {**{f"scrubbed {k}": int(v) for k, v in removed.items()},
                 "linked_to_area": int(table["area_id"].notna().sum()),
                 "tagged_with_problem": int(table["problems"].notna().sum())}
-    return make_result(table, pd.concat(quarantine, ignore_index=True), rows_read, SOURCE, **counters)
+    return make_result(table, quarantine, rows_read, SOURCE, **counters)

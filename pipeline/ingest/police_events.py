@@ -13,33 +13,34 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.errors import DataError
-from pipeline.ingest.common import IngestResult, fold, make_result, quarantine_rows
+from pipeline.ingest.common import IngestResult, fold, make_result, screen
 from pipeline.problems import classify_crimes
 
 SOURCE = "police_events"
 _DT = r"^(\d{4}-\d{2}-\d{2}) (\d{1,2}):(\d{2}):(\d{2}) ?([+-])(\d{2}):?(\d{2})$"
 
 
-def read_police_event_files(paths) -> list[tuple[str, list[dict]]]:
+def read_police_event_files(paths, name=str) -> list[tuple[str, list[dict]]]:
     """Read event files: a JSON list (as the API serves it) or JSON lines, optionally gzipped.
 
-    Raises DataError naming the file (and line, for JSON lines) when it cannot be parsed.
+    Returns (``name(path)``, records) per file. Raises DataError naming the file (and line, for
+    JSON lines) when it cannot be parsed.
     """
     out = []
     for path in paths:
-        path = Path(path)
+        path, shown = Path(path), name(path)
         try:
             opener = gzip.open if path.suffix == ".gz" else open
             with opener(path, "rt", encoding="utf-8-sig") as fh:
                 text = fh.read()
         except OSError as exc:
-            raise DataError(f"{path}: could not be read ({exc}); check the file is a JSON or .jsonl(.gz) export") from exc
+            raise DataError(f"{shown}: could not be read ({exc}); check the file is a JSON or .jsonl(.gz) export") from exc
         stripped = text.lstrip()
         if stripped.startswith("["):
             try:
                 records = json.loads(stripped)
             except json.JSONDecodeError as exc:
-                raise DataError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg}); "
+                raise DataError(f"{shown}: not valid JSON (line {exc.lineno}: {exc.msg}); "
                                 "expected a list of events as polisen.se/api/events serves it") from exc
         else:
             records = []
@@ -49,11 +50,11 @@ def read_police_event_files(paths) -> list[tuple[str, list[dict]]]:
                 try:
                     records.append(json.loads(line))
                 except json.JSONDecodeError as exc:
-                    raise DataError(f"{path}: line {i} is not a JSON object ({exc.msg}); "
+                    raise DataError(f"{shown}: line {i} is not a JSON object ({exc.msg}); "
                                     "expected one event per line (JSON lines)") from exc
         if not all(isinstance(r, dict) for r in records):
-            raise DataError(f"{path}: expected JSON objects with id, datetime, name, type and location")
-        out.append((str(path), records))
+            raise DataError(f"{shown}: expected JSON objects with id, datetime, name, type and location")
+        out.append((shown, records))
     return out
 
 
@@ -125,13 +126,9 @@ def ingest_police_events(records: list[tuple[str, list[dict]]], kommun, families
     same = {k: fold(k) == target for k in kom.dropna().unique()}
     other = ~kom.astype(object).map(same).fillna(False).astype(bool)
 
-    todo = pd.Series(True, index=df.index)
-    quarantine = []
-    for mask, reason in ((df["event_id"].isna(), "missing id"), (occurred.isna(), "bad date"),
-                         (df["event_id"].duplicated(keep="first"), "duplicate"), (other, "other kommun")):
-        mask = mask.fillna(True).astype(bool) & todo
-        quarantine.append(quarantine_rows(df, mask, reason, SOURCE, ""))
-        todo &= ~mask
+    quarantine, todo = screen(df, [(df["event_id"].isna(), "missing id"), (occurred.isna(), "bad date"),
+                                   (df["event_id"].duplicated(keep="first"), "duplicate"), (other, "other kommun")],
+                              SOURCE)
 
     kept = df[todo]
     etype = kept["type"].astype("string").str.strip().fillna("Okänd")
@@ -152,7 +149,7 @@ def ingest_police_events(records: list[tuple[str, list[dict]]], kommun, families
     }).sort_values(["occurred_at", "event_id"], kind="stable").reset_index(drop=True)
     extra = {"non_crime_events": int(non_crime.sum()),
              **{f"type without family '{k}'": int(v) for k, v in no_family.items()}}
-    return make_result(table, pd.concat(quarantine, ignore_index=True), len(df), SOURCE, **extra)
+    return make_result(table, quarantine, len(df), SOURCE, **extra)
 
 
 def event_type_summary(events: pd.DataFrame, top: int = 15) -> pd.DataFrame:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.errors import DataError
-from pipeline.ingest.common import (IngestResult, fold, make_result, map_columns, match_area_names,
-                                    parse_number, quarantine_rows, unmatched_counts, with_provenance,
+from pipeline.ingest.common import (IngestResult, concat_quarantine, fold, make_result, map_columns,
+                                    match_area_names, parse_number, screen, unmatched_counts, with_provenance,
                                     year_from_filename)
 
 SOURCE = "population"
@@ -73,24 +73,20 @@ def ingest_population(frames: list[tuple[str, pd.DataFrame]], areas: pd.DataFram
         df["_age"] = normalise_age_band(df["age_band"]) if "age_band" in df else "alla"
         pop = parse_number(df["population"])
         year = pd.to_numeric(df["year"].astype("string").str.extract(r"((?:19|20)\d\d)")[0], errors="coerce")
-        todo = pd.Series(True, index=df.index)
-        for mask, reason in ((df["_area"].isna(), "unknown area"),
-                             (df["_sex"].isna(), "unknown sex"),
-                             (year.isna(), "bad year"),
-                             (pop.isna() | (pop < 0) | (pop % 1 != 0), "bad population number")):
-            mask = mask.fillna(True) & todo
-            quarantine.append(quarantine_rows(df, mask, reason, SOURCE, file))
-            todo &= ~mask
+        q, todo = screen(df, [(df["_area"].isna(), "unknown area"), (df["_sex"].isna(), "unknown sex"),
+                              (year.isna(), "bad year"),
+                              (pop.isna() | (pop < 0) | (pop % 1 != 0), "bad population number")], SOURCE, file=file)
+        quarantine.append(q)
         df = df[todo].assign(_year=year[todo].astype("int64"), _pop=pop[todo].astype("int64"))
         parts.append(df)
 
     all_ = pd.concat(parts, ignore_index=True)
-    dup = all_.duplicated(["_area", "_year", "_sex", "_age"], keep="first")
-    quarantine.append(quarantine_rows(all_, dup, "duplicate", SOURCE, ""))
-    all_ = all_[~dup]
+    q, unique = screen(all_, [(all_.duplicated(["_area", "_year", "_sex", "_age"], keep="first"), "duplicate")], SOURCE)
+    quarantine.append(q)
+    all_ = all_[unique]
     table = pd.DataFrame({"area_id": all_["_area"].astype(str), "year": all_["_year"].astype("int64"),
                           "sex": all_["_sex"].astype(str), "age_band": all_["_age"].astype(str),
                           "population": all_["_pop"].astype("int64")})
     table = table.sort_values(["area_id", "year", "sex", "age_band"], kind="stable").reset_index(drop=True)
-    return make_result(table, pd.concat(quarantine, ignore_index=True), rows_read, SOURCE, **extra)
+    return make_result(table, concat_quarantine(quarantine), rows_read, SOURCE, **extra)
 

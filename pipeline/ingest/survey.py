@@ -13,7 +13,7 @@ import pandas as pd
 
 from pipeline.errors import DataError
 from pipeline.ingest.common import (IngestResult, default_survey_labels, label_key, make_result, map_columns,
-                                    match_area_names, quarantine_rows, unmatched_counts, with_provenance,
+                                    match_area_names, screen, unmatched_counts, with_provenance,
                                     year_from_filename)
 from pipeline.schemas import PROBLEM_ANSWER_VALUES, SAFETY_VALUES, SEX_VALUES, SURVEY_ITEMS
 
@@ -124,19 +124,13 @@ def ingest_survey(frames: list[tuple[str, pd.DataFrame]], areas: pd.DataFrame, c
 
     df = pd.concat(parts, ignore_index=True)
     df["area_id"] = match_area_names(df["_key"], areas, labels.get("area_names"))
-    todo = pd.Series(True, index=df.index)
-    quarantine = []
-    for mask, reason in ((df["_key"].isna(), "missing area"), (df["area_id"].isna(), "unknown area"),
-                         (df["response_id"].duplicated(keep="first"), "duplicate response id")):
-        mask = mask.fillna(True).astype(bool) & todo
-        quarantine.append(quarantine_rows(df, mask, reason, SOURCE, ""))
-        todo &= ~mask
+    q, todo = screen(df, [(df["_key"].isna(), "missing area"), (df["area_id"].isna(), "unknown area"),
+                          (df["response_id"].duplicated(keep="first"), "duplicate response id")], SOURCE)
     extra = unmatched_counts(df["_key"], df["area_id"])
 
     kept = df[todo].copy()
     text_out = kept["free_text"] if "free_text" in kept else pd.Series(None, index=kept.index, dtype=object)
     text_out = text_out.astype(object).where(text_out.notna(), None)
-    q = pd.concat(quarantine, ignore_index=True)
 
     table = pd.DataFrame({
         "response_id": kept["response_id"].astype(str),
