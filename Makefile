@@ -24,8 +24,10 @@ demo: install
 run: install
 	$(BIN)/lagesbild run
 
-# the same pipeline through DVC: reruns only the stages whose code, data or params changed
+# the same pipeline through DVC: reruns only the stages whose code, data or params changed.
+# A fresh clone has no exports in data/raw yet: then the demo kommun is written first.
 repro: install
+	@ls data/raw | grep -q . || $(BIN)/lagesbild demo-data
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/dvc repro
 
 test: install
