@@ -35,8 +35,10 @@ def write_params(run_dir: Path, params: dict) -> None:
     (run_dir / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), "utf-8")
 
 
-def cli(run_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run([LAGESBILD, *args], cwd=run_dir, capture_output=True, text=True)
+def cli(run_dir: Path, *args: str, check: bool = True, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """``lagesbild ARGS`` in ``run_dir``; from another ``cwd`` it is told the run by ``--params``."""
+    where = ["--params", str(run_dir / "params.yaml")] if cwd is not None else []
+    proc = subprocess.run([LAGESBILD, *where, *args], cwd=cwd or run_dir, capture_output=True, text=True)
     if check and proc.returncode != 0:
         raise AssertionError(f"lagesbild {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     return proc

@@ -1,23 +1,18 @@
 """The CLI end to end on a small demo kommun in a temporary run directory.
 
-One module-scoped run (demo-data + run) serves every test here; the DVC test makes its own.
+One session-scoped run (demo-data + run) serves every test here; DVC is tested in test_dvc.py.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 
-from tests.conftest import ROOT
 from tests.integration.conftest import cli, make_run_dir, read_params, write_params
 
 pytestmark = pytest.mark.slow
@@ -112,28 +107,6 @@ def test_missing_required_column_is_one_line_and_exit_2(demo_run, tmp_path):
     lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
     assert len(lines) == 1 and "befolkning_stadsdelar.csv" in lines[0] and "Traceback" not in proc.stderr
     assert not list((run_dir / "data/processed").glob("*.parquet"))  # nothing half-written
-
-
-def test_dvc_reruns_only_what_a_weight_change_touches(demo_run, tmp_path):
-    run_dir = make_run_dir(tmp_path)
-    for item in ("dvc.yaml",):
-        shutil.copy(ROOT / item, run_dir / item)
-    shutil.copytree(ROOT / "pipeline", run_dir / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(demo_run / "data/raw", run_dir / "data/raw")
-    bin_dir = Path(sys.executable).parent  # dvc runs `lagesbild …` through the shell
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
-    env_run = lambda *a: subprocess.run([str(bin_dir / "dvc"), *a], cwd=run_dir, capture_output=True,  # noqa: E731
-                                        text=True, check=True, env=env)
-    env_run("init", "--no-scm", "-q")
-    env_run("config", "core.analytics", "false")
-    env_run("repro")
-    again = env_run("repro").stdout
-    assert "Running stage" not in again
-    params = read_params(run_dir)
-    params["scoring"]["weights"]["notes"] += 0.3
-    write_params(run_dir, params)
-    ran = set(re.findall(r"Running stage '([\w-]+)'", env_run("repro").stdout))
-    assert ran == {"score", "report", "notebook"}
 
 
 # ---------------------------------------------------------------- the planted patterns are found

@@ -36,7 +36,7 @@ def test_foreign_crime_export_needs_only_config(demo_run, tmp_path):
     params["sources"]["crimes"]["labels"] = {"crime_categories": {"Egendomstillgrepp": "theft"}}
     write_params(run_dir, params)
 
-    first = cli(run_dir, "ingest", check=False)
+    first = cli(run_dir, "ingest", check=False, cwd=tmp_path.parent)  # paths come from --params, not the cwd
     assert first.returncode == 0, first.stderr
     mine = pd.read_csv(run_dir / "data/processed/ingest_quality.csv").set_index("source")
     demo = pd.read_csv(demo_run / "data/processed/ingest_quality.csv").set_index("source")
@@ -44,3 +44,4 @@ def test_foreign_crime_export_needs_only_config(demo_run, tmp_path):
     theirs = io.read_frame(demo_run / "data/processed/incidents.parquet")
     ours = io.read_frame(run_dir / "data/processed/incidents.parquet")
     assert (ours["problem"].value_counts().sort_index() == theirs["problem"].value_counts().sort_index()).all()
+    assert ours["source_file"].str.startswith("data/raw/brott/").all()  # relative to the run, wherever it is
