@@ -35,7 +35,9 @@ HELP = {
     "report": "render the lägesbild PDF (internal and public) and the Excel tables",
     "notebook": "execute a parameterised notebook with papermill and render it to HTML",
     "run": "run every stage from ingest to notebook",
+    "fetch": "add the latest events from Polisen's open API to a local archive (polisen)",
 }
+ARCHIVE = "data/raw/polisen_handelser_arkiv.jsonl"
 
 
 def _parse_nb_params(pairs: list[list[str]] | None) -> dict:
@@ -61,7 +63,26 @@ def build_parser() -> argparse.ArgumentParser:
                            help="notebook in notebooks/ without .ipynb (default: all of them)")
             p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("KEY", "VALUE"),
                            help="notebook parameter, e.g. -p area Bäckby -p year 2025")
+    p = sub.add_parser("fetch", help=HELP["fetch"], description=HELP["fetch"] + ". Follows Polisen's rules: "
+                       "≥ 10 s between calls, ≤ 60 an hour and 1 440 a day, 404 is permanent.")
+    p.add_argument("source", choices=["polisen"], help="the source to fetch")
+    p.add_argument("--archive", default=ARCHIVE, help=f"JSON-lines archive to add to (default: {ARCHIVE})")
+    p.add_argument("--location", action="append", metavar="NAME",
+                   help="only events for this location name (repeatable; default: the whole country)")
+    p.add_argument("--contact", default=None, help="e-mail or web address added to the User-Agent")
     return parser
+
+
+def fetch(run: RunContext, args) -> None:
+    """``fetch polisen``: the archive path is relative to the run directory (no params needed)."""
+    from pipeline.fetch.polisen import fetch_polisen
+
+    start = time.perf_counter()
+    with console.status("[bold]fetch polisen[/bold] …"):
+        summary, warnings = fetch_polisen(run.resolve(args.archive), args.location, contact=args.contact)
+    for w in warnings:
+        console.print(f"[yellow]warning:[/yellow] {w}", soft_wrap=True)
+    console.print(f"[green]✓[/green] {summary} [dim]({time.perf_counter() - start:.1f} s)[/dim]", soft_wrap=True)
 
 
 def run_stage(name: str, run: RunContext, params, args) -> None:
@@ -81,8 +102,15 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("MPLBACKEND", "Agg")
     try:
         run = RunContext.from_params_file(args.params)
+        if args.command == "fetch":  # needs no params file
+            fetch(run, args)
+            return 0
         params = load_params(run.params_file)
         for name in PIPELINE if args.command == "run" else (args.command,):
+            if args.command == "run" and name == "notebook" and params.sources.crimes is None:
+                console.print("[yellow]–[/yellow] notebook: skipped; the notebooks explore reported crime and "
+                              "sources.crimes is not set (a lägesbild from public events only)", soft_wrap=True)
+                continue
             run_stage(name, run, params, args)
     except DataError as exc:
         if args.debug:

@@ -59,6 +59,8 @@ class SourceParams(_Frozen):
     categories: str | None = Field(default=None, description="YAML file of problem families")
     scrub_allow: list[str] = Field(default_factory=list, description="words the name scrubber must keep")
     scrub_deny: list[str] = Field(default_factory=list, description="words the name scrubber must remove")
+    breaks: str | None = Field(default=None, description="YAML of breaks in the source (police_events); "
+                               "None = pipeline/defaults/source_breaks.yaml")
     sheet: str | int | None = None
     encoding: str | None = None
     sep: str | None = None
@@ -72,7 +74,7 @@ class SourceParams(_Frozen):
 class SourcesParams(_Frozen):
     areas: SourceParams
     population: SourceParams
-    crimes: SourceParams
+    crimes: SourceParams | None = None  # None: no police export (a lägesbild from public events only)
     police_events: SourceParams | None = None
     survey: SourceParams | None = None
     notes: SourceParams | None = None
@@ -136,6 +138,14 @@ class NotebookParams(_Frozen):
     problem: str = Field(default="", description="problem family id; empty = that problembild's family")
 
 
+class ComparisonParams(_Frozen):
+    """The national kommun register for comparing the kommun with its län, similar kommuner and
+    the country on Polisen's events (the event files must cover the country)."""
+
+    kommuner: str | None = Field(default=None, description="kommun boundaries (GeoJSON/GeoPackage: code, name, län code)")
+    population: str | None = Field(default=None, description="population per kommun (CSV: kommun code, population)")
+
+
 class ReportParams(_Frozen):
     version: str = "1.0"
     top_n: int = Field(default=10, ge=1)
@@ -152,6 +162,7 @@ class Params(_Frozen):
     harm: HarmParams = HarmParams()
     scoring: ScoringParams
     report: ReportParams = ReportParams()
+    comparison: ComparisonParams = ComparisonParams()
     notebook: NotebookParams = NotebookParams()
 
 

@@ -145,8 +145,9 @@ class RunContext:
         """The files and folders a pipeline stage writes (``dvc.yaml`` lists the same outs)."""
         p = self.processed
         outputs = {
-            "ingest": [*(self.core(t) for t in CORE_TABLES), self.core("gazetteer"), self.ingest_quality,
-                       self.quarantine_reasons, self.quarantine],
+            "ingest": [*(self.core(t) for t in CORE_TABLES), self.core("gazetteer"),
+                       p / "police_events_coverage.csv", self.core("kommuner"), self.core("national_event_month_counts"),
+                       self.ingest_quality, self.quarantine_reasons, self.quarantine],
             "layers": [self.layers, self.layers_gpkg],
             "evidence": [self.core("evidence")],
             "score": [p / "problembilder.csv", p / "problembilder.xlsx", p / "sensitivity.csv",

@@ -72,7 +72,7 @@ def load_bundle(root: str | Path | RunContext = ".", categories: str | None = No
     if run.params_file.exists():
         params = load_params(run.params_file)
         year = params.kommun.year
-        categories = categories or params.sources.crimes.categories
+        categories = categories or (params.sources.crimes.categories if params.sources.crimes else None)
     tables = {name: io.read_frame(run.layer(name)) for name in LAYERS}
     pb = io.read_frame(run.processed / "problembilder.csv")
     if year is None:

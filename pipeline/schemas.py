@@ -126,6 +126,18 @@ COLUMNS.update({
     "rank_high": ColumnSpec("int64", "-", "97.5 % bootstrap percentile of the rank", checks=(pa.Check.ge(1),)),
     "score": ColumnSpec(float, "0–1", "weighted mean of the components", checks=_P),
 })
+COLUMNS.update({
+    # Polisen's events as a kommun-level source (pipeline/stats/event_series.py)
+    "month": ColumnSpec("datetime64[ns]", "month", "first day of the month"),
+    "n_events": ColumnSpec("int64", "events", "Polisen events (crime types only)", checks=_NONNEG),
+    "days_covered": ColumnSpec("int64", "days", "days of the month/year the event files cover", checks=_NONNEG),
+    "is_partial_month": ColumnSpec(bool, "-", "the event files cover only part of the month"),
+    "is_partial_year": ColumnSpec(bool, "-", "the event files cover only part of the year"),
+    "rate_per_10000": ColumnSpec(float, "per 10,000 inhabitants", "events per 10,000 inhabitants, scaled to a whole "
+                                 "month/year where only partly covered", nullable=True),
+    "break_ids": ColumnSpec(str, "-", "';'-separated ids of the source breaks in effect (source_breaks.yaml)"),
+    "is_after_break": ColumnSpec(bool, "-", "a break in the source is in effect from this month"),
+})
 for _item in SURVEY_ITEMS:
     COLUMNS[f"item_{_item}"] = ColumnSpec(
         str, "-", f"how big a problem {_item} is in the area", nullable=True, checks=_in(PROBLEM_ANSWER_VALUES)
@@ -181,6 +193,13 @@ TABLES: dict[str, TableSpec] = {
                                   ("area_id", "problem", "year"), open=True),
     "survey_indicators": TableSpec(("area_id", "survey_year", "indicator", "n", "share_pct", "ci_low_pct",
                                     "ci_high_pct", "is_suppressed"), ("area_id", "survey_year", "indicator"), open=True),
+    "event_month_counts": TableSpec(("kommun_code", "problem", "month", "year", "n_events", "days_covered",
+                                     "is_partial_month", "rate_per_10000", "break_ids", "is_after_break"),
+                                    ("kommun_code", "problem", "month"), open=True),
+    "event_year_counts": TableSpec(("kommun_code", "problem", "year", "n_events", "days_covered", "is_partial_year",
+                                    "rate_per_10000"), ("kommun_code", "problem", "year"), open=True),
+    "event_trends": TableSpec(("kommun_code", "problem", "n_events", "irr", "irr_low", "irr_high", "trend",
+                               "break_ids"), ("kommun_code", "problem"), open=True),
     "problembilder": TableSpec(("rank", "rank_low", "rank_high", "area_id", "problem", "score"),
                                ("area_id", "problem"), open=True),
 }

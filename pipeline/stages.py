@@ -15,7 +15,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from pipeline import io
+from pipeline import io, stage_events
 from pipeline.config import Params
 from pipeline.context import CORE_TABLES, NOTEBOOK_NAMES, RunContext
 from pipeline.errors import DataError
@@ -29,12 +29,18 @@ SOURCE_TABLE = {"areas": "areas", "population": "population", "crimes": "inciden
 # Layer tables written by `layers` (core tables: pipeline.context.CORE_TABLES).
 LAYER_FILES = ("grid", "grid_hotspots", "area_hotspots", "emerging_hotspots", "kde", "concentration", "area_trends",
                "area_year_counts", "hour_weekday", "month_profile", "hour_weekday_by_area", "month_profile_by_area",
-               "survey_indicators", "note_themes", "est_summary", "survey_text_themes", "text_topics")
+               "survey_indicators", "note_themes", "est_summary", "survey_text_themes", "text_topics",
+               "event_month_counts", "event_year_counts", "event_trends", "event_breaks", "event_comparison")
+# Crime layers: empty in a lägesbild from public events only (no sources.crimes).
+CRIME_LAYER_FILES = ("grid", "grid_hotspots", "area_hotspots", "emerging_hotspots", "kde", "concentration",
+                     "area_trends", "area_year_counts", "hour_weekday", "month_profile", "hour_weekday_by_area",
+                     "month_profile_by_area")
+_GEO_LAYERS = ("grid", "grid_hotspots", "area_hotspots", "emerging_hotspots", "kde")
 
 
 def families_for(run: RunContext, params: Params) -> Families:
     """The problem families of the run: ``sources.crimes.categories`` (relative to the run) or the default."""
-    categories = params.sources.crimes.categories
+    categories = params.sources.crimes.categories if params.sources.crimes else None
     return load_families(run.resolve(categories) if categories else None)
 
 
@@ -90,10 +96,14 @@ def ingest(run: RunContext, params: Params) -> str:
     results["areas"] = ing_areas.ingest_areas(layers, src.areas, kommun)
     areas = results["areas"].table
     results["population"] = population.ingest_population(tables("population"), areas, src.population)
-    results["crimes"] = crimes.ingest_crimes(tables("crimes"), areas, src.crimes, kommun, fams)
+    if src.crimes:
+        results["crimes"] = crimes.ingest_crimes(tables("crimes"), areas, src.crimes, kommun, fams)
+    coverage, records = police_events.event_coverage([]), []
     if src.police_events:
         records = police_events.read_police_event_files(files("police_events"), name=run.display)
         results["police_events"] = police_events.ingest_police_events(records, kommun, fams)
+        coverage = police_events.event_coverage(records)
+    national, national_summary = stage_events.national_tables(run, params, records, fams)
     if src.survey:
         results["survey"] = survey.ingest_survey(tables("survey"), areas, src.survey, kommun)
     places = None
@@ -115,12 +125,15 @@ def ingest(run: RunContext, params: Params) -> str:
         io.write_frame(core.get(table, _empty_core(table)), run.core(table))
     io.write_frame(places if places is not None else pd.DataFrame(columns=["place_name", "area_id", "x", "y"]),
                    run.core("gazetteer"))
+    io.write_frame(coverage, stage_events.coverage_file(run))
+    for path, frame in national.items():
+        io.write_frame(frame, path)
     io.write_frame(quality, run.ingest_quality)
     io.write_frame(reasons, run.quarantine_reasons)
     io.write_frame(quarantine, run.quarantine_file)
     tot = quality[["rows_read", "accepted", "quarantined"]].sum()
     return (f"ingest: {int(tot.rows_read):,} rows read = {int(tot.accepted):,} accepted + "
-            f"{int(tot.quarantined):,} quarantined ({run.display(run.quarantine_file)})")
+            f"{int(tot.quarantined):,} quarantined ({run.display(run.quarantine_file)}){national_summary}")
 
 
 def _empty_core(table: str) -> pd.DataFrame:
@@ -150,31 +163,35 @@ def layers(run: RunContext, params: Params) -> str:
 
     k, lp = params.kommun, params.layers
     areas, incidents, population = (read_core(run, t) for t in ("areas", "incidents", "population"))
-    harm = harm_days(incidents["problem"], incidents["crime_label"], harm_table(run, params))
-
-    out = build_hotspot_layers(incidents, areas, harm, lp, k.year, seed=lp.permutation_seed)
-    out["area_hotspots"] = area_hotspots(incidents, areas, harm, lp, k.year)
-    grid = out["grid"]
-    out["emerging_hotspots"] = build_emerging_layer(incidents, grid, grid_weights(grid, lp), lp, k.first_year, k.year)
-    out["area_trends"], out["area_year_counts"] = area_trends(incidents, population, year=k.year,
-                                                              first_year=k.first_year, alpha=lp.significance,
-                                                              harm=harm)
-    out.update(time_patterns(incidents, k.year))
-    out.update({f"{name}_by_area": frame for name, frame in time_patterns(incidents, k.year, by_area=True).items()})
+    if params.sources.crimes is None:  # a lägesbild from public events only: no crime layers
+        out = {name: _empty_layer(name) for name in CRIME_LAYER_FILES}
+    else:
+        harm = harm_days(incidents["problem"], incidents["crime_label"], harm_table(run, params))
+        out = build_hotspot_layers(incidents, areas, harm, lp, k.year, seed=lp.permutation_seed)
+        out["area_hotspots"] = area_hotspots(incidents, areas, harm, lp, k.year)
+        grid = out["grid"]
+        out["emerging_hotspots"] = build_emerging_layer(incidents, grid, grid_weights(grid, lp), lp, k.first_year,
+                                                        k.year)
+        out["area_trends"], out["area_year_counts"] = area_trends(incidents, population, year=k.year,
+                                                                  first_year=k.first_year, alpha=lp.significance,
+                                                                  harm=harm)
+        out.update(time_patterns(incidents, k.year))
+        out.update({f"{name}_by_area": frame for name, frame in time_patterns(incidents, k.year, by_area=True).items()})
     responses, notes, est = (read_core(run, t) for t in ("survey_responses", "notes", "est_reports"))
     fams = families_for(run, params)
     out["survey_indicators"] = survey_indicators(responses, population, params.survey.min_n,
                                                  weighted=params.survey.weighted, areas=areas)
     out["survey_text_themes"] = survey_text_themes(responses, fams)
-    if params.survey.problem_index:
+    if params.survey.problem_index and len(responses):
         out["survey_problem_index"] = problem_index(responses, params.survey.min_n, params.survey.index_points)
     out["note_themes"] = note_themes(notes, fams)
     out["est_summary"] = est_summary(est)
     out["text_topics"] = text_topics(notes, est, responses, params.text.n_topics, params.text.seed)
+    out.update(stage_events.event_layers(run, params, population, read_core(run, "police_events")))
 
     for name in LAYER_FILES:  # everything checked before anything is written
         if name in TABLES:
-            out[name] = validate(name, out[name])
+            out[name] = validate(name, _typed_if_empty(name, out[name]))
     for name in LAYER_FILES + OPTIONAL_LAYER_FILES:
         if name in out:
             io.write_frame(out[name], run.layer(name))
@@ -183,8 +200,33 @@ def layers(run: RunContext, params: Params) -> str:
     _write_gpkg(out, areas, run.layers_gpkg)
     hot = out["grid_hotspots"]
     n_hot = int(((hot["problem"] == "all") & hot["hotspot_class"].str.startswith("hot")).sum())
-    return (f"layers: {len(grid):,} cells of {lp.grid_cell_m:g} m, {n_hot} significant hot cells for all crime "
+    return (f"layers: {len(out['grid']):,} cells of {lp.grid_cell_m:g} m, {n_hot} significant hot cells for all crime "
             f"(FDR {lp.fdr_alpha:g}); trends for {out['area_trends']['area_id'].nunique()} areas")
+
+
+def _typed_if_empty(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """An empty layer (its source was not supplied) with the schema's dtypes on its columns."""
+    from pipeline.schemas import COLUMNS
+
+    if len(frame):
+        return frame
+    frame = frame.copy()
+    for c in TABLES[table].fields:
+        dtype = COLUMNS[c].dtype
+        frame[c] = pd.Series(dtype="str" if dtype is str else dtype)
+    return frame
+
+
+def _empty_layer(name: str) -> pd.DataFrame:
+    """A crime layer with no rows (a run without a police export): the schema's columns where
+    the layer has a schema, else problem and area_id; grid layers keep a geometry column."""
+    from pipeline.schemas import CRS
+
+    frame = _typed_if_empty(name, pd.DataFrame()) if name in TABLES else pd.DataFrame(
+        {"problem": pd.Series(dtype="str"), "area_id": pd.Series(dtype="str")})
+    if "area_id" not in frame:
+        frame["area_id"] = pd.Series(dtype="str")
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=CRS)) if name in _GEO_LAYERS else frame
 
 
 def _write_gpkg(out: dict, areas: gpd.GeoDataFrame, path: Path) -> None:
@@ -212,7 +254,9 @@ def evidence(run: RunContext, params: Params) -> str:
 
     ev = build_evidence(*(read_layer(run, name) for name in ("area_trends", "grid_hotspots", "emerging_hotspots",
                                                              "survey_indicators", "note_themes", "est_summary")),
-                        read_core(run, "areas"), families_for(run, params))
+                        read_core(run, "areas"), families_for(run, params), event_trends=read_layer(run, "event_trends"),
+                        event_year_counts=read_layer(run, "event_year_counts"), year=params.kommun.year,
+                        event_comparison=read_layer(run, "event_comparison"))
     io.write_frame(ev, run.core("evidence"))
     return f"evidence: {len(ev):,} (area, problem) rows from {ev['area_id'].nunique()} areas"
 
@@ -251,7 +295,11 @@ def report_inputs(run: RunContext, params: Params, generated_on: dt.date | None 
 
     layer = lambda name: read_layer(run, name)  # noqa: E731
     processed = lambda name: io.read_frame(run.processed / name)  # noqa: E731
+    from pipeline.ingest.police_events import coverage_span
+
+    k, src = params.kommun, params.sources
     events = read_core(run, "police_events")
+    events = events[events["year"].between(k.first_year, k.year)]  # the report period only
     return ReportInputs(
         kommun=params.kommun, report=params.report, privacy=params.privacy, areas=read_core(run, "areas"),
         area_trends=layer("area_trends"), area_year_counts=layer("area_year_counts"),
@@ -266,6 +314,11 @@ def report_inputs(run: RunContext, params: Params, generated_on: dt.date | None 
         police_events_summary=event_type_summary(events) if len(events) else None,
         survey_text_themes=layer("survey_text_themes"), text_topics=layer("text_topics"),
         survey_problem_index=(layer("survey_problem_index") if run.layer("survey_problem_index").exists() else None),
+        event_month_counts=layer("event_month_counts"), event_year_counts=layer("event_year_counts"),
+        event_trends=layer("event_trends"), event_breaks=layer("event_breaks"),
+        event_comparison=layer("event_comparison"),
+        event_coverage=coverage_span(io.read_frame(stage_events.coverage_file(run))),
+        events_only=src.crimes is None and src.survey is None and src.notes is None and src.est is None,
         generated_on=generated_on or dt.date.today(),
     )
 

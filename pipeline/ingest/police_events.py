@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.errors import DataError
-from pipeline.ingest.common import IngestResult, fold, make_result, screen
+from pipeline.ingest.common import IngestResult, make_result, screen
 from pipeline.problems import classify_crimes
 
 SOURCE = "police_events"
@@ -83,6 +83,38 @@ def event_kommun(name: pd.Series, location_name: pd.Series) -> pd.Series:
     return loc.where(~is_lan, after_comma)
 
 
+def kommun_key(name: object) -> str:
+    """Matching key of a kommun name: case-folded, whitespace collapsed, but å, ä and ö kept
+    (Habo and Håbo are different kommuner, DOMAIN.md §7). "Upplands-bro" as the API writes it
+    matches "Upplands-Bro"."""
+    return " ".join(str(name).casefold().split())
+
+
+def event_coverage(records: list[tuple[str, list[dict]]]) -> pd.DataFrame:
+    """Time span each event file covers: DataFrame[source_file, n_records, first_event_at,
+    last_event_at] (local Stockholm time; NaT when no datetime in the file parses).
+
+    The span of *all* records, not only the kommun's: a month without an event in a small kommun
+    is a true zero when the file covers it."""
+    rows = []
+    for file, recs in records:
+        t = parse_event_datetime(pd.Series([r.get("datetime") for r in recs], dtype=object))
+        rows.append({"source_file": str(file), "n_records": len(recs), "first_event_at": t.min(),
+                     "last_event_at": t.max()})
+    out = pd.DataFrame(rows, columns=["source_file", "n_records", "first_event_at", "last_event_at"])
+    return out.astype({"n_records": "int64", "first_event_at": "datetime64[ns]", "last_event_at": "datetime64[ns]"})
+
+
+def coverage_span(coverage: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """(first, last) event time over all files, or None when nothing parses."""
+    if coverage is None or not len(coverage):
+        return None
+    first, last = pd.to_datetime(coverage["first_event_at"]), pd.to_datetime(coverage["last_event_at"])
+    if first.isna().all():
+        return None
+    return pd.Timestamp(first.min()), pd.Timestamp(last.max())
+
+
 def _is_non_crime(types: pd.Series, non_crime: tuple[str, ...]) -> pd.Series:
     """Type equal to a non-crime type or a sub-type of it ("Trafikolycka, personskada")."""
     t = types.fillna("").str.strip().str.lower()
@@ -93,12 +125,42 @@ def _is_non_crime(types: pd.Series, non_crime: tuple[str, ...]) -> pd.Series:
     return out
 
 
+def classify_event_types(etype: pd.Series, families) -> tuple[pd.Series, pd.Series]:
+    """(problem family or NA, is a non-crime type) per event type: types in
+    ``families.non_crime_event_types`` (and their ", sub-type" variants) get NA; the others
+    :func:`pipeline.problems.classify_crimes` (NA when no family fits)."""
+    non_crime = _is_non_crime(etype, families.non_crime_event_types)
+    return classify_crimes(etype, None, families).where(~non_crime), non_crime
+
+
+def national_events(records: list[tuple[str, list[dict]]], register: pd.DataFrame, families) -> pd.DataFrame:
+    """Every event of the files attributed to a kommun of ``register`` (kommun_code, kommun_name):
+    DataFrame[event_id, kommun_code, occurred_at, problem, is_crime], one row per event id (first
+    kept), events of no kommun (a län-level summary, say) and bad dates left out."""
+    from pipeline.stats.comparison import attribute_to_kommuner
+
+    recs = [r for _, rs in records for r in rs]
+    loc = [r.get("location") if isinstance(r.get("location"), dict) else {} for r in recs]
+    df = pd.DataFrame({"event_id": [r.get("id") for r in recs], "datetime": [r.get("datetime") for r in recs],
+                       "name": [r.get("name") for r in recs], "type": [r.get("type") for r in recs],
+                       "location_name": [x.get("name") for x in loc]}, dtype=object)
+    df["event_id"] = df["event_id"].astype("string").str.strip()
+    occurred = parse_event_datetime(df["datetime"])
+    code = attribute_to_kommuner(event_kommun(df["name"], df["location_name"]), register)
+    keep = df["event_id"].notna() & occurred.notna() & code.notna() & ~df["event_id"].duplicated(keep="first")
+    etype = df.loc[keep, "type"].astype("string").str.strip().fillna("Okänd")
+    problem, _ = classify_event_types(etype, families)
+    return pd.DataFrame({"event_id": df.loc[keep, "event_id"].astype(str), "kommun_code": code[keep].astype(str),
+                         "occurred_at": occurred[keep], "problem": problem.astype(object).where(problem.notna(), None),
+                         "is_crime": problem.notna().astype(bool)}).reset_index(drop=True)
+
+
 def ingest_police_events(records: list[tuple[str, list[dict]]], kommun, families) -> IngestResult:
     """The kommun's Polisen events, one row per event id.
 
     Quarantined, first reason wins: "missing id", "bad date", "duplicate" (an event id seen
-    before), "other kommun" (event kommun is not ``kommun.name``, compared case- and
-    accent-insensitively). Types in ``families.non_crime_event_types`` (and their
+    before), "other kommun" (event kommun is not ``kommun.name``, compared by
+    :func:`kommun_key`: case-insensitive, å/ä/ö significant). Types in ``families.non_crime_event_types`` (and their
     ", sub-type" variants) are kept with problem NA and is_crime False; crime types get a
     family by :func:`pipeline.problems.classify_crimes` (NA and is_crime False when none fits;
     counted per type as ``"type without family '<type>'"``).
@@ -122,8 +184,8 @@ def ingest_police_events(records: list[tuple[str, list[dict]]], kommun, families
     df["event_id"] = df["event_id"].astype("string").str.strip().replace("", pd.NA)
     occurred = parse_event_datetime(df["datetime"])
     kom = event_kommun(df["name"], df["location_name"])
-    target = fold(kommun.name)
-    same = {k: fold(k) == target for k in kom.dropna().unique()}
+    target = kommun_key(kommun.name)
+    same = {k: kommun_key(k) == target for k in kom.dropna().unique()}
     other = ~kom.astype(object).map(same).fillna(False).astype(bool)
 
     quarantine, todo = screen(df, [(df["event_id"].isna(), "missing id"), (occurred.isna(), "bad date"),
@@ -132,8 +194,7 @@ def ingest_police_events(records: list[tuple[str, list[dict]]], kommun, families
 
     kept = df[todo]
     etype = kept["type"].astype("string").str.strip().fillna("Okänd")
-    non_crime = _is_non_crime(etype, families.non_crime_event_types)
-    problem = classify_crimes(etype, None, families).where(~non_crime)
+    problem, non_crime = classify_event_types(etype, families)
     no_family = etype[problem.isna() & ~non_crime].value_counts()
     table = pd.DataFrame({
         "event_id": kept["event_id"].astype(str),

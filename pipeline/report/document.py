@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pipeline.report.chapters import CHAPTERS, Chapter
 from pipeline.report.doc import Doc
+from pipeline.report.events import EVENTS_ONLY_TITLE_SV
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.svg import FigureCache
 from pipeline.report.typst import typst_str
@@ -32,7 +33,8 @@ def build_document(inputs: ReportInputs, figures: FigureCache | None = None,
     k = inputs.kommun
     head = (f'#import "lagesbild.typ": *\n#show: lagesbild.with(kommun: {typst_str(k.name)}, lpo: {typst_str(k.lpo)}, '
             f'year: {typst_str(k.year)}, date: {typst_str(inputs.generated_on.isoformat())}, '
-            f'version: {typst_str(inputs.report.version)}, public: {"true" if d.public else "false"})\n')
+            f'version: {typst_str(inputs.report.version)}, public: {"true" if d.public else "false"}, '
+            f'basis: {typst_str(EVENTS_ONLY_TITLE_SV if inputs.events_only else "")})\n')
     for chapter in chapters:
         d.h(1, chapter.title)
         chapter.build(d)

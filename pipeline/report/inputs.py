@@ -55,6 +55,14 @@ class ReportInputs:
     survey_text_themes: pd.DataFrame | None = None  # residents' free text per area and problem
     text_topics: pd.DataFrame | None = None  # NMF themes over notes, EST and survey text
     survey_problem_index: pd.DataFrame | None = None  # optional 0–6 index (stats.survey.problem_index)
+    # Polisen's events as a kommun-level source (pipeline/stats/event_series.py, report/events.py)
+    event_month_counts: pd.DataFrame | None = None
+    event_year_counts: pd.DataFrame | None = None
+    event_trends: pd.DataFrame | None = None
+    event_breaks: pd.DataFrame | None = None
+    event_coverage: tuple | None = None  # (first, last) event time in the files
+    event_comparison: pd.DataFrame | None = None  # beside the län, similar kommuner, the country
+    events_only: bool = False  # no police export, survey or dialogues: built from public events only
     generated_on: date
     privacy_applied: bool = False  # True once public.make_public_inputs has suppressed the frames
 

@@ -179,6 +179,10 @@ def make_public_inputs(inputs: ReportInputs, privacy: PrivacyParams) -> ReportIn
         # no quotes, no named places finer than the area: drop every text column that holds them
         finer = [c for c in pb.columns if c.endswith(("_quotes", "_top_place")) or c in ("place_name", "place_source")]
         pb = suppress_counts(pb, m).assign(place=pb["area"], explanation=pd.NA).drop(columns=finer)
+        # Polisen's published events are public on polisen.se: their counts stay as they are
+        public_events = [c for c in pb.columns if c.startswith("events_") and not c.endswith("_suppressed")]
+        pb = pb.drop(columns=[f"{c}_suppressed" for c in public_events if f"{c}_suppressed" in pb.columns])
+        pb[public_events] = inputs.problembilder[public_events]
     sv = inputs.survey_indicators
     if sv is not None and len(sv):
         sv = suppress_counts(sv, m)
@@ -203,5 +207,7 @@ def make_public_inputs(inputs: ReportInputs, privacy: PrivacyParams) -> ReportIn
         survey_problem_index=suppress_counts(inputs.survey_problem_index, m),
         quality=suppress_counts(inputs.quality, m, extra=("rows_read", "accepted", "quarantined")),
         quarantine_reasons=suppress_counts(inputs.quarantine_reasons, m),
-        police_events_summary=suppress_counts(inputs.police_events_summary, m),
+        # Polisen publishes every event with date, type and kommun on polisen.se: counts of them
+        # reveal nothing that is not public, so they are shown as they are (and agree across tables)
+        police_events_summary=inputs.police_events_summary,
     )

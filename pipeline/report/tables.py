@@ -27,6 +27,11 @@ def excel_tables(inputs) -> dict[str, pd.DataFrame]:
         "Problemindex 0–6": inputs.survey_problem_index,
         "Teman i fritexter": inputs.text_topics,
         "EST": inputs.est_summary,
+        "Händelser per månad": inputs.event_month_counts,
+        "Händelser per år": inputs.event_year_counts,
+        "Händelser, trender": inputs.event_trends,
+        "Händelser, brott i källan": inputs.event_breaks,
+        "Jämförelse": inputs.event_comparison,
         "Datakvalitet": inputs.quality,
         "Karantän, orsaker": inputs.quarantine_reasons,
     }

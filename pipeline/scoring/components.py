@@ -22,6 +22,10 @@ survey_problem     clip(big-problem % / 50, 0, 1); 0 without item or when suppre
 notes              0.5 · log1p(notes)/log1p(max) + 0.5 · verksamheter / max verksamheter
 est                0.5 · log1p(reports)/log1p(max) + 0.5 · weeks / max weeks
 triangulation      sources that agree (crime, survey, notes, est) / 4
+events             Polisen's published events for the family in the whole kommun (the same for
+                   every area): 0.5 · trend part + 0.5 · level part; trend part as ``trend`` on
+                   the event series' IRR and irr_q; level part clip(log2(events rate / the
+                   comparison rate) / 2, 0, 1) where a comparison rate is given, else 0
 =================  ===========================================================================
 
 ``score = Σ w_c · comp_c / Σ w_c``. The scales and thresholds are judgement calls made
@@ -39,7 +43,7 @@ from pipeline.errors import DataError
 from pipeline.problems import Families
 
 COMPONENTS = ("harm_volume", "rate_ratio", "trend", "concentration", "signal", "survey_unsafe",
-              "survey_problem", "notes", "est", "triangulation")
+              "survey_problem", "notes", "est", "triangulation", "events")
 EHS_SCORE = {"new_hot": 1.0, "intensifying_hot": 1.0, "persistent_hot": 0.75, "consecutive_hot": 0.75,
              "sporadic_hot": 0.5, "oscillating_hot": 0.5, "diminishing_hot": 0.25, "historical_hot": 0.25}
 ALPHA = 0.05
@@ -150,7 +154,19 @@ def _components(ev, families: Families, flags: dict[str, np.ndarray]) -> dict[st
     c["notes"] = 0.5 * _log_rel(_num(ev, "notes_n", 0)) + 0.5 * _rel(_num(ev, "notes_n_verksamheter", 0))
     c["est"] = 0.5 * _log_rel(_num(ev, "est_n", 0)) + 0.5 * _rel(_num(ev, "est_n_weeks", 0))
     c["triangulation"] = flags["n_sources_agree"] / len(SOURCES)
+    c["events"] = _events_component(ev)
     return {k: np.asarray(v, dtype="float64") for k, v in c.items()}
+
+
+def _events_component(ev) -> np.ndarray:
+    """Polisen's events (kommun level, owned by the events source; see the module table)."""
+    irr, q = _num(ev, "events_irr"), _num(ev, "events_irr_q")
+    rr = _num(ev, "events_rate_ratio")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mag = np.clip(np.log(np.where(irr > 0, irr, np.nan)) / np.log(3), 0, 1)
+        trend = np.nan_to_num(np.where(irr > 1, mag * np.where(q < ALPHA, 1.0, 0.5), 0.0))
+        level = np.nan_to_num(np.clip(np.log2(np.where(rr > 0, rr, np.nan)) / 2, 0, 1))
+    return 0.5 * trend + 0.5 * level
 
 
 def source_flags(ev: pd.DataFrame) -> pd.DataFrame:

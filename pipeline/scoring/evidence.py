@@ -101,6 +101,32 @@ def _source(df, prefix: str, cols: dict[str, str], fams) -> pd.DataFrame:
     return d.set_index(KEY)[list(keep)].rename(columns=keep)
 
 
+EVENT_COLS = {"n_events": "n_year", "rate_per_10000": "rate_per_10000", "is_partial_year": "is_partial_year"}
+EVENT_TREND_COLS = ("irr", "irr_low", "irr_high", "irr_q", "trend")
+
+
+def _events(event_trends, event_year_counts, year, area_ids, fams, comparison=None) -> pd.DataFrame:
+    """Polisen's events per family in the whole kommun, repeated for every area: events_n_year,
+    events_rate_per_10000 and events_is_partial_year of the report year (the latest covered
+    year up to it), and the series' events_irr, _irr_low, _irr_high, _irr_q, _trend."""
+    if _empty(event_year_counts):
+        return pd.DataFrame(index=pd.MultiIndex.from_tuples([], names=KEY))
+    yc = event_year_counts[event_year_counts["problem"].isin(fams) & (event_year_counts["year"] <= year)]
+    if not len(yc):
+        return pd.DataFrame(index=pd.MultiIndex.from_tuples([], names=KEY))
+    cur = yc[yc["year"] == yc["year"].max()].set_index("problem")[list(EVENT_COLS)]
+    cur = cur.rename(columns={k: f"events_{v}" for k, v in EVENT_COLS.items()})
+    if not _empty(event_trends):
+        t = event_trends.set_index("problem")[list(EVENT_TREND_COLS)]
+        cur = cur.join(t.rename(columns={c: f"events_{c}" for c in EVENT_TREND_COLS}), how="left")
+    if not _empty(comparison):  # the level beside similar kommuner (same type, the kommun left out)
+        rr = comparison[comparison["unit"] == "typ"].set_index("problem")[["rate_ratio", "rr_low", "rr_high"]]
+        cur = cur.join(rr.rename(columns={"rate_ratio": "events_rate_ratio", "rr_low": "events_rr_low",
+                                          "rr_high": "events_rr_high"}), how="left")
+    rows = cur.reset_index().merge(pd.DataFrame({"area_id": area_ids}), how="cross")
+    return rows.set_index(KEY)
+
+
 def _place(ev: pd.DataFrame) -> pd.DataFrame:
     notes_top = ev.get("notes_top_place", pd.Series(pd.NA, index=ev.index)).astype("object")
     est_top = ev.get("est_top_place", pd.Series(pd.NA, index=ev.index)).astype("object")
@@ -126,7 +152,8 @@ def _place(ev: pd.DataFrame) -> pd.DataFrame:
 
 
 def build_evidence(area_trends, grid_hotspots, emerging_hotspots, survey_indicators, note_themes,
-                   est_summary, areas, families: Families) -> pd.DataFrame:
+                   est_summary, areas, families: Families, *, event_trends=None, event_year_counts=None,
+                   year: int | None = None, event_comparison=None) -> pd.DataFrame:
     """One row per candidate (area_id, problem); any source frame may be None or empty.
 
     Columns: area_id, area, problem, problem_label, is_signal; crime_n_year, crime_n_prev,
@@ -137,7 +164,15 @@ def build_evidence(area_trends, grid_hotspots, emerging_hotspots, survey_indicat
     ci_high_pct, rest_share_pct, diff_vs_rest_pp, p_vs_rest, prev_share_pct, is_suppressed},
     survey_problem_{same}, survey_problem_relevance; notes_n, notes_n_verksamheter,
     notes_top_place, notes_quotes; est_n, est_n_weeks, est_top_place; place_name,
-    place_share_pct, place_source, place. Sorted by area (areas order) then family order.
+    place_share_pct, place_source, place; events_n_year, events_rate_per_10000,
+    events_is_partial_year, events_irr, events_irr_low, events_irr_high, events_irr_q,
+    events_trend, events_rate_ratio, events_rr_low, events_rr_high (the rate beside kommuner of the
+    same type) (Polisen's events of the whole kommun, the same on every area). Sorted by area
+    (areas order) then family order.
+
+    Candidates are the (area, family) pairs with evidence from crime, survey, notes or EST; in a
+    kommun-level run (a single area: the lägesbild from public events only) a family with
+    Polisen events in the report year is a candidate too.
     """
     fams = families.ids
     notes = _source(note_themes, "notes", {"n_notes": "n", "n_verksamheter": "n_verksamheter",
@@ -145,14 +180,19 @@ def build_evidence(area_trends, grid_hotspots, emerging_hotspots, survey_indicat
                                            "quotes": "quotes"}, fams)
     est = _source(est_summary, "est", {"n_est_reports": "n", "n_weeks": "n_weeks", "top_place": "top_place",
                                        "top_place_n": "top_place_n"}, fams)
-    ev = pd.concat([_crime(area_trends, grid_hotspots, emerging_hotspots, fams), _survey(survey_indicators, families),
-                    notes, est], axis=1).reset_index()
     area_ids = list(areas["area_id"].astype(str))
+    events = _events(event_trends, event_year_counts, year if year is not None else 9999, area_ids, fams,
+                     event_comparison)
+    ev = pd.concat([_crime(area_trends, grid_hotspots, emerging_hotspots, fams), _survey(survey_indicators, families),
+                    notes, est, events], axis=1).reset_index()
     ev = ev[ev["area_id"].astype(str).isin(area_ids)]
     for col in ("crime_n_year", "crime_n_prev", "crime_n_hot_cells", "crime_n_emerging_cells", "notes_n",
                 "notes_n_verksamheter", "est_n", "est_n_weeks"):
         ev[col] = pd.to_numeric(ev[col], errors="coerce").fillna(0).astype("int64") if col in ev else 0
-    ev = ev[source_flags(ev)[["has_crime", "has_survey", "has_notes", "has_est"]].any(axis=1)].copy()
+    candidate = source_flags(ev)[["has_crime", "has_survey", "has_notes", "has_est"]].any(axis=1)
+    if len(area_ids) == 1 and "events_n_year" in ev:  # kommun-level run: events make candidates
+        candidate |= pd.to_numeric(ev["events_n_year"], errors="coerce").fillna(0) > 0
+    ev = ev[candidate].copy()
     names = dict(zip(areas["area_id"].astype(str), areas["area_name"].astype(str)))
     ev.insert(1, "area", ev["area_id"].map(names))
     ev.insert(3, "problem_label", ev["problem"].map(families.label_sv))

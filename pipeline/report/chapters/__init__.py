@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pipeline.report.chapters import (
-    analyst, anmalda_brott, bilagor, dialoger, est, geografi, metod, om_kommunen, problembilder, sammanfattning,
-    skadeviktad, syfte, tid, trygghet,
+    analyst, anmalda_brott, bilagor, dialoger, est, geografi, jamforelse, metod, om_kommunen, problembilder,
+    sammanfattning, skadeviktad, syfte, tid, trygghet,
 )
 from pipeline.report.doc import Doc
 
@@ -36,6 +36,7 @@ CHAPTERS: tuple[Chapter, ...] = (
     Chapter.of(syfte),
     Chapter.of(om_kommunen),
     Chapter.of(anmalda_brott),
+    Chapter.of(jamforelse),
     Chapter.of(geografi),
     Chapter.of(tid),
     Chapter.of(trygghet),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pipeline.report import figures as F
 from pipeline.report import views
 from pipeline.report.doc import Doc
+from pipeline.report.events import event_section
 from pipeline.report.inputs import is_empty
 from pipeline.report.labels_sv import TREND_SV
 from pipeline.report.markdown import escape as esc
@@ -19,6 +20,7 @@ def build(d: Doc) -> None:
     t = inp.area_trends
     if is_empty(t):
         d.missing("om anmälda brott")
+        _events(d)  # a lägesbild from public events only still shows them
         return
     kt = t[t["area_id"] == "kommun"]
     d.h(2, "Brott per kategori")
@@ -58,31 +60,10 @@ def build(d: Doc) -> None:
             ["Område", "Antal", "Per 1 000 inv.", "Kvot mot kommunen", "Förändring", "Trend"], rows, "lrrrrl")
     d.para("Kvot mot kommunen över 1 betyder fler brott per invånare än i kommunen som helhet. Brott i områden med få "
            "invånare men många besökare (centrum, handelsområden) ger höga tal per invånare.")
-    pe_ = inp.police_events_summary
-    d.h(2, "Polisens händelser")
-    if is_empty(pe_):
-        d.missing("om Polisens publicerade händelser")
-    else:
-        d.para("Polisens publicerade händelser anger bara kommun, inte plats, och används därför för nivåer och trender i "
-               "kommunen men inte på kartorna.")
-        hdr = {"year": "År", "problem": "Problemområde", "event_type": "Händelsetyp", "n_events": "Antal händelser"}
-        per_year = {c: c[2:] for c in pe_.columns if c[:2] == "n_" and c[2:].isdigit()}  # n_2025 -> 2025
-        if per_year:
-            hdr.update(per_year, n_events="Totalt")
-        # known columns only (no code names on the page); a single year's column repeats the total
-        cols = [c for c in pe_.columns if c in hdr and not (c == "n_events" and len(per_year) == 1)]
-        rows = []
-        for _, r in pe_.iterrows():
-            row = []
-            for c in cols:
-                if c == "problem":
-                    row.append(esc(d.label(r[c])))
-                elif c.startswith("n_") or c == "n":
-                    row.append(d.cnt(r, c))
-                elif c == "year":
-                    row.append(str(int(r[c])))
-                else:
-                    row.append(esc(r[c]))
-            rows.append(row)
-        d.table("Polisens publicerade händelser", [hdr[c] for c in cols], rows,
-                "".join("r" if (c.startswith("n_") or c == "year") else "l" for c in cols))
+    _events(d)
+
+
+def _events(d: Doc) -> None:
+    inp = d.inp
+    event_section(d, inp.event_month_counts, inp.event_year_counts, inp.event_trends, inp.event_breaks,
+                  inp.event_coverage, inp.police_events_summary)

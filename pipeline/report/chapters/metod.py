@@ -19,9 +19,11 @@ def build(d: Doc) -> None:
     used = {
         "Anmälda brott": not is_empty(inp.area_trends), "Trygghetsmätning": not is_empty(inp.survey_indicators),
         "Medarbetardialog": not is_empty(inp.note_themes), "EST-rapporter": not is_empty(inp.est_summary),
-        "Polisens händelser": not is_empty(inp.police_events_summary),
+        "Polisens händelser": not is_empty(inp.police_events_summary) or not is_empty(inp.event_month_counts),
     }
-    periods = {"Anmälda brott": f"{k.first_year}–{k.year}", "Polisens händelser": "enligt underlaget",
+    em = inp.event_month_counts
+    ev_period = f"{em['month'].min():%Y-%m}–{em['month'].max():%Y-%m}" if not is_empty(em) else "enligt underlaget"
+    periods = {"Anmälda brott": f"{k.first_year}–{k.year}", "Polisens händelser": ev_period,
                "Medarbetardialog": f"{k.year}", "EST-rapporter": f"{k.year}"}
     if not is_empty(inp.survey_indicators):
         periods["Trygghetsmätning"] = ", ".join(str(int(y)) for y in sorted(inp.survey_indicators["survey_year"].unique()))

@@ -16,7 +16,7 @@ CRITERION_SV = {
     "harm_volume": "Skadevärde och volym", "rate_ratio": "Avvikelse mot kommunen", "trend": "Trend",
     "concentration": "Koncentration", "signal": "Signalbrott", "survey_unsafe": "Otrygghet (enkät)",
     "survey_problem": "Upplevt problem (enkät)", "notes": "Medarbetardialog", "est": "EST-iakttagelser",
-    "triangulation": "Flera källor", "frequency": "Frekvens", "deviation": "Avvikelse",
+    "triangulation": "Flera källor", "frequency": "Frekvens", "deviation": "Avvikelse", "events": "Polisens händelser",
 }
 
 

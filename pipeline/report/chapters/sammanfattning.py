@@ -6,6 +6,7 @@ import pandas as pd
 
 from pipeline.report.chapters.problembilder import plain_problems
 from pipeline.report.doc import Doc
+from pipeline.report.events import EVENTS_ONLY_SV, event_facts
 from pipeline.report.inputs import is_empty
 from pipeline.text.format_sv import fmt_int, fmt_num, fmt_pct
 
@@ -14,6 +15,8 @@ TITLE = "Sammanfattning"
 
 def build(d: Doc) -> None:
     inp, k = d.inp, d.inp.kommun
+    if inp.events_only:
+        d.notice(EVENTS_ONLY_SV)
     facts = []
     t = inp.area_trends
     if not is_empty(t):
@@ -34,6 +37,7 @@ def build(d: Doc) -> None:
             if len(u) > 1 and pd.notna(u["share_pct"].iloc[-2]):
                 txt += f" ({fmt_pct(u['share_pct'].iloc[-2], 0)} år {int(u['survey_year'].iloc[-2])})"
             facts.append(txt + ".")
+    facts += event_facts(inp)
     pb = inp.problembilder
     if not is_empty(pb):
         top = pb.sort_values("rank").head(3)

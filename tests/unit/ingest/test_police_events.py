@@ -8,8 +8,8 @@ import pytest
 
 from pipeline.config import KommunParams
 from pipeline.errors import DataError
-from pipeline.ingest.police_events import (event_kommun, ingest_police_events, parse_event_datetime,
-                                           read_police_event_files)
+from pipeline.ingest.police_events import (coverage_span, event_coverage, event_kommun, ingest_police_events,
+                                           parse_event_datetime, read_police_event_files)
 from pipeline.problems import load_families
 from pipeline.schemas import validate
 
@@ -101,3 +101,24 @@ def test_event_type_summary_counts_by_type_and_year():
     assert out["event_type"].tolist() == ["Rån", "Brand", "Övriga typer"]
     assert out.loc[0, ["n_events", "n_2024", "n_2025"]].tolist() == [3, 1, 2]
     assert out.loc[2, "n_events"] == 1 and out.loc[0, "problem"] == "robbery"
+
+
+def test_habo_and_habo_with_ring_are_different_kommuner_but_case_does_not_matter():
+    recs = [ev(1, "2025-01-01 10:00:00 +01:00", "1 jan, Rån, Habo", "Rån", "Habo"),
+            ev(2, "2025-01-01 11:00:00 +01:00", "1 jan, Rån, Håbo", "Rån", "Håbo"),
+            ev(3, "2025-11-01 11:00:00 +01:00", "1 nov, Rån, Upplands-bro", "Rån", "Stockholms län")]
+    fams = load_families()
+    habo = ingest_police_events([("h.json", recs)], KommunParams(code="0643", name="Habo", lpo="x", year=2025), fams)
+    assert habo.table["event_id"].tolist() == ["1"]
+    bro = ingest_police_events([("h.json", recs)], KommunParams(code="0139", name="Upplands-Bro", lpo="x", year=2025),
+                               fams)
+    assert bro.table["event_id"].tolist() == ["3"]
+
+
+def test_coverage_spans_every_record_of_each_file_not_only_the_kommuns():
+    cov = event_coverage([("a.json", EVENTS), ("b.json", [])])
+    a = cov.set_index("source_file").loc["a.json"]
+    assert (a["n_records"], a["first_event_at"], a["last_event_at"]) == (
+        9, pd.Timestamp("2025-01-05 23:10:00"), pd.Timestamp("2025-11-02 02:00:00"))
+    assert coverage_span(cov) == (pd.Timestamp("2025-01-05 23:10:00"), pd.Timestamp("2025-11-02 02:00:00"))
+    assert coverage_span(event_coverage([])) is None

@@ -65,9 +65,12 @@ def test_make_public_inputs_removes_quotes_places_and_small_counts():
     assert (pub.problembilder["place"] == pub.problembilder["area"]).all()
     assert pub.problembilder["explanation"].isna().all()
     for df, col in ((pub.area_trends, "n_year"), (pub.area_year_counts, "n_incidents"), (pub.hour_weekday, "n_incidents"),
-                    (pub.police_events_summary, "n_events"), (pub.note_themes, "n_notes")):
+                    (pub.note_themes, "n_notes")):
         shown = df[col].dropna()
         assert (shown >= 5).all() and df[f"{col}_suppressed"].any() | (shown >= 5).all()
+    # Polisen publishes each event on polisen.se: their counts are public and shown as they are
+    assert pub.police_events_summary.equals(inp.police_events_summary)
+    assert (pub.police_events_summary["n_events"] < 5).any()
     assert pub.area_trends["n_year_suppressed"].any()
     b = shapely.bounds(pub.grid_hotspots.geometry.to_numpy())
     assert np.allclose(b[:, 2] - b[:, 0], 1000) and np.allclose(b[:, 0] % 1000, 0)

@@ -82,7 +82,7 @@ def test_monotone_in_evidence(evidence, col, comp, factor):
 def test_score_is_weighted_mean(evidence):
     s = score_problems(evidence, W, FAM)
     comp = s[[f"comp_{k}" for k in COMPONENTS]].to_numpy()
-    w = np.array([W[k] for k in COMPONENTS])
+    w = np.array([W.get(k, 0.0) for k in COMPONENTS])  # a missing weight counts as 0
     np.testing.assert_allclose(s.score, comp @ w / w.sum())
     only = score_problems(evidence, {"harm_volume": 2.0}, FAM)
     np.testing.assert_allclose(only.score, only.comp_harm_volume)
@@ -96,3 +96,13 @@ def test_trend_component_uses_the_fdr_adjusted_p_when_given():
     adjusted = components(frame.assign(crime_irr_q=[0.2, 0.2, 0.01]), FAM)
     np.testing.assert_allclose(adjusted.comp_trend, [0.5, 0.5, 0.0])
     np.testing.assert_allclose(components(frame, FAM).comp_trend, [1.0, 0.5, 0.0])  # no q: p as before
+
+
+def test_events_component_by_hand_and_absent_without_events():
+    f = hand_frame().assign(events_irr=[3.0, 3.0, 0.5], events_irr_q=[0.01, 0.2, 0.01],
+                            events_rate_ratio=[4.0, np.nan, 2.0])
+    # 0.5 · trend part (as crime trend) + 0.5 · clip(log2(rate ratio)/2, 0, 1)
+    np.testing.assert_allclose(components(f, FAM).comp_events, [0.5 * 1 + 0.5 * 1, 0.5 * 0.5, 0.5 * 0.5])
+    assert (components(hand_frame(), FAM).comp_events == 0).all()
+    # a weight missing from the dict counts as 0: the score is unchanged by the events columns
+    np.testing.assert_allclose(score_problems(f, W, FAM)["score"], score_problems(hand_frame(), W, FAM)["score"])

@@ -233,3 +233,30 @@ def test_missing_sources_and_no_mutation():
     ev = build_evidence(**make_inputs(survey_indicators=1, note_themes=1, est_summary=1,
                                       grid_hotspots=1, emerging_hotspots=1))
     assert len(ev) and (ev.notes_n == 0).all() and "survey_problem_pct" not in ev
+
+
+def _event_layers(year=YEAR):
+    yc = pd.DataFrame({"kommun_code": "1980", "problem": ["all", "theft", "drugs", "theft"],
+                       "year": [year, year, year, year - 1], "n_events": [30, 12, 4, 9],
+                       "rate_per_10000": [3.0, 1.2, 0.4, 0.9], "is_partial_year": [True, True, True, False]})
+    tr = pd.DataFrame({"kommun_code": "1980", "problem": ["all", "theft", "drugs"], "irr": [1.2, 1.5, 0.9],
+                       "irr_low": [1.0, 1.1, 0.5], "irr_high": [1.4, 2.0, 1.6], "irr_q": [0.04, 0.01, 0.7],
+                       "trend": ["rising", "rising", "stable"]})
+    return tr, yc
+
+
+def test_events_are_kommun_wide_columns_and_make_candidates_only_in_a_kommun_level_run():
+    tr, yc = _event_layers()
+    ev = build_evidence(**make_inputs(), event_trends=tr, event_year_counts=yc, year=YEAR)
+    theft = ev[ev.problem == "theft"]
+    assert len(theft) and (theft.events_n_year == 12).all() and (theft.events_irr == 1.5).all()
+    assert (theft.events_trend == "rising").all() and theft.events_is_partial_year.all()
+    assert not (ev.problem == "weapons").any()
+    # one area (the whole kommun) and no other source: the families with events are the candidates
+    kommun = make_areas().iloc[:1]
+    only = build_evidence(None, None, None, None, None, None, kommun, load_families(), event_trends=tr,
+                          event_year_counts=yc, year=YEAR)
+    assert sorted(only.problem) == ["drugs", "theft"] and (only.area_id == kommun.area_id.iloc[0]).all()
+    # several areas and no crime: events alone do not make an area a candidate
+    assert build_evidence(None, None, None, None, None, None, make_areas(), load_families(), event_trends=tr,
+                          event_year_counts=yc, year=YEAR).empty

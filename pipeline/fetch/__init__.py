@@ -1,0 +1,1 @@
+"""Fetching public sources over HTTP (Polisen's open events API)."""
