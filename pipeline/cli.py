@@ -36,6 +36,7 @@ HELP = {
     "notebook": "execute a parameterised notebook with papermill and render it to HTML",
     "run": "run every stage from ingest to notebook",
     "fetch": "add the latest events from Polisen's open API to a local archive (polisen)",
+    "national": "the lägesbild of every kommun (or --kommuner), fanned out with Dask, and a national overview",
 }
 ARCHIVE = "data/raw/polisen_handelser_arkiv.jsonl"
 
@@ -70,7 +71,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--location", action="append", metavar="NAME",
                    help="only events for this location name (repeatable; default: the whole country)")
     p.add_argument("--contact", default=None, help="e-mail or web address added to the User-Agent")
+    p = sub.add_parser("national", help=HELP["national"], description=HELP["national"] + ". Scoring, privacy and "
+                       "report settings come from --params; every kommun gets its own run directory under --out.")
+    p.add_argument("--data", default="../shared/data", help="national reference data: kommuner.geojson, "
+                   "befolkning_kommuner_<år>.csv, polisen_handelser*.jsonl[.gz] (default: ../shared/data)")
+    p.add_argument("--out", default="national", help="output folder (default: national)")
+    p.add_argument("--kommuner", default=None, help="only these kommun codes, comma-separated (e.g. 1980,0484)")
+    p.add_argument("--scheduler", default=None, help="a running Dask scheduler, e.g. tcp://host:8786 "
+                   "(default: a LocalCluster on this machine)")
+    p.add_argument("--workers", type=int, default=2, help="LocalCluster worker processes (default: 2)")
+    p.add_argument("--year", type=int, default=None, help="report year (default: kommun.year of --params)")
+    p.add_argument("--years-back", type=int, default=3, help="years of events in each report (default: 3)")
     return parser
+
+
+def national(run: RunContext, args) -> None:
+    import yaml
+
+    from pipeline.national.runner import run_national
+
+    base = yaml.safe_load(run.params_file.read_text("utf-8")) if run.params_file.exists() else None
+    if not base or "scoring" not in base:
+        raise DataError(f"{args.params}: not found or without scoring:; national takes scoring, privacy and report "
+                        "settings from a params file (the repository's params.yaml will do)")
+    year = args.year or int(base["kommun"]["year"])
+    codes = [c.strip().zfill(4) for c in args.kommuner.split(",")] if args.kommuner else None
+    start = time.perf_counter()
+    status = run_national(run.resolve(args.data), run.resolve(args.out), base, year, args.years_back, codes,
+                          args.scheduler, args.workers, progress=lambda line: console.print(line, soft_wrap=True))
+    counts = status["status"].value_counts().to_dict()
+    peaks = status.attrs.get("worker_peak_mb", {})
+    console.print(f"[green]✓[/green] national: {len(status)} kommuner ({', '.join(f'{v} {k}' for k, v in counts.items())}); "
+                  f"overview {run.display(run.resolve(args.out) / 'oversikt' / 'riksoversikt.pdf')}; "
+                  f"peak memory per worker {', '.join(f'{v:,.0f} MB' for v in peaks.values()) or 'n/a'} "
+                  f"[dim]({time.perf_counter() - start:.1f} s)[/dim]", soft_wrap=True)
 
 
 def fetch(run: RunContext, args) -> None:
@@ -104,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
         run = RunContext.from_params_file(args.params)
         if args.command == "fetch":  # needs no params file
             fetch(run, args)
+            return 0
+        if args.command == "national":
+            national(run, args)
             return 0
         params = load_params(run.params_file)
         for name in PIPELINE if args.command == "run" else (args.command,):

@@ -144,6 +144,9 @@ class ComparisonParams(_Frozen):
 
     kommuner: str | None = Field(default=None, description="kommun boundaries (GeoJSON/GeoPackage: code, name, län code)")
     population: str | None = Field(default=None, description="population per kommun (CSV: kommun code, population)")
+    counts: str | None = Field(default=None, description="every kommun's monthly event counts, precomputed (Parquet "
+                               "from `lagesbild national`); None = counted from the event files")
+    coverage: str | None = Field(default=None, description="the national event files' coverage (CSV), with counts")
 
 
 class ReportParams(_Frozen):

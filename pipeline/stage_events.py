@@ -19,6 +19,18 @@ def coverage_file(run: RunContext) -> Path:
     return run.processed / "police_events_coverage.csv"
 
 
+def event_coverage_span(run: RunContext, params: Params):
+    """(first, last) event time the event files cover: from ``comparison.coverage`` when a national
+    run gives the whole archive's span (a kommun's partition starts at its own first event), else
+    from the files ingest read; None without event files."""
+    from pipeline.ingest.police_events import coverage_span
+
+    if not params.sources.police_events:
+        return None
+    path = run.resolve(params.comparison.coverage) if params.comparison.coverage else coverage_file(run)
+    return coverage_span(io.read_frame(path))
+
+
 def register_file(run: RunContext) -> Path:
     """The typed kommun register of the comparison (empty without one)."""
     return run.core("kommuner")
@@ -54,6 +66,10 @@ def national_tables(run: RunContext, params: Params, records, families) -> tuple
                                             io.read_raw_table(run.resolve(c.population)), c.kommuner, c.population))
     if params.kommun.code not in set(register["kommun_code"]):
         raise DataError(f"{c.kommuner}: kommun {params.kommun.code} is not in the register; check kommun.code")
+    if c.counts:  # precomputed for the whole country (a national run reads only its kommun's events)
+        counts = io.read_frame(run.resolve(c.counts))
+        return ({register_file(run): register, national_counts_file(run): counts},
+                f"; {counts['kommun_code'].nunique()} kommuner's event counts read for the comparison")
     events = national_events(records, register, families)
     counts = national_month_counts(events)
     return ({register_file(run): register, national_counts_file(run): counts},
@@ -63,14 +79,13 @@ def national_tables(run: RunContext, params: Params, records, families) -> tuple
 def event_layers(run: RunContext, params: Params, population: pd.DataFrame, events: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Monthly and yearly series, trends and breaks of the kommun's events, and (with a register)
     the comparison with its län, similar kommuner and the country."""
-    from pipeline.ingest.police_events import coverage_span
     from pipeline.stats.comparison import COMPARISON_COLUMNS, event_comparison
     from pipeline.stats.event_series import build_event_layers
     from pipeline.stats.source_breaks import load_declared_breaks
     from pipeline.stats.trends import population_totals
 
     k, cfg = params.kommun, params.sources.police_events
-    coverage = coverage_span(io.read_frame(coverage_file(run))) if cfg else None
+    coverage = event_coverage_span(run, params)
     pop = population_totals(population).groupby("year", as_index=False)["population"].sum()
     declared = load_declared_breaks(run.resolve(cfg.breaks) if cfg and cfg.breaks else None)
     out = build_event_layers(events, pop, coverage, k.code, k.first_year, k.year, declared,

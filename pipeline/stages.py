@@ -295,8 +295,6 @@ def report_inputs(run: RunContext, params: Params, generated_on: dt.date | None 
 
     layer = lambda name: read_layer(run, name)  # noqa: E731
     processed = lambda name: io.read_frame(run.processed / name)  # noqa: E731
-    from pipeline.ingest.police_events import coverage_span
-
     k, src = params.kommun, params.sources
     events = read_core(run, "police_events")
     events = events[events["year"].between(k.first_year, k.year)]  # the report period only
@@ -317,7 +315,7 @@ def report_inputs(run: RunContext, params: Params, generated_on: dt.date | None 
         event_month_counts=layer("event_month_counts"), event_year_counts=layer("event_year_counts"),
         event_trends=layer("event_trends"), event_breaks=layer("event_breaks"),
         event_comparison=layer("event_comparison"),
-        event_coverage=coverage_span(io.read_frame(stage_events.coverage_file(run))),
+        event_coverage=stage_events.event_coverage_span(run, params),
         events_only=src.crimes is None and src.survey is None and src.notes is None and src.est is None,
         generated_on=generated_on or dt.date.today(),
     )

@@ -29,6 +29,9 @@ def read_police_event_files(paths, name=str) -> list[tuple[str, list[dict]]]:
     out = []
     for path in paths:
         path, shown = Path(path), name(path)
+        if path.suffix == ".parquet":  # a partition written by `lagesbild national`
+            out.append((shown, records_from_parquet(path, shown)))
+            continue
         try:
             opener = gzip.open if path.suffix == ".gz" else open
             with opener(path, "rt", encoding="utf-8-sig") as fh:
@@ -56,6 +59,31 @@ def read_police_event_files(paths, name=str) -> list[tuple[str, list[dict]]]:
             raise DataError(f"{shown}: expected JSON objects with id, datetime, name, type and location")
         out.append((shown, records))
     return out
+
+
+EVENT_PARQUET_COLUMNS = ("id", "datetime", "name", "summary", "url", "type", "location_name", "location_gps")
+
+
+def events_to_frame(records: list[dict]) -> pd.DataFrame:
+    """Events as a flat table (the columns of :data:`EVENT_PARQUET_COLUMNS`, every value as the
+    API gave it, as text), for partitioned Parquet; :func:`records_from_parquet` turns it back."""
+    loc = [r.get("location") if isinstance(r.get("location"), dict) else {} for r in records]
+    cols = {c: [r.get(c) for r in records] for c in EVENT_PARQUET_COLUMNS[:6]}
+    cols["location_name"] = [x.get("name") for x in loc]
+    cols["location_gps"] = [x.get("gps") for x in loc]
+    return pd.DataFrame(cols).astype("string")
+
+
+def records_from_parquet(path: Path, shown: str) -> list[dict]:
+    """The events of a Parquet file written from :func:`events_to_frame`, in the API's shape."""
+    try:
+        df = pd.read_parquet(path, columns=list(EVENT_PARQUET_COLUMNS))
+    except Exception as exc:  # noqa: BLE001 - any reader failure is the same user message
+        raise DataError(f"{shown}: could not be read as an event partition ({type(exc).__name__}: {exc})") from exc
+    df = df.astype(object).where(df.notna(), None)
+    return [{"id": r["id"], "datetime": r["datetime"], "name": r["name"], "summary": r["summary"], "url": r["url"],
+             "type": r["type"], "location": {"name": r["location_name"], "gps": r["location_gps"]}}
+            for r in df.to_dict("records")]
 
 
 def parse_event_datetime(s: pd.Series) -> pd.Series:

@@ -1,0 +1,88 @@
+"""`lagesbild national` on a real Dask cluster: a `dask scheduler` and two `dask worker`
+processes on localhost give the same per-kommun results as the default LocalCluster; a rerun
+skips the kommuner whose inputs and params did not change; the national overview is written."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline import io
+from tests.conftest import ROOT
+from tests.integration.conftest import LAGESBILD
+
+pytestmark = pytest.mark.slow
+KOMMUNER = ("2403", "2422")  # Bjurholm and Sorsele: two of the smallest kommuner
+DASK = str(Path(sys.executable).with_name("dask"))
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def scheduler():
+    port = _port()
+    procs = [subprocess.Popen([DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    address = f"tcp://127.0.0.1:{port}"
+    try:
+        for _ in range(2):
+            procs.append(subprocess.Popen([DASK, "worker", address, "--nworkers", "1", "--nthreads", "1",
+                                           "--no-dashboard", "--memory-limit", "4GB"],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        from dask.distributed import Client
+
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=120)
+        yield address
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def national(out: Path, shared_data: Path, *extra: str) -> subprocess.CompletedProcess:
+    proc = subprocess.run([LAGESBILD, "--params", str(ROOT / "params.yaml"), "national", "--data", str(shared_data),
+                           "--out", str(out), "--kommuner", ",".join(KOMMUNER), *extra],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc
+
+
+def _table(out: Path, code: str, name: str) -> pd.DataFrame:
+    frame = io.read_frame(out / "kommuner" / code / "data" / "processed" / "layers" / f"{name}.parquet")
+    return frame.reset_index(drop=True)
+
+
+def test_scheduler_and_workers_give_the_local_clusters_results(scheduler, shared_data, tmp_path):
+    remote = national(tmp_path / "remote", shared_data, "--scheduler", scheduler)
+    local = national(tmp_path / "local", shared_data)
+    for proc in (remote, local):
+        for code in KOMMUNER:  # progress per kommun
+            assert any(f"{code} " in line and ": done" in line for line in proc.stderr.splitlines()), proc.stderr
+    for code in KOMMUNER:
+        for name in ("event_month_counts", "event_trends", "event_comparison"):
+            pd.testing.assert_frame_equal(_table(tmp_path / "remote", code, name), _table(tmp_path / "local", code, name))
+        pb = [pd.read_csv(tmp_path / o / "kommuner" / code / "data/processed/problembilder.csv") for o in ("remote", "local")]
+        pd.testing.assert_frame_equal(pb[0], pb[1])
+        assert (tmp_path / "remote" / "kommuner" / code / "reports" / "lagesbild-2025.pdf").stat().st_size > 10_000
+    status = pd.read_csv(tmp_path / "remote" / "status.csv", dtype={"kommun_code": str})
+    assert sorted(status["kommun_code"]) == list(KOMMUNER) and (status["status"] == "done").all()
+    over = pd.read_excel(tmp_path / "remote" / "oversikt" / "riksoversikt.xlsx", sheet_name=None, engine="calamine")
+    assert len(over["Kommuner"]) == 290 and len(over["Län"]) == 21
+    assert (tmp_path / "remote" / "oversikt" / "riksoversikt.pdf").stat().st_size > 20_000
+    # a rerun with nothing changed skips every kommun
+    again = national(tmp_path / "remote", shared_data, "--scheduler", scheduler)
+    assert pd.read_csv(tmp_path / "remote" / "status.csv")["status"].eq("skipped").all(), again.stderr
