@@ -61,3 +61,18 @@ def test_incidents_without_a_time_stay_out_of_the_hour_matrix_but_count_by_month
     assert out["hour_weekday"].query("problem == 'all'")["n_incidents"].sum() == 2
     mp = out["month_profile"].set_index(["problem", "month"])
     assert mp.loc[("theft", 3), "n_incidents"] == 1
+
+
+def test_rows_without_family_or_area_count_only_in_the_totals(five):
+    gaps = five.assign(problem=["violence", None, "theft", "theft", "theft"],
+                       area_id=["N", "S", None, "N", "S"])
+    out = time_patterns(gaps, 2025, by_area=True)
+    hw = out["hour_weekday"].set_index(["area_id", "problem", "weekday", "hour"])["n_incidents"]
+    # the Saturday 23:05 incident in S has no family: only in (S, all) and (kommun, all)
+    assert hw[("S", "violence", 5, 23)] == 0 and hw[("kommun", "violence", 5, 23)] == 1
+    assert hw[("S", "all", 5, 23)] == 1 and hw[("kommun", "all", 5, 23)] == 2
+    # the Monday theft has no area: only in (kommun, theft) and (kommun, all)
+    assert hw[("N", "theft", 0, 8)] == 0 and hw[("N", "all", 0, 8)] == 0
+    assert hw[("kommun", "theft", 0, 8)] == 1 and hw[("kommun", "all", 0, 8)] == 1
+    # 2025: the violence in N counts 4 times (own/all × N/kommun), the other two twice each
+    assert out["hour_weekday"]["n_incidents"].sum() == 4 + 2 + 2
