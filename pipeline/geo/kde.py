@@ -1,16 +1,24 @@
-"""Kernel density surface for display: Gaussian kernel, binned FFT convolution, in incidents
-(or harm days) per km² per year at the centre of every grid cell.
+"""Kernel density surface for display: Gaussian kernel, in incidents (or harm days) per km² per
+year at the centre of every grid cell.
 
-Method (hand-written on numpy/scipy; no maintained library bins onto an arbitrary grid):
-points are spread onto a fine lattice of step ``h = cell_m / f`` (f odd, so cell centres are
-lattice nodes) with 4-point cubic Lagrange weights per axis, then convolved with the sampled
-Gaussian by ``scipy.signal.fftconvolve`` — separably, x then y, keeping only the lattice
-columns/rows of cell centres — and read off at the cell centres. Linear binning (Wand 1994,
-J. Comput. Graph. Stat. 3:433–445) has error O(h²/σ²); the cubic weights make it O(h⁴/σ⁴).
-With a step ≤ σ/4 the relative error was 8e-5 against scikit-learn's exact KDE wherever the
-density exceeds 1 % of its maximum (``benchmarks/bench_kde.py``; a step of σ/3.6 already
-gave 7e-4). The kernel is truncated at 6σ (relative weight e^-18). Far out the cubic weights
-may give tiny negative values; they are clipped to 0.
+Method (hand-written on numpy/scipy; no maintained library evaluates a KDE on an arbitrary grid
+this fast — scikit-learn's tree KDE is compared in ``benchmarks/bench_kde.py``). The Gaussian is
+separable, ``K(c − p) = g(c_x − p_x) · g(c_y − p_y)``, so:
+
+- **x, exact**: each point gets the 1-D weights ``g(c_x − p_x)`` of the cell-centre columns
+  within 6σ (relative weight beyond: e^-18);
+- **y, binned**: each point is spread over the 4 nearest nodes of a fine lattice of rows, step
+  ``h = cell_m / f`` (f odd, so the rows of cell centres are lattice rows; h ≤ σ/8), with
+  cubic Lagrange weights, whose error is O(h⁴/σ⁴) (Wand 1994, J. Comput. Graph. Stat.
+  3:433–445, for linear binning's O(h²/σ²));
+- the (lattice row × cell column) sums of these products are one sparse-matrix product over
+  all weight columns, and a banded matrix of the sampled 1-D Gaussian takes the lattice rows
+  to the rows of cell centres.
+
+Cost per weight column: about 4 · (12σ/cell_m + 1) multiply-adds per point plus one banded
+product of the size of the grid. Relative error against the exact Gaussian sum: 1.6e-5 where
+the density exceeds 1 % of its maximum (σ = 300 m, 250 m cells; ``benchmarks/bench_kde.py``).
+Far out the cubic weights may give tiny negative values; they are clipped to 0.
 
 Bandwidth matters far more than cell size or kernel shape (DOMAIN.md §5): the pipeline uses
 ``layers.kde_bandwidth_m`` from params; :func:`default_bandwidth` is the documented fallback.
@@ -20,12 +28,13 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
-from scipy.signal import fftconvolve
+import scipy.sparse as sp
 
 from pipeline.geo.grid import grid_index
 
-_MAX_STEP_PER_SIGMA = 1 / 4  # fine-lattice step h <= sigma / 4
+_MAX_STEP_PER_SIGMA = 1 / 8  # lattice step of the binned axis h <= sigma / 8
 _TRUNCATE_SIGMAS = 6.0
+_CHUNK_POINTS = 100_000  # bounds the per-point arrays (~70 entries a point) to ~100 MB
 
 
 def default_bandwidth(xy: np.ndarray) -> float:
@@ -58,28 +67,6 @@ def _cubic_weights(t: np.ndarray) -> np.ndarray:
     ])
 
 
-def _bin(u: np.ndarray, v: np.ndarray, wts: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Spread points at lattice coordinates (u, v) (in steps), with weights ``wts`` of shape
-    (n, k), onto k lattices of shape (ny, nx)."""
-    ny, nx = shape
-    i0 = np.floor(u).astype("int64")
-    j0 = np.floor(v).astype("int64")
-    wu = _cubic_weights(u - i0)
-    wv = _cubic_weights(v - j0)
-    idx, share, src = [], [], []
-    for a in range(4):
-        ii = i0 - 1 + a
-        for b in range(4):
-            jj = j0 - 1 + b
-            ok = (ii >= 0) & (ii < nx) & (jj >= 0) & (jj < ny)
-            idx.append(jj[ok] * nx + ii[ok])
-            share.append((wu[a] * wv[b])[ok])
-            src.append(np.flatnonzero(ok))
-    idx, share, src = np.concatenate(idx), np.concatenate(share), np.concatenate(src)
-    out = np.stack([np.bincount(idx, weights=share * wts[src, c], minlength=ny * nx) for c in range(wts.shape[1])])
-    return out.reshape(wts.shape[1], ny, nx)
-
-
 def kde_surface(xy: np.ndarray, weights: np.ndarray | None, grid: gpd.GeoDataFrame, cell_m: float,
                 bandwidth_m: float, years: float) -> np.ndarray:
     """Gaussian kernel density at each grid cell's centre, per km² per year.
@@ -90,7 +77,8 @@ def kde_surface(xy: np.ndarray, weights: np.ndarray | None, grid: gpd.GeoDataFra
                      \\exp\\left(-\\frac{\\lVert c - x_k\\rVert^2}{2\\sigma^2}\\right)
 
     (σ = ``bandwidth_m``; w_k = 1 without weights), so the surface integrates to
-    ``Σ w_k / years`` over the plane. Computed by binned FFT convolution (module docstring).
+    ``Σ w_k / years`` over the plane. Computed exactly along x and by cubic binning along y
+    (module docstring).
 
     Parameters
     ----------
@@ -127,27 +115,54 @@ def kde_surface(xy: np.ndarray, weights: np.ndarray | None, grid: gpd.GeoDataFra
     if not len(gix) or not len(xy):
         out = np.zeros((len(gix), k))
         return out[:, 0] if one_d else out
+    ix0, iy0 = gix.min(), giy.min()
+    n_cols, n_rows = int(gix.max() - ix0) + 1, int(giy.max() - iy0) + 1
     f = int(np.ceil(cell_m / (bandwidth_m * _MAX_STEP_PER_SIGMA)))
-    f += 1 - f % 2  # odd: cell centres fall on lattice nodes
+    f += 1 - f % 2  # odd: the rows of cell centres are lattice rows
     h = cell_m / f
-    radius = int(np.ceil(_TRUNCATE_SIGMAS * bandwidth_m / h))
+    reach = int(np.ceil(_TRUNCATE_SIGMAS * bandwidth_m / cell_m))  # cell columns each side
+    radius = int(np.ceil(_TRUNCATE_SIGMAS * bandwidth_m / h))     # lattice rows each side
     pad = radius + 2
-    # lattice node (0, 0) sits `pad` steps south-west of the centre of the south-west cell
-    x0 = (gix.min() + 0.5) * cell_m - pad * h
-    y0 = (giy.min() + 0.5) * cell_m - pad * h
-    nx = int((gix.max() - gix.min()) * f + 2 * pad + 1)
-    ny = int((giy.max() - giy.min()) * f + 2 * pad + 1)
-    u = (xy[:, 0] - x0) / h
-    v = (xy[:, 1] - y0) / h
-    near = (u > 1) & (u < nx - 3) & (v > 1) & (v < ny - 3)  # farther points add < e^-18 relative
-    binned = _bin(u[near], v[near], wts[near], (ny, nx))
-    offs = np.arange(-radius, radius + 1) * h
-    g1 = np.exp(-0.5 * (offs / bandwidth_m) ** 2) / (np.sqrt(2 * np.pi) * bandwidth_m)
-    # the Gaussian is separable: convolve along x and keep only the lattice columns of cell
-    # centres, then along y and keep their rows (equal to the 2-D convolution at the centres)
-    cols = pad + np.arange(int(gix.max() - gix.min()) + 1) * f
-    rows = pad + np.arange(int(giy.max() - giy.min()) + 1) * f
-    along_x = fftconvolve(binned, g1[None, None, :], mode="same", axes=2)[:, :, cols]
-    dens = fftconvolve(along_x, g1[None, :, None], mode="same", axes=1)[:, rows, :]
-    out = np.clip(dens[:, giy - giy.min(), gix - gix.min()].T * 1e6 / years, 0.0, None)
+    n_lat = (n_rows - 1) * f + 2 * pad + 1
+    x_first = (ix0 + 0.5) * cell_m               # centre of the first cell column
+    y_lat0 = (iy0 + 0.5) * cell_m - pad * h      # lattice row 0, `pad` steps below the first centre
+    binned = np.zeros((n_lat * n_cols, k))       # (lattice row, cell column) sums, per weight column
+    for start in range(0, len(xy), _CHUNK_POINTS):
+        binned += _spread(xy[start:start + _CHUNK_POINTS], wts[start:start + _CHUNK_POINTS],
+                          x_first, y_lat0, cell_m, h, bandwidth_m, reach, n_cols, n_lat)
+    # y: lattice rows -> rows of cell centres, through the sampled 1-D Gaussian (banded)
+    band = np.arange(-radius, radius + 1)
+    g1 = np.exp(-0.5 * (band * h / bandwidth_m) ** 2)
+    centre_rows = pad + np.arange(n_rows) * f
+    to_centres = sp.csr_matrix((np.tile(g1, n_rows), (centre_rows[:, None] + band).ravel(),
+                                np.arange(0, n_rows * len(band) + 1, len(band))), shape=(n_rows, n_lat))
+    dens = (to_centres @ binned.reshape(n_lat, n_cols * k)).reshape(n_rows, n_cols, k)
+    scale = 1e6 / (2 * np.pi * bandwidth_m**2 * years)  # per m² -> per km², per year
+    out = np.clip(dens[giy - iy0, gix - ix0] * scale, 0.0, None)
     return out[:, 0] if one_d else out
+
+
+def _spread(xy: np.ndarray, wts: np.ndarray, x_first: float, y_lat0: float, cell_m: float, h: float,
+            sigma: float, reach: int, n_cols: int, n_lat: int) -> np.ndarray:
+    """Sums over points of ``w · g(c_x − p_x) · cubic_y`` on (lattice row, cell column), shape
+    (n_lat · n_cols, k): exact Gaussian weights to the cell columns within ``reach``, cubic
+    Lagrange weights to the 4 nearest lattice rows. Points whose rows or columns fall outside
+    (farther than the 6σ pad from every cell centre) are left out."""
+    v = (xy[:, 1] - y_lat0) / h
+    row0 = np.floor(v).astype("int64")
+    col0 = np.rint((xy[:, 0] - x_first) / cell_m).astype("int64")
+    near = (row0 >= 1) & (row0 < n_lat - 2) & (col0 >= -reach) & (col0 < n_cols + reach)
+    v, row0, col0, px, wts = v[near], row0[near], col0[near], xy[near, 0], wts[near]
+    cols = col0[:, None] + np.arange(-reach, reach + 1)                 # (n, m)
+    gx = np.exp(-0.5 * ((px[:, None] - x_first - cols * cell_m) / sigma) ** 2)
+    gx[(cols < 0) | (cols >= n_cols)] = 0.0
+    np.clip(cols, 0, n_cols - 1, out=cols)
+    wy = _cubic_weights(v - row0).T                                      # (n, 4)
+    rows = row0[:, None] + np.arange(-1, 3)                              # (n, 4)
+    n, m = cols.shape
+    # one sparse row per point: its 4 × m (lattice row, column) shares; indices need not be sorted
+    share = (wy[:, :, None] * gx[:, None, :]).reshape(n, 4 * m)
+    where = (rows[:, :, None] * n_cols + cols[:, None, :]).reshape(n, 4 * m)
+    per_point = sp.csr_matrix((share.ravel(), where.ravel(), np.arange(0, n * 4 * m + 1, 4 * m)),
+                              shape=(n, n_lat * n_cols))
+    return np.asarray(per_point.T @ wts)

@@ -45,11 +45,17 @@ def test_peak_at_planted_cluster(grid10km, planted):
 
 def test_matches_direct_gaussian_sum(grid10km, planted):
     rng = np.random.default_rng(2)
-    wts = rng.uniform(1, 10, len(planted))
-    d = kde_surface(planted, wts, grid10km, 250, 300, years=1.0)
-    ref = direct(planted, cell_centres(grid10km, 250), 300, wts)
+    # points outside the grid count too: just past the east and south edges, and far away
+    outside = np.vstack([rng.uniform([X0 + 10000, Y0 + 2000], [X0 + 11500, Y0 + 8000], size=(40, 2)),
+                         rng.uniform([X0 + 2000, Y0 - 1500], [X0 + 8000, Y0], size=(40, 2)),
+                         [[X0 - 50000, Y0 + 5000], [X0 + 5000, Y0 + 90000]]])
+    pts = np.vstack([planted, outside])
+    wts = rng.uniform(1, 10, len(pts))
+    d = kde_surface(pts, wts, grid10km, 250, 300, years=1.0)
+    ref = direct(pts, cell_centres(grid10km, 250), 300, wts)
     big = ref > 0.01 * ref.max()
-    assert np.abs(d[big] / ref[big] - 1).max() <= 1e-3
+    assert np.abs(d[big] / ref[big] - 1).max() <= 1e-4
+    assert np.abs(d - ref).max() <= 1e-5 * ref.max()
     assert (d >= 0).all()
 
 
@@ -57,7 +63,7 @@ def test_small_bandwidth_uses_finer_lattice(grid10km, planted):
     d = kde_surface(planted, None, grid10km, 250, 90, years=1.0)
     ref = direct(planted, cell_centres(grid10km, 250), 90)
     big = ref > 0.01 * ref.max()
-    assert np.abs(d[big] / ref[big] - 1).max() <= 1e-3
+    assert np.abs(d[big] / ref[big] - 1).max() <= 1e-4
 
 
 def test_batched_columns_equal_single(grid10km, planted):
