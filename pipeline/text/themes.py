@@ -104,16 +104,27 @@ def est_summary(est: pd.DataFrame) -> pd.DataFrame:
         place, ties alphabetical). Sorted by area, problem.
     """
     cols = ["area_id", "problem", "n_est_reports", "n_weeks", "top_place"]
+    keys = ["area_id", "problem"]
     ex = _explode(pd.DataFrame(est.drop(columns="geometry", errors="ignore")), "problem")
-    rows = []
-    for (area, prob), g in ex.groupby(["area_id", "problem"], sort=True):
-        iso = pd.to_datetime(g["occurred_at"]).dropna().dt.isocalendar()
-        weeks = (iso["year"].astype("int64") * 100 + iso["week"].astype("int64")).nunique()
-        rows.append({"area_id": area, "problem": prob, "n_est_reports": g["est_id"].nunique(),
-                     "n_weeks": int(weeks), "top_place": _mode(g["place_name"])})
-    out = pd.DataFrame(rows, columns=cols)
+    # whole-column operations, then one groupby: a loop over (area, problem) groups cost ~30 ms
+    # a group (isocalendar and value_counts per group) on the demo's 100 groups
+    iso = pd.to_datetime(ex["occurred_at"]).dt.isocalendar()
+    ex = ex.assign(_week=iso["year"].astype("Int64") * 100 + iso["week"].astype("Int64"))
+    by = ex.groupby(keys, sort=True)
+    out = pd.DataFrame({"n_est_reports": by["est_id"].nunique(), "n_weeks": by["_week"].nunique()})
+    out["top_place"] = _group_mode(ex, keys, "place_name").reindex(out.index)
+    out = out.reset_index()[cols]
     return out.astype({"area_id": "str", "problem": "str", "n_est_reports": "int64", "n_weeks": "int64",
                        "top_place": "str"})
+
+
+def _group_mode(df: pd.DataFrame, keys: list[str], col: str) -> pd.Series:
+    """Per group of ``keys``: the most frequent non-missing ``col`` (ties: alphabetical), as
+    :func:`_mode` gives it; groups without a value are absent."""
+    counts = (df.dropna(subset=[col]).assign(**{col: lambda d: d[col].astype(str)})
+              .groupby(keys + [col], sort=False).size().rename("n").reset_index())
+    counts = counts.sort_values(keys + ["n", col], ascending=[True] * len(keys) + [False, True], kind="mergesort")
+    return counts.drop_duplicates(keys).set_index(keys)[col]
 
 
 def survey_text_themes(responses: pd.DataFrame, families: Families) -> pd.DataFrame:

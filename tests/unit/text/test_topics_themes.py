@@ -77,6 +77,21 @@ def test_est_summary():
                                        "n_weeks": 2, "top_place": "Råby torg"}]  # ISO weeks 2 and 3
 
 
+def test_est_summary_top_place_ties_alphabetical_and_missing():
+    est = pd.DataFrame({
+        "est_id": ["e1", "e2", "e3", "e4", "e5"],
+        "occurred_at": pd.to_datetime(["2025-01-06", "2025-01-06", "2025-01-07", "2025-01-08", "2024-12-30"]),
+        "problem": ["traffic; drugs", "traffic", "traffic", "traffic", "drugs"],
+        "place_name": ["Östra torget", "Bäckby", "Bäckby", "Östra torget", None],
+        "area_id": ["A", "A", "A", "A", "B"],
+    })
+    out = est_summary(est).set_index(["area_id", "problem"])
+    assert out.loc[("A", "traffic"), "top_place"] == "Bäckby"       # 2 against 2: alphabetical
+    assert out.loc[("A", "drugs"), "top_place"] == "Östra torget"
+    assert out.loc[("A", "traffic"), "n_weeks"] == 1                # all in ISO week 2025-02
+    assert pd.isna(out.loc[("B", "drugs"), "top_place"]) and out.loc[("B", "drugs"), "n_weeks"] == 1
+
+
 def test_survey_text_themes_tag_the_latest_survey_per_area():
     from pipeline.problems import load_families
     from pipeline.text.themes import survey_text_themes
