@@ -1,38 +1,159 @@
-"""Whole-process timing of `lagesbild run` on the demo kommun (target: under 60 s on 2 cores).
+"""Whole-process timing of ``lagesbild run`` on the demo kommun, its per-stage split, and how
+time and memory grow with the number of incidents.
 
-Writes the demo into a temporary copy of the project, runs the pipeline once to warm caches,
-then times `n` more runs and prints the median. Run with `make bench` or directly.
+1. ``lagesbild_run_demo`` (target ≤ 15 s): the demo (``params.yaml`` as shipped) in a temporary
+   run directory; ``demo-data`` and one warm-up ``run`` untimed, then the median of ``--runs``
+   whole-process runs (bytecode, OS file cache and font caches warm, as for a user's second
+   run). Stage times are the CLI's own "(x.x s)" per stage, median over the runs; ``startup``
+   is the rest of the wall time (interpreter, imports, reading params.yaml).
+2. ``lagesbild_run_scale`` at ``--scales`` (default 1, 4, 16) × ``demo.incidents_per_year``
+   (survey, notes and areas stay the same size): one ``run`` per scale after its
+   ``demo-data``, with each stage's time and the peak resident memory of the process tree
+   (``lagesbild`` and its notebook kernels, summed) while the stage ran, sampled from
+   /proc every 20 ms (memory an earlier stage freed is not always returned to the OS, so a
+   stage's figure is at least the level the process stood at when it began); ``peak_rss`` is the exact high-water mark of the largest single process
+   (``wait4``). A stage whose time or memory grows faster than the incidents shows up here.
+
+Everything is observed from outside the process (the CLI's output and /proc), so the script
+does not depend on how the stages are written. Run with ``make bench`` or directly:
+``.venv/bin/python benchmarks/bench_run.py [--runs 3] [--scales 1,4,16]``.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
+import yaml
+
+from timing import result_line  # benchmarks/ is on sys.path when a script here runs
+
 ROOT = Path(__file__).resolve().parents[1]
 LAGESBILD = Path(sys.executable).with_name("lagesbild")
+STAGE_DONE = re.compile(r"^✓ ([\w-]+): .*\((\d+(?:\.\d+)?) s\)\s*$")
+PAGE_KB = os.sysconf("SC_PAGE_SIZE") / 1024
 
 
-def main(n: int = 3) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
+def make_run_dir(work: Path, scale: int) -> int:
+    """A run directory like a user's, with the demo at ``scale`` × its incidents; returns the
+    incidents per year."""
+    params = yaml.safe_load((ROOT / "params.yaml").read_text("utf-8"))
+    params["demo"]["incidents_per_year"] = int(params["demo"]["incidents_per_year"]) * scale
+    (work / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), "utf-8")
+    shutil.copytree(ROOT / "notebooks", work / "notebooks")
+    shutil.copytree(ROOT / "reports" / "text", work / "reports" / "text")
+    subprocess.run([LAGESBILD, "demo-data"], cwd=work, check=True, capture_output=True)
+    return params["demo"]["incidents_per_year"]
+
+
+def _tree_rss_kb(root_pid: int) -> float:
+    """Resident memory of ``root_pid`` and all its descendants, in KiB. Children are read from
+    /proc/<pid>/task/<tid>/children of every thread (the notebook kernels are started from a
+    worker thread), which is far cheaper than scanning all of /proc."""
+    total, todo = 0.0, [root_pid]
+    while todo:
+        pid = todo.pop()
+        try:
+            with open(f"/proc/{pid}/statm") as f:
+                total += int(f.read().split()[1]) * PAGE_KB
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{tid}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except (OSError, ValueError):  # the process or thread ended meanwhile
+            continue
+    return total
+
+
+def timed_run(work: Path, sample_memory: bool = False) -> dict:
+    """One ``lagesbild run``: wall time, the CLI's stage times, peak RSS (largest process, exact)
+    and, with ``sample_memory``, the peak RSS of the process tree during each stage."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([LAGESBILD, "run"], cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, encoding="utf-8")
+    stages, stage_peak, lines = {}, {}, []
+    current = {"n": 0, "peak": 0.0}
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.02):
+            current["peak"] = max(current["peak"], _tree_rss_kb(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True) if sample_memory else None
+    if sampler:
+        sampler.start()
+    for line in proc.stdout:
+        lines.append(line)
+        m = STAGE_DONE.match(line.strip())
+        if m:
+            stages[m[1]] = float(m[2])
+            stage_peak[m[1]] = current["peak"] / 1024
+            current["peak"] = 0.0
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    elapsed = time.perf_counter() - start
+    done.set()
+    if sampler:
+        sampler.join()
+    if proc.returncode != 0:
+        raise RuntimeError(f"lagesbild run failed in {work}:\n{''.join(lines)[-3000:]}")
+    return {"wall": elapsed, "stages": stages, "stage_peak_mb": stage_peak, "peak_rss_mb": usage.ru_maxrss / 1024}
+
+
+def _fmt(values: dict, unit: str, digits: int = 1) -> str:
+    return " ".join(f"{k}={v:.{digits}f}{unit}" for k, v in values.items())
+
+
+def demo_median(runs: int) -> dict:
+    """Print the demo line; return the run with the median wall time (the 1× growth point)."""
+    with tempfile.TemporaryDirectory(prefix="bench-run-") as tmp:
         work = Path(tmp)
-        shutil.copy(ROOT / "params.yaml", work)
-        shutil.copytree(ROOT / "notebooks", work / "notebooks")
-        subprocess.run([LAGESBILD, "demo-data"], cwd=work, check=True, capture_output=True)
-        subprocess.run([LAGESBILD, "run"], cwd=work, check=True, capture_output=True)  # warm-up
-        times = []
-        for _ in range(n):
-            start = time.perf_counter()
-            subprocess.run([LAGESBILD, "run"], cwd=work, check=True, capture_output=True)
-            times.append(time.perf_counter() - start)
-    print(f"lagesbild_run_demo: median={statistics.median(times):.1f}s runs={n} "
-          f"all={', '.join(f'{t:.1f}' for t in times)} target<60s")
+        per_year = make_run_dir(work, 1)
+        timed_run(work)  # warm-up
+        results = [timed_run(work, sample_memory=True) for _ in range(runs)]
+    walls = [r["wall"] for r in results]
+    stages = {s: statistics.median(r["stages"][s] for r in results) for s in results[0]["stages"]}
+    result_line("lagesbild_run_demo", median=f"{statistics.median(walls):.1f}s", runs=runs,
+                all=",".join(f"{w:.1f}" for w in walls), target="<=15s",
+                stages=_fmt(stages, "s"), startup=f"{statistics.median(walls) - sum(stages.values()):.1f}s",
+                peak_rss=f"{max(r['peak_rss_mb'] for r in results):.0f}MB",
+                data=f"demo as shipped, {per_year} incidents/year",
+                timing="whole process, after demo-data and one warm-up run; stage times from the CLI")
+    return sorted(results, key=lambda r: r["wall"])[len(results) // 2] | {"per_year": per_year}
+
+
+def growth(scales: list[int], demo: dict) -> None:
+    for scale in scales:
+        if scale == 1:  # the demo's median run (warm, like the others' single run after demo-data)
+            r, per_year = demo, demo["per_year"]
+        else:
+            with tempfile.TemporaryDirectory(prefix=f"bench-run-{scale}x-") as tmp:
+                work = Path(tmp)
+                per_year = make_run_dir(work, scale)
+                r = timed_run(work, sample_memory=True)
+        result_line("lagesbild_run_scale", scale=f"{scale}x", incidents_per_year=per_year,
+                    total=f"{r['wall']:.1f}s", stages=_fmt(r["stages"], "s"),
+                    startup=f"{r['wall'] - sum(r['stages'].values()):.1f}s",
+                    stage_peak_rss=_fmt(r["stage_peak_mb"], "MB", 0), peak_rss=f"{r['peak_rss_mb']:.0f}MB",
+                    timing=("median run of the demo line" if scale == 1 else "one run after demo-data")
+                    + "; tree RSS sampled every 20 ms")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="timed demo runs after the warm-up")
+    parser.add_argument("--scales", default="1,4,16", help="multiples of demo.incidents_per_year")
+    args = parser.parse_args(argv)
+    growth([int(s) for s in args.scales.split(",") if s], demo_median(args.runs))
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)
+    main()
