@@ -111,7 +111,10 @@ def first_names(countries: tuple[str, ...] = NAME_COUNTRIES) -> frozenset[str]:
     return frozenset(n for n in out if len(n) > 1)
 
 
-def _fold_set(words) -> frozenset[str]:
+@lru_cache(maxsize=16)
+def _fold_set(words: frozenset[str]) -> frozenset[str]:
+    """Folded words and their space/hyphen/slash parts. Cached: :func:`scrub` gets the same
+    allow list (areas, gazetteer places, organisations) for every text of an export."""
     out = set()
     for w in words:
         for part in re.split(r"[\s\-/]+", fold(str(w))):
@@ -210,7 +213,7 @@ def scrub(text: str, allow: frozenset[str] = frozenset(), deny: frozenset[str] =
     counts = dict.fromkeys(KINDS, 0)
     if not isinstance(text, str) or not text:
         return text, counts
-    allow_f, deny_f = _fold_set(allow), _fold_set(deny)
+    allow_f, deny_f = _fold_set(frozenset(allow)), _fold_set(frozenset(deny))
 
     def _email(m: re.Match) -> str:
         counts["email"] += 1
