@@ -13,6 +13,7 @@ import csv
 import io as _io
 import os
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import charset_normalizer
@@ -105,9 +106,119 @@ def atomic_path(target: Path):
             os.remove(tmp)
 
 
-def write_frame(df: pd.DataFrame, path: Path) -> Path:
-    """Write a table atomically: GeoParquet/Parquet by default, CSV or XLSX by suffix."""
+# ---------------------------------------------------------------- spreadsheets
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection";
+# the full-width forms too, which some programs normalise).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_NUMERIC_KINDS = {"count", "companion", "share", "rate", "mean", "change", "stat", "score", "meta", "public"}
+
+
+def is_formula_like(value) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_START)
+
+
+def text_columns(df: pd.DataFrame) -> list:
+    """The columns whose string cells are neutralised: every column the registry
+    (:data:`pipeline.schemas.COLUMNS`) gives a textual kind (text, place, label, key) and every
+    column it does not know (free text may hide in any of them); numeric kinds are left alone."""
+    from pipeline.schemas import COLUMNS
+
+    out = []
+    for c in df.columns:
+        spec = COLUMNS.get(c) if isinstance(c, str) else None
+        if spec is None or spec.kind not in _NUMERIC_KINDS:
+            out.append(c)
+    return out
+
+
+def neutralise_csv(value):
+    """A CSV cell that a spreadsheet shows as text: a leading apostrophe before a formula
+    character (OWASP), and before a leading apostrophe so that :func:`read_frame` can undo it."""
+    if isinstance(value, str) and (value.startswith(FORMULA_START) or value.startswith("'")):
+        return "'" + value
+    return value
+
+
+def _unneutralise(value):
+    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_START + ("'",)):
+        return value[1:]
+    return value
+
+
+@dataclass
+class Sheet:
+    """One worksheet: its name, its table (header in row 1), and how it looks (number formats
+    and widths by column)."""
+
+    name: str
+    frame: pd.DataFrame
+    formats: dict = field(default_factory=dict)
+    widths: dict = field(default_factory=dict)
+
+
+def write_workbook(sheets: list[Sheet], path: Path) -> Path:
+    """Write an Excel workbook atomically with openpyxl: a bold header row that stays in view
+    (frozen) with a filter, number formats and column widths per column, and every string cell
+    written as text with Excel's quote prefix, so a cell that starts like a formula stays inert
+    text even when someone edits it (openpyxl would otherwise store "=…" as a formula)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     path = Path(path)
+    wb = Workbook()
+    wb.remove(wb.active)
+    bold, right = Font(bold=True), Alignment(horizontal="right")
+    for sheet in sheets:
+        ws = wb.create_sheet(sheet.name[:31])
+        top = 1
+        frame = sheet.frame
+        for j, col in enumerate(frame.columns, start=1):
+            cell = ws.cell(row=top, column=j)
+            _text_cell(cell, str(col))
+            cell.font = bold
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for i, row in enumerate(frame.itertuples(index=False), start=top + 1):
+            for j, value in enumerate(row, start=1):
+                cell = ws.cell(row=i, column=j)
+                if value is None or (not isinstance(value, str) and pd.isna(value)):
+                    continue
+                if isinstance(value, str):
+                    _text_cell(cell, value)
+                    if value == ".." or (value.startswith("<") and value[1:].isdigit()):  # a hidden number
+                        cell.alignment = right
+                elif isinstance(value, pd.Timestamp):
+                    cell.value = value.to_pydatetime()
+                    cell.number_format = "yyyy-mm-dd"
+                else:
+                    cell.value = value.item() if hasattr(value, "item") else value
+                    fmt = sheet.formats.get(frame.columns[j - 1])
+                    if fmt:
+                        cell.number_format = fmt
+        for j, col in enumerate(frame.columns, start=1):
+            ws.column_dimensions[get_column_letter(j)].width = sheet.widths.get(col, 12)
+        if len(frame.columns):
+            ws.freeze_panes = ws.cell(row=top + 1, column=1)
+            ws.auto_filter.ref = f"A{top}:{get_column_letter(len(frame.columns))}{top + len(frame)}"
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
+    return path
+
+
+def _text_cell(cell, value: str) -> None:
+    cell.value = value
+    cell.data_type = "s"  # never a formula
+    if is_formula_like(value):
+        cell.quotePrefix = True
+
+
+def write_frame(df: pd.DataFrame, path: Path, sheet: str | None = None) -> Path:
+    """Write a table atomically: GeoParquet/Parquet by default, CSV or XLSX by suffix. Text cells
+    of CSV and XLSX files are neutralised against formula injection (:func:`text_columns`); an
+    XLSX gets one sheet named ``sheet`` (default: the file name)."""
+    path = Path(path)
+    if path.suffix == ".xlsx":
+        return write_workbook([Sheet(sheet or path.stem.capitalize(), df)], path)
     with atomic_path(path) as tmp:
         if path.suffix == ".parquet":
             if isinstance(df, gpd.GeoDataFrame):
@@ -115,9 +226,12 @@ def write_frame(df: pd.DataFrame, path: Path) -> Path:
             else:
                 df.to_parquet(tmp, index=False)
         elif path.suffix == ".csv":
-            df.to_csv(tmp, index=False, encoding="utf-8")
-        elif path.suffix == ".xlsx":
-            df.to_excel(tmp, index=False, engine="openpyxl")
+            safe = df.copy()
+            for c in text_columns(safe):
+                if safe[c].dtype == object or pd.api.types.is_string_dtype(safe[c]):
+                    safe[c] = safe[c].map(neutralise_csv)
+            # every text cell in quotes: pandas leaves a bare carriage return unquoted otherwise
+            safe.to_csv(tmp, index=False, encoding="utf-8", quoting=csv.QUOTE_NONNUMERIC)
         else:
             raise ValueError(f"unsupported output type {path.suffix}")
     return path
@@ -143,5 +257,9 @@ def read_frame(path: Path, geometry: bool = True) -> pd.DataFrame:
             return pd.read_parquet(path)
     # ids and codes are text (leading zeros, DeSO codes): never let pandas guess numbers there
     header = pd.read_csv(path, nrows=0).columns
-    return pd.read_csv(path, dtype={c: str for c in header if c.endswith(("_id", "_code"))})
+    df = pd.read_csv(path, dtype={c: str for c in header if c.endswith(("_id", "_code"))})
+    for c in df.columns:  # undo write_frame's neutralising apostrophe
+        if df[c].dtype == object or pd.api.types.is_string_dtype(df[c]):
+            df[c] = df[c].map(_unneutralise)
+    return df
 

@@ -8,7 +8,7 @@ line naming the table and column.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 import pandera.pandas as pa
@@ -21,11 +21,18 @@ CRS = "EPSG:3006"  # SWEREF 99 TM: every core table is stored in it
 
 @dataclass(frozen=True)
 class ColumnSpec:
+    """One column. ``kind``, ``of``, ``sv`` and ``decimals`` drive privacy and formatting in the
+    report's tables (set for the columns a report table shows; see :data:`KINDS`)."""
+
     dtype: object
     unit: str
     description: str
     nullable: bool = False
     checks: tuple = ()
+    kind: str = ""  # one of KINDS
+    of: tuple[str, ...] = ()  # derived kinds: the count columns of the same row it is computed from
+    sv: str = ""  # Swedish header; "{year}" / "{prev}" stand for the report year and the year before
+    decimals: int | None = None  # digits shown (Excel number format, rounding in the public tables)
 
 
 def _in(values) -> tuple:
@@ -138,6 +145,119 @@ COLUMNS.update({
     "break_ids": ColumnSpec(str, "-", "';'-separated ids of the source breaks in effect (source_breaks.yaml)"),
     "is_after_break": ColumnSpec(bool, "-", "a break in the source is in effect from this month"),
 })
+
+# What a column is, for disclosure control and for the report's tables:
+KINDS = {
+    "key": "identifies a row (area, problem family, year, indicator, ...)",
+    "label": "a name shown beside a key (area name, Swedish label, verdict)",
+    "count": "a count of crimes, people or records: small values are suppressed in public outputs",
+    "companion": "a count that bounds its `of` count (weeks with a report ≤ reports): hidden with it",
+    "share": "a share or interval computed from its `of` count: hidden with it",
+    "rate": "a rate or ratio computed from its `of` count: hidden with it",
+    "mean": "a mean of counts over periods: hidden when any of them is",
+    "change": "a change between counts (`of`): hidden when any of them is",
+    "stat": "a model statistic computed from its `of` count: hidden with it",
+    "score": "a ranking figure (rank, score, component)",
+    "meta": "describes the data or method, not people or crimes (rows read, respondents, cells)",
+    "public": "a count from a source that is already public (Polisen's published events)",
+    "place": "a place finer than the area: never in public outputs",
+    "text": "free text, or words taken from it: quotes never public, words only from ≥ k sources",
+}
+_NUM = {"count": "int64", "companion": "int64", "meta": "int64", "public": "int64"}
+
+
+def _report_column(name: str, kind: str, sv: str, decimals: int | None = None, of: tuple[str, ...] = (),
+                   meaning: str = "") -> None:
+    """Give column ``name`` its report attributes (new columns get a dtype from their kind)."""
+    base = COLUMNS.get(name) or ColumnSpec(_NUM.get(kind, float if decimals is not None else str), "-",
+                                           meaning or sv, nullable=True)
+    COLUMNS[name] = replace(base, kind=kind, sv=sv, decimals=decimals, of=of)
+
+
+for _name, _kind, _sv, _dec, _of in (
+    # keys and labels
+    ("area_id", "key", "Områdeskod", None, ()), ("area_name", "label", "Område", None, ()),
+    ("area", "label", "Område", None, ()), ("problem", "key", "Problemområde", None, ()),
+    ("problem_label", "label", "Problemområde", None, ()), ("year", "key", "År", 0, ()),
+    ("survey_year", "key", "Mätår", 0, ()), ("indicator", "key", "Fråga", None, ()),
+    ("item", "key", "Fråga", None, ()), ("topic", "key", "Tema", 0, ()), ("source", "key", "Källa", None, ()),
+    ("trend", "label", "Trend", None, ()), ("event_type", "label", "Händelsetyp", None, ()),
+    ("weight_set_label", "label", "Viktning", None, ()), ("top_area", "key", "Mest i området", None, ()),
+    # crimes per area, problem family and year (area_year_counts, area_trends, concentration)
+    ("n_incidents", "count", "Anmälda brott", 0, ()),
+    ("n_year", "count", "Anmälda brott {year}", 0, ()), ("n_prev", "count", "Anmälda brott {prev}", 0, ()),
+    ("mean_3y", "mean", "Medel per år, tre år före {year}", 1, ()),
+    ("change_pct", "change", "Förändring mot {prev}, %", 0, ("n_year", "n_prev")),
+    ("change_vs_3y_pct", "change", "Förändring mot treårsmedel, %", 0, ("n_year", "mean_3y")),
+    ("harm_days", "stat", "Skadevärde, dagar", 0, ("n_incidents",)),
+    ("harm_days_year", "stat", "Skadevärde {year}, dagar", 0, ("n_year",)),
+    ("population", "meta", "Folkmängd", 0, ()),
+    ("rate_per_1000", "rate", "Per 1 000 invånare", 1, ("n_year", "n_incidents")),
+    ("kommun_rate_per_1000", "rate", "Kommunen per 1 000 invånare", 1, ()),
+    ("rate_ratio", "rate", "Kvot mot kommunen", 2, ("n_year",)),
+    ("irr", "stat", "Förändring per år (kvot)", 2, ("n_year",)), ("irr_low", "stat", "95 % KI, låg", 2, ("n_year",)),
+    ("irr_high", "stat", "95 % KI, hög", 2, ("n_year",)), ("irr_p", "stat", "p-värde, trend", 3, ("n_year",)),
+    ("irr_q", "stat", "p-värde efter BH-korrektion", 3, ("n_year",)),
+    ("nb_alpha", "stat", "Överspridning", 2, ("n_year",)), ("mk_tau", "stat", "Mann–Kendall tau", 2, ("n_year",)),
+    ("mk_p", "stat", "Mann–Kendall p", 3, ("n_year",)),
+    ("n_cells", "meta", "Rutor", 0, ()),
+    ("top1_pct", "share", "Andel i 1 % av rutorna, %", 0, ("n_incidents",)),
+    ("top5_pct", "share", "Andel i 5 % av rutorna, %", 0, ("n_incidents",)),
+    ("top10_pct", "share", "Andel i 10 % av rutorna, %", 0, ("n_incidents",)),
+    ("gini", "stat", "Gini", 2, ("n_incidents",)), ("gini_generalised", "stat", "Gini (generaliserad)", 2, ("n_incidents",)),
+    # survey
+    ("n", "meta", "Svarande", 0, ()), ("n_yes", "count", "Svarande som instämmer", 0, ()),
+    ("share_pct", "share", "Andel, %", 1, ("n_yes",)), ("ci_low_pct", "share", "95 % KI, låg, %", 1, ("n_yes",)),
+    ("ci_high_pct", "share", "95 % KI, hög, %", 1, ("n_yes",)), ("n_eff", "meta", "Effektivt antal svarande", 0, ()),
+    ("is_weighted", "meta", "Viktad", None, ()), ("is_suppressed", "meta", "Dold", None, ()),
+    ("rest_share_pct", "share", "Övriga kommunen, %", 1, ("n_yes",)),
+    ("diff_vs_rest_pp", "share", "Skillnad mot övriga, procentenheter", 1, ("n_yes",)),
+    ("p_vs_rest", "stat", "p-värde mot övriga", 3, ("n_yes",)),
+    ("prev_share_pct", "share", "Förra mätningen, %", 1, ()),
+    ("diff_vs_prev_pp", "change", "Förändring, procentenheter", 1, ("n_yes", "prev_share_pct")),
+    ("p_vs_prev", "stat", "p-värde mot förra mätningen", 3, ("n_yes", "prev_share_pct")),
+    ("index_0_6", "mean", "Index 0–6", 1, ()), ("prev_survey_year", "key", "Förra mätåret", 0, ()),
+    ("prev_n", "meta", "Svarande förra mätningen", 0, ()), ("prev_n_yes", "count", "Instämmer, förra mätningen", 0, ()),
+    # notes, EST, residents' free text, themes
+    ("n_notes", "count", "Anteckningar", 0, ()), ("n_verksamheter", "companion", "Verksamheter", 0, ("n_notes",)),
+    ("n_est_reports", "count", "EST-rapporter", 0, ()),
+    ("n_weeks", "companion", "Veckor med rapport", 0, ("n_est_reports",)),
+    ("n_answers", "count", "Svar som nämner problemet", 0, ()),
+    ("n_answers_area", "count", "Öppna svar i området", 0, ()),
+    ("mean_per_year", "mean", "Medel per år", 1, ("n_incidents",)),
+    ("n_docs", "count", "Texter", 0, ()), ("term_docs", "meta", "Texter per ord", None, ()), ("share_untagged_pct", "share", "Andel utan problemområde, %", 0, ("n_docs",)),
+    ("top_place", "place", "Vanligaste plats", None, ()), ("place", "place", "Plats", None, ()),
+    ("place_name", "place", "Plats", None, ()), ("quotes", "text", "Citat", None, ()),
+    ("top_terms", "text", "Vanligaste ord", None, ()), ("explanation", "text", "Motivering", None, ()),
+    ("free_text", "text", "Fritextsvar", None, ()), ("text", "text", "Text", None, ()), ("raw", "text", "Rådata", None, ()),
+    # data quality
+    ("rows_read", "meta", "Inlästa rader", 0, ()), ("accepted", "meta", "Godtagna", 0, ()),
+    ("quarantined", "meta", "I karantän", 0, ()), ("reason", "text", "Skäl", None, ()), ("n_rows", "meta", "Rader", 0, ()),
+    # Polisen's published events (public: no disclosure control)
+    ("n_events", "public", "Händelser", 0, ()), ("kommun_code", "key", "Kommunkod", None, ()),
+    ("month", "key", "Månad", None, ()), ("days_covered", "meta", "Dagar med data", 0, ()),
+    ("days_in_month", "meta", "Dagar i månaden", 0, ()), ("days_in_year", "meta", "Dagar i året", 0, ()),
+    ("is_partial_month", "meta", "Ofullständig månad", None, ()), ("is_partial_year", "meta", "Ofullständigt år", None, ()),
+    ("rate_per_10000", "public", "Per 10 000 invånare", 1, ()), ("break_ids", "label", "Brott i källan", None, ()),
+    ("is_after_break", "meta", "Efter brott i källan", None, ()), ("has_break", "meta", "Brott i källan under året", None, ()),
+    ("n_months", "meta", "Månader", 0, ()), ("first_month", "key", "Första månad", None, ()),
+    ("last_month", "key", "Sista månad", None, ()), ("level_shift", "public", "Nivåskifte (kvot)", 2, ()),
+    ("level_shift_low", "public", "Nivåskifte, 95 % KI låg", 2, ()),
+    ("level_shift_high", "public", "Nivåskifte, 95 % KI hög", 2, ()), ("model", "label", "Modell", None, ()),
+    ("trend_note", "label", "Kommentar", None, ()), ("unit_label", "label", "Jämförelse med", None, ()),
+    ("n_kommuner", "meta", "Kommuner", 0, ()), ("rate_low", "public", "95 % KI, låg", 1, ()),
+    ("rate_high", "public", "95 % KI, hög", 1, ()), ("rr_low", "public", "Kvot, 95 % KI låg", 2, ()),
+    ("rr_high", "public", "Kvot, 95 % KI hög", 2, ()), ("rr_p", "public", "p-värde, kvot", 3, ()),
+    ("id", "key", "Id", None, ()), ("start", "key", "Från", None, ()), ("origin", "label", "Ursprung", None, ()),
+    ("label_sv", "label", "Beskrivning", None, ()), ("evidence", "label", "Underlag", None, ()),
+    # ranking
+    ("rank", "score", "Rang", 0, ()), ("rank_low", "score", "Rangintervall, från", 0, ()),
+    ("rank_high", "score", "Rangintervall, till", 0, ()), ("score", "score", "Poäng", 2, ()),
+    ("base_rank", "score", "Rang med valda vikter", 0, ()), ("n_sources", "meta", "Källor", 0, ()),
+    ("n_sources_agree", "meta", "Källor som pekar åt samma håll", 0, ()),
+):
+    _report_column(_name, _kind, _sv, _dec, _of)
+
 for _item in SURVEY_ITEMS:
     COLUMNS[f"item_{_item}"] = ColumnSpec(
         str, "-", f"how big a problem {_item} is in the area", nullable=True, checks=_in(PROBLEM_ANSWER_VALUES)

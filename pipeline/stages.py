@@ -319,30 +319,29 @@ def report_inputs(run: RunContext, params: Params, generated_on: dt.date | None 
         event_comparison=layer("event_comparison"),
         event_coverage=stage_events.event_coverage_span(run, params),
         events_only=src.crimes is None and src.survey is None and src.notes is None and src.est is None,
+        places=io.read_frame(run.core("gazetteer")), survey_min_n=params.survey.min_n,
+        weights=dict(params.scoring.weights),
         generated_on=generated_on or dt.date.today(),
     )
 
 
 def report(run: RunContext, params: Params) -> str:
+    from pipeline.report.excel import workbook_sheets
     from pipeline.report.public import make_public_inputs
     from pipeline.report.render import render_pdf
     from pipeline.report.svg import FigureCache
-    from pipeline.report.tables import excel_tables
 
     inputs = report_inputs(run, params)
-    public_inputs = make_public_inputs(inputs, params.privacy)
+    public_inputs = make_public_inputs(inputs, params.privacy)  # audited before anything is written
     year = params.kommun.year
     figures = FigureCache()  # the public version reuses the figures suppression left unchanged
     internal = render_pdf(inputs, run.report_pdf(year), figures)
     public = render_pdf(public_inputs, run.report_pdf(year, public=True), figures)
     # the internal tables hold quotes, named places and small counts; the public ones do not
     for version, source in (("intern", inputs), ("publik", public_inputs)):
-        tables = excel_tables(source)
-        with io.atomic_path(run.report_tables(year, version)) as tmp:
-            with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-                for sheet, frame in tables.items():
-                    frame.to_excel(xl, sheet_name=sheet[:31], index=False)
-    return (f"report: {run.display(internal)}, {run.display(public)} and {len(tables)} Excel sheets each, "
+        sheets = workbook_sheets(source)
+        io.write_workbook(sheets, run.report_tables(year, version))
+    return (f"report: {run.display(internal)}, {run.display(public)} and {len(sheets)} Excel sheets each, "
             "internal and public")
 
 

@@ -43,6 +43,14 @@ ITEM_VET_EJ = {"Narkotikaförsäljning": 0.15, "Bostadsinbrott": 0.09}
 RURAL_RESPONSE = 0.55
 
 
+FORMULA_LIKE_ANSWERS = (
+    '=HYPERLINK("https://example.org/klotter";"Klotter och skräp vid torget")',
+    "-Mycket klotter och skräp vid busshållplatsen på kvällarna",
+    "@kommunen: laga belysningen, det är mörkt och otryggt på gångvägen",
+    "+Narkotikaförsäljning vid torget varje kväll",
+)
+
+
 def unsafe_target(area: str, survey_year: int, report_year: int, base: float) -> float:
     """Target share Ganska/Mycket otrygg among substantive answers."""
     if area == "Råby":
@@ -115,6 +123,11 @@ def survey_year_frame(rng: np.random.Generator, geo: Geography, survey_year: int
     src = f"trygghetsmatning_{survey_year}.xlsx"
     for i in writes:
         comment[i] = survey_comment(rng, names[area_idx[i]], pdata, src, int(i) + 1, i in pii_rows)
+    # answers that a spreadsheet would run as formulas (any resident can type them): every
+    # output must keep them inert text (OWASP CSV injection)
+    plain = [i for i in writes if i not in pii_rows]
+    for i, text in zip(plain, FORMULA_LIKE_ANSWERS):
+        comment[i] = text
     data[COMMENT_Q] = comment
     df = pd.DataFrame(data)[SURVEY_COLUMNS]
     # truth: realised shares per area (denominator excludes Vet ej and blank)

@@ -93,8 +93,14 @@ def _write_xlsx(df: pd.DataFrame, path: Path, sheet: str) -> None:
         cell.font = bold
         header.append(cell)
     ws.append(header)
+    def text(v):  # a survey tool exports what a resident typed as text, "=…" included
+        cell = WriteOnlyCell(ws, value=v)
+        cell.data_type = "s"
+        return cell
+
     for row in df.itertuples(index=False, name=None):
         ws.append([None if (v is None or v is pd.NA or v == "" or (isinstance(v, float) and v != v))
+                   else text(v) if isinstance(v, str) and v.startswith("=")
                    else (int(v) if hasattr(v, "dtype") and v.dtype.kind in "iu" else v) for v in row])
     wb.save(path)
 

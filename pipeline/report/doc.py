@@ -18,6 +18,7 @@ from pipeline.report.inputs import ReportInputs
 from pipeline.report.markdown import markdown_to_typst
 from pipeline.report.svg import FigureCache
 from pipeline.report.typst import TypstWriter, typst_str
+from pipeline.schemas import COLUMNS
 from pipeline.text.format_sv import fmt_int
 
 
@@ -30,16 +31,33 @@ class Doc(TypstWriter):
         self.names = views.area_names(inp.areas)
 
     # ---- counts
-    def count(self, value, flagged: bool = False) -> str:
-        """A count cell: ``<min`` when suppressed (or, in the public version, under the threshold)."""
-        small = pd.notna(value) and self.public and float(value) < self.min
-        if flagged or small:
+    def count(self, value, flag="") -> str:
+        """A count cell: "<k" for a small count the public version hides (``flag`` "primary" or
+        True), ".." for one hidden to protect another or with the count it goes with
+        ("secondary"), else the number (0 stays 0; a missing one "–")."""
+        if flag == "secondary":
+            return '#cnt("..")'
+        if flag:
             return f'#cnt("<{self.min}")'
         return f"#cnt({typst_str(fmt_int(value))})"
 
+    def num(self, value) -> str:
+        """A number that is no protected count (rows read, respondents, inhabitants, grid cells,
+        Polisen's published events): written as it is in both versions."""
+        return fmt_int(value)
+
     def cnt(self, row, col: str) -> str:
-        """The count ``row[col]``, suppressed when the row flags it (``<col>_suppressed``)."""
-        return self.count(row.get(col), bool(row.get(f"{col}_suppressed", False)))
+        """The count ``row[col]`` with the public version's flag ``<col>_suppressed``; a column
+        the registry calls meta or public (not about people or crimes) is written as it is, a
+        companion (weeks with a report, units that wrote) too unless it is hidden."""
+        spec = COLUMNS.get(col)
+        kind = spec.kind if spec is not None else "count"
+        if kind in ("meta", "public"):
+            return self.num(row.get(col))
+        if kind == "companion":  # weeks, units: not about people; hidden with the count they go with
+            return ".." if row.get(f"{col}_suppressed", "") else self.num(row.get(col))
+        flag = row.get(f"{col}_suppressed", "")
+        return self.count(row.get(col), flag if isinstance(flag, str) or flag is True else "")
 
     # ---- texts written by people
     def analyst(self, name: str) -> None:

@@ -63,6 +63,9 @@ class ReportInputs:
     event_coverage: tuple | None = None  # (first, last) event time in the files
     event_comparison: pd.DataFrame | None = None  # beside the län, similar kommuner, the country
     events_only: bool = False  # no police export, survey or dialogues: built from public events only
+    places: pd.DataFrame | None = None  # the gazetteer (place_name, area_id): names finer than an area
+    survey_min_n: int = 30  # survey groups with fewer answers are not shown in public outputs
+    weights: dict[str, float] = field(default_factory=dict)  # scoring.weights: component → weight
     generated_on: date
     privacy_applied: bool = False  # True once public.make_public_inputs has suppressed the frames
 

@@ -41,3 +41,12 @@ def reason_sv(reason: str) -> str:
         if re.match(pattern, reason):
             return re.sub(pattern, repl, reason)
     return reason
+
+
+def reason_kind(reason: str) -> str:
+    """The Swedish wording of a quarantine reason without what the raw row wrote (the part a
+    pattern captures, e.g. an unknown category name): for the public version."""
+    for pattern, repl in _REASONS_SV:
+        if re.match(pattern, reason):
+            return re.sub(r"[:\s]*\\\d.*$", "", repl).strip() or repl
+    return "annat skäl"

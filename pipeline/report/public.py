@@ -1,23 +1,27 @@
-"""The public version's inputs: small counts suppressed, grid layers coarsened, notes' quotes
-and place names removed.
+"""The public version's inputs: every table under a suppression pattern an attacker could not
+break, grid layers coarsened, no quotes, places or free-text explanations.
 
-Rules (DESIGN.md, Privacy):
+Rules (DESIGN.md, Privacy; docs/report.md "Public version rules"):
 
-* A count under ``privacy.min_count`` is set to NaN and flagged in a companion boolean column
-  ``<col>_suppressed``; the document prints it as ``<5``. Figures derived from such a count in the
-  same row (rates, changes, harm days, shares) are set to NaN too, so they cannot be
-  back-calculated.
+* Disclosure control (:mod:`pipeline.report.sdc`): small counts (1 to k − 1, k =
+  ``privacy.min_count``) and survey groups under ``survey.min_n`` (or with fewer than k answers
+  on either side) are hidden, for every period shown; complementary cells are hidden until the
+  attacker (:func:`pipeline.report.sdc.attack.attack`), who knows every table, total, mean and
+  companion column, can narrow no hidden cell. Zero stays 0. Which numbers are counts, shares,
+  places or text comes from the column registry (:data:`pipeline.schemas.COLUMNS`).
 * Grid layers are aggregated to square cells of ``privacy.public_grid_m`` aligned to the origin
   of EPSG:3006 (a fine cell belongs to the coarse cell holding its centroid). A coarse cell gets
   the strongest hot spot class of its fine cells (hot before cold, higher confidence first), the
   most common emerging hot spot pattern other than "no pattern", and the mean KDE density.
-* Quotes from staff notes, top places and the free-text explanations of problembilder are
-  dropped; a problembild's place becomes its area's name.
+* Columns of kind place or text are dropped; theme words are kept only when k or more texts use
+  them and they name no place finer than an area; quarantine reasons lose what the raw row wrote.
+* Polisen's published events are already public and are shown as they are.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import geopandas as gpd
 import numpy as np
@@ -26,55 +30,12 @@ import shapely
 
 from pipeline.config import PrivacyParams
 from pipeline.report.inputs import ReportInputs
-
-# count column -> columns derived from it in the same row (masked with it)
-_DERIVED = {
-    "n_year": ("rate_per_1000", "rate_ratio", "change_pct", "change_vs_3y_pct", "harm_days_year", "irr", "irr_low",
-               "irr_high", "mean_3y"),
-    "n_prev": ("change_pct",),
-    "n_incidents": ("rate_per_1000", "harm_days", "mean_per_year", "top1_pct", "top5_pct", "top10_pct", "gini",
-                    "gini_generalised"),
-    "n_yes": ("share_pct", "ci_low_pct", "ci_high_pct", "diff_vs_rest_pp", "diff_vs_prev_pp", "rest_share_pct"),
-}
-def _derived_of(col: str) -> tuple[str, ...]:
-    """Columns computed from count column ``col``, also under a prefix (``crime_n_year`` →
-    ``crime_rate_per_1000``, …) as the evidence and problembilder tables name them."""
-    for base, deps in _DERIVED.items():
-        if col == base or col.endswith("_" + base):
-            prefix = col[: len(col) - len(base)]
-            return tuple(prefix + d for d in deps)
-    return ()
-
+from pipeline.report.labels_sv import reason_kind
+from pipeline.report.sdc.cubes import build_cubes
+from pipeline.report.sdc.protect import protect
+from pipeline.report.sdc.publish import FRAME_CUBES, primary_only, public_frame
 
 _HOT_ORDER = ["hot_99", "hot_95", "hot_90", "cold_99", "cold_95", "cold_90", "not_significant"]
-_NOT_COUNTS = {"rank", "rank_low", "rank_high", "n_sources", "n_cells", "n_weeks", "n_hot_steps", "n_cold_steps",
-               "year", "survey_year", "month", "weekday", "hour"}
-
-
-def _is_count(col: str) -> bool:
-    return col not in _NOT_COUNTS and (col == "n" or col.startswith("n_") or col.endswith("_n") or "_n_" in col)
-
-
-def suppress_counts(df: pd.DataFrame | None, min_count: int, extra: tuple[str, ...] = ()) -> pd.DataFrame | None:
-    """Mask every count column (``n``, ``n_*``, ``*_n``, ``*_n_*`` and ``extra``) below ``min_count``.
-
-    Returns a copy with the count set to NaN, ``<col>_suppressed`` = True, and the columns
-    derived from it (:data:`_DERIVED`) set to NaN in the same rows. Zero counts are suppressed
-    too: "none" is also a small number.
-    """
-    if df is None or len(df) == 0:
-        return df
-    out = df.copy()
-    for col in [c for c in df.columns if (_is_count(c) or c in extra) and not c.endswith("_suppressed")]:
-        v = pd.to_numeric(out[col], errors="coerce")
-        small = (v < min_count).fillna(False).to_numpy(bool)
-        out[f"{col}_suppressed"] = small
-        if small.any():
-            out[col] = v.astype(float).where(~small)
-            for dep in _derived_of(col):
-                if dep in out.columns:
-                    out[dep] = pd.to_numeric(out[dep], errors="coerce").astype(float).where(~small)
-    return out
 
 
 def _coarse_keys(cells: gpd.GeoDataFrame, size: float) -> tuple[np.ndarray, np.ndarray]:
@@ -113,7 +74,7 @@ def coarsen_hotspots(gh: gpd.GeoDataFrame, size: float, min_count: int) -> gpd.G
     agg = sums.merge(best[keys + ["gi_z", "gi_p", "gi_q", "hotspot_class"]], on=keys).merge(_mode_area(df, keys), on=keys)
     out = _coarse_frame(agg, size, gh.crs)
     out = out[["cell_id", "problem", "n_incidents", "harm_days", "gi_z", "gi_p", "gi_q", "hotspot_class", "area_id", "geometry"]]
-    return suppress_counts(out, min_count)
+    return primary_only(out, min_count)
 
 
 def coarsen_emerging(eh: gpd.GeoDataFrame, size: float) -> gpd.GeoDataFrame:
@@ -162,52 +123,81 @@ def coarsen_kde(kde: gpd.GeoDataFrame, size: float, counts: gpd.GeoDataFrame | N
     return _coarse_frame(agg, size, kde.crs)[["cell_id", "problem", "density_per_km2_year", "geometry"]]
 
 
-def make_public_inputs(inputs: ReportInputs, privacy: PrivacyParams) -> ReportInputs:
-    """A copy of ``inputs`` fit for publication (see the module docstring for the rules)."""
+# The public problembilder table: the ranking, its uncertainty, the components and which sources
+# say something; no counts (they are in the tables above), no quotes, places or explanations.
+PUBLIC_PROBLEMBILD_COLUMNS = ("rank", "rank_low", "rank_high", "area_id", "area", "problem", "problem_label", "score",
+                              "has_crime", "has_survey", "has_notes", "has_est", "n_sources", "n_sources_agree",
+                              "is_signal", "report_year")
+
+
+def public_problembilder(pb: pd.DataFrame | None) -> pd.DataFrame | None:
+    if pb is None or len(pb) == 0:
+        return pb
+    # Polisen's published events (events_*) are public on polisen.se: kept as they are
+    keep = [c for c in pb.columns if c in PUBLIC_PROBLEMBILD_COLUMNS or str(c).startswith(("comp_", "events_"))]
+    return pb[keep].copy()
+
+
+def public_reasons(reasons: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Quarantine reasons without what a raw row wrote (an unknown area or category name): one
+    row per source and kind of reason."""
+    if reasons is None or len(reasons) == 0:
+        return reasons
+    out = reasons.assign(reason=reasons["reason"].astype(str).map(reason_kind))
+    return out.groupby(["source", "reason"], as_index=False, sort=False)["n_rows"].sum()
+
+
+def public_terms(terms: str, docs: str | None, k: int, place_words: set[str]) -> str:
+    """The theme words that ``k`` or more documents use and that do not name a place finer than an
+    area (``docs``: the documents per word, aligned with ``terms``; without it no word is shown)."""
+    words = [w.strip() for w in str(terms or "").split(",") if w.strip()]
+    counts = [int(x) for x in str(docs).split(",") if x.strip()] if docs is not None and not pd.isna(docs) else []
+    if len(counts) != len(words):
+        return ""
+    return ", ".join(w for w, c in zip(words, counts) if c >= k and w.lower() not in place_words)
+
+
+def place_words(places: pd.DataFrame | None, areas: pd.DataFrame | None) -> set[str]:
+    """Words of place names finer than an area (the gazetteer's names, less the area names' words)."""
+    if places is None or len(places) == 0:
+        return set()
+    split = lambda s: {w for w in re.split(r"[^\w]+", str(s).lower()) if w}  # noqa: E731
+    area_words = set().union(*(split(a) for a in areas["area_name"])) if areas is not None and len(areas) else set()
+    return set().union(*(split(p) for p in places["place_name"])) - area_words
+
+
+def public_tables(inputs: ReportInputs, pattern: dict[str, np.ndarray], cubes: dict) -> dict[str, pd.DataFrame]:
+    """The frames the public version shows (the disclosure-controlled ones) under ``pattern``."""
+    y = inputs.kommun.year
+    out = {name: public_frame(name, getattr(inputs, name), cubes, pattern, y) for name in FRAME_CUBES}
+    tt = out.get("text_topics")
+    if tt is not None and len(tt):
+        words = place_words(inputs.places, inputs.areas)
+        docs = inputs.text_topics.get("term_docs", pd.Series([None] * len(tt), index=inputs.text_topics.index))
+        tt["top_terms"] = [public_terms(t, d, inputs.privacy.min_count, words)
+                           for t, d in zip(inputs.text_topics["top_terms"], docs)]
+        out["text_topics"] = tt.drop(columns=["term_docs"], errors="ignore")
+    return out
+
+
+def make_public_inputs(inputs: ReportInputs, privacy: PrivacyParams | None = None) -> ReportInputs:
+    """A copy of ``inputs`` fit for publication (module docstring): every table under the
+    suppression pattern that the attacker could not break, grid layers coarsened, no quotes,
+    places or free-text explanations. Raises DataError when a leak cannot be closed."""
+    privacy = privacy or inputs.privacy
     m, g = privacy.min_count, privacy.public_grid_m
-    nt = suppress_counts(inputs.note_themes, m)
-    if nt is not None and len(nt):
-        nt = nt.assign(quotes="", top_place=pd.NA)
-    stt = suppress_counts(inputs.survey_text_themes, m)
-    if stt is not None and len(stt):
-        stt = stt.assign(quotes="")  # residents' own words stay out of the public version
-    es = suppress_counts(inputs.est_summary, m)
-    if es is not None and len(es):
-        es = es.assign(top_place=pd.NA)
-    pb = inputs.problembilder
-    if pb is not None and len(pb):
-        # no quotes, no named places finer than the area: drop every text column that holds them
-        finer = [c for c in pb.columns if c.endswith(("_quotes", "_top_place")) or c in ("place_name", "place_source")]
-        pb = suppress_counts(pb, m).assign(place=pb["area"], explanation=pd.NA).drop(columns=finer)
-        # Polisen's published events are public on polisen.se: their counts stay as they are
-        public_events = [c for c in pb.columns if c.startswith("events_") and not c.endswith("_suppressed")]
-        pb = pb.drop(columns=[f"{c}_suppressed" for c in public_events if f"{c}_suppressed" in pb.columns])
-        pb[public_events] = inputs.problembilder[public_events]
-    sv = inputs.survey_indicators
-    if sv is not None and len(sv):
-        sv = suppress_counts(sv, m)
-        no = pd.to_numeric(sv["n"], errors="coerce") - pd.to_numeric(sv["n_yes"], errors="coerce")
-        hide = (no < m).fillna(False) | sv["is_suppressed"].fillna(False).astype(bool) | sv["n_yes_suppressed"]
-        for c in _DERIVED["n_yes"]:
-            if c in sv.columns:
-                sv[c] = sv[c].astype(float).where(~hide)
-        sv["is_suppressed"] = hide.to_numpy(bool)
+    cubes = build_cubes(inputs, m, inputs.survey_min_n)
+    pattern, tables = protect(cubes, lambda p: public_tables(inputs, p, cubes), inputs.kommun.year, m)
     return dataclasses.replace(
-        inputs, privacy=privacy, privacy_applied=True,
-        area_trends=suppress_counts(inputs.area_trends, m),
-        area_year_counts=suppress_counts(inputs.area_year_counts, m),
+        inputs, privacy=privacy, privacy_applied=True, **tables,
         grid_hotspots=coarsen_hotspots(inputs.grid_hotspots, g, m),
         emerging_hotspots=coarsen_emerging(inputs.emerging_hotspots, g),
         kde=coarsen_kde(inputs.kde, g, inputs.grid_hotspots, m),
-        concentration=suppress_counts(inputs.concentration, m),
-        hour_weekday=suppress_counts(inputs.hour_weekday, m),
-        month_profile=suppress_counts(inputs.month_profile, m),
-        survey_indicators=sv, note_themes=nt, est_summary=es, problembilder=pb, survey_text_themes=stt,
-        text_topics=suppress_counts(inputs.text_topics, m),
-        survey_problem_index=suppress_counts(inputs.survey_problem_index, m),
-        quality=suppress_counts(inputs.quality, m, extra=("rows_read", "accepted", "quarantined")),
-        quarantine_reasons=suppress_counts(inputs.quarantine_reasons, m),
-        # Polisen publishes every event with date, type and kommun on polisen.se: counts of them
-        # reveal nothing that is not public, so they are shown as they are (and agree across tables)
-        police_events_summary=inputs.police_events_summary,
+        hour_weekday=primary_only(inputs.hour_weekday, m),
+        month_profile=primary_only(inputs.month_profile, m),
+        problembilder=public_problembilder(inputs.problembilder),
+        quarantine_reasons=public_reasons(inputs.quarantine_reasons),
+        quality=inputs.quality[[c for c in ("source", "rows_read", "accepted", "quarantined") if c in inputs.quality]]
+        if inputs.quality is not None and len(inputs.quality) else inputs.quality,
+        places=None,
     )

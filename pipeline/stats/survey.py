@@ -32,7 +32,7 @@ KOMMUN = "kommun"
 OUT_COLUMNS = [
     "area_id", "survey_year", "indicator", "n", "n_yes", "share_pct", "ci_low_pct", "ci_high_pct",
     "n_eff", "is_weighted", "is_suppressed", "rest_share_pct", "diff_vs_rest_pp", "p_vs_rest",
-    "prev_share_pct", "diff_vs_prev_pp", "p_vs_prev",
+    "prev_share_pct", "diff_vs_prev_pp", "p_vs_prev", "prev_survey_year", "prev_n", "prev_n_yes",
 ]
 INDICATORS = [UNSAFE] + [f"big_problem_{i}" for i in SURVEY_ITEMS]
 # Equal-step points for the optional 0–6 index (not Polisen's index, which is not public).
@@ -203,7 +203,9 @@ def survey_indicators(responses: pd.DataFrame, population: pd.DataFrame | None, 
     ci_high_pct (Wilson 95 % on n_eff), n_eff (Kish; = n unweighted), is_weighted,
     is_suppressed (n < min_n), rest_share_pct / diff_vs_rest_pp / p_vs_rest (the area against
     all other respondents of the same year), prev_share_pct / diff_vs_prev_pp / p_vs_prev (the
-    same group in the latest earlier survey year, NaN when there is none). Tests: pooled
+    same group in the latest earlier survey year, NaN when there is none), prev_survey_year /
+    prev_n / prev_n_yes (that survey year and the group's answers then, so that the group size
+    can be checked for every period a table shows). Tests: pooled
     two-proportion z-test on (share·n_eff, n_eff); see :func:`two_proportion_test`.
     Suppression is a flag here; :func:`suppress_public` blanks the figures for public output.
     """
@@ -242,8 +244,9 @@ def survey_indicators(responses: pd.DataFrame, population: pd.DataFrame | None, 
         d_prev, p_prev = two_proportion_test(cur_rows["share"] * cur_rows["n_eff"], cur_rows["n_eff"],
                                              pr["share"].to_numpy() * pr["n_eff"].to_numpy(), pr["n_eff"].to_numpy())
         prev_share = pr["share"].to_numpy()
+        prev_n, prev_yes = pr["n"].to_numpy(dtype="float64"), pr["n_yes"].to_numpy(dtype="float64")
     else:
-        d_prev = p_prev = prev_share = np.full(len(cur_rows), np.nan)
+        d_prev = p_prev = prev_share = prev_n = prev_yes = np.full(len(cur_rows), np.nan)
     out = pd.DataFrame({
         "area_id": cur_rows["area_id"].astype(str),
         "survey_year": cur_rows["survey_year"].astype("int64"),
@@ -262,6 +265,9 @@ def survey_indicators(responses: pd.DataFrame, population: pd.DataFrame | None, 
         "prev_share_pct": 100 * np.asarray(prev_share, dtype="float64"),
         "diff_vs_prev_pp": 100 * np.asarray(d_prev, dtype="float64"),
         "p_vs_prev": np.asarray(p_prev, dtype="float64"),
+        "prev_survey_year": pd.array([prev] * len(cur_rows), dtype="Int64"),
+        "prev_n": pd.array(np.asarray(prev_n, dtype="float64"), dtype="Int64"),
+        "prev_n_yes": pd.array(np.asarray(prev_yes, dtype="float64"), dtype="Int64"),
     })
     return out[OUT_COLUMNS]
 

@@ -164,7 +164,8 @@ def text_topics(notes: pd.DataFrame, est: pd.DataFrame, responses: pd.DataFrame,
     Returns
     -------
     DataFrame
-        ``topic``, ``top_terms``, ``n_docs`` (documents whose heaviest topic it is), ``share_untagged_pct``
+        ``topic``, ``top_terms``, ``term_docs`` (documents using each term), ``n_docs`` (documents
+        whose heaviest topic it is), ``share_untagged_pct``
         (of those, the share the lexicon tagged with no family: high means a theme the lexicon
         misses), ``top_area`` (area with most such documents).
     """
@@ -177,7 +178,7 @@ def text_topics(notes: pd.DataFrame, est: pd.DataFrame, responses: pd.DataFrame,
                      .rename(columns={"free_text": "doc"}).assign(problems=pd.NA))
     docs = pd.concat([pd.DataFrame(p) for p in parts], ignore_index=True)
     docs = docs[docs["doc"].notna() & (docs["doc"].astype(str).str.strip() != "")].reset_index(drop=True)
-    cols = ["topic", "top_terms", "n_docs", "share_untagged_pct", "top_area"]
+    cols = ["topic", "top_terms", "term_docs", "n_docs", "share_untagged_pct", "top_area"]
     terms, weights = topics(docs["doc"], n_topics, seed)
     if weights.shape[1] == 0:
         return pd.DataFrame(columns=cols)

@@ -34,14 +34,17 @@ def topics(texts: pd.Series, n_topics: int, seed: int) -> tuple[pd.DataFrame, np
     Returns
     -------
     (DataFrame, ndarray)
-        ``topic`` (0-based int) and ``top_terms`` (the eight heaviest terms, ", "-joined), and the
+        ``topic`` (0-based int), ``top_terms`` (the eight heaviest terms, ", "-joined) and
+        ``term_docs`` (how many documents use each of them, aligned; the public version shows
+        only words that enough documents use), and the
         document-topic weights ``W`` of shape (len(texts), number of topics). With no usable
         words the frame is empty and ``W`` has zero columns.
     """
     docs = texts.fillna("").astype(str).tolist()
     stop = sorted(stopwords_sv() | SCRUB_TOKENS | {"e", "post"})
     vec = TfidfVectorizer(lowercase=True, stop_words=stop, token_pattern=r"(?u)\b[^\W\d_]{3,}\b")
-    empty = (pd.DataFrame({"topic": pd.Series(dtype="int64"), "top_terms": pd.Series(dtype="str")}),
+    empty = (pd.DataFrame({"topic": pd.Series(dtype="int64"), "top_terms": pd.Series(dtype="str"),
+                           "term_docs": pd.Series(dtype="str")}),
              np.zeros((len(docs), 0)))
     try:
         X = vec.fit_transform(docs)
@@ -53,8 +56,10 @@ def topics(texts: pd.Series, n_topics: int, seed: int) -> tuple[pd.DataFrame, np
     model = NMF(n_components=k, init="nndsvda", random_state=seed, max_iter=1000)
     W = model.fit_transform(X)
     terms = vec.get_feature_names_out()
+    doc_freq = np.asarray((X > 0).sum(axis=0)).ravel()
     rows = []
     for t, comp in enumerate(model.components_):
-        order = np.lexsort((terms, -comp))[:N_TERMS]  # weight desc, then term for ties
-        rows.append({"topic": t, "top_terms": ", ".join(terms[i] for i in order if comp[i] > 0)})
-    return pd.DataFrame(rows).astype({"topic": "int64", "top_terms": "str"}), W
+        order = [i for i in np.lexsort((terms, -comp))[:N_TERMS] if comp[i] > 0]  # weight desc, then term
+        rows.append({"topic": t, "top_terms": ", ".join(terms[i] for i in order),
+                     "term_docs": ", ".join(str(int(doc_freq[i])) for i in order)})
+    return pd.DataFrame(rows).astype({"topic": "int64", "top_terms": "str", "term_docs": "str"}), W

@@ -67,7 +67,7 @@ def build(d: Doc) -> None:
         if len(cat):
             cell = f"{fmt_int(inp.privacy.public_grid_m if d.public else views.cell_size(eh))} m"
             d.table(f"Antal rutor om {cell} per mönster, alla brott", ["Mönster", "Antal rutor"],
-                    [[esc(M.EHS_SV.get(c, c)), d.count(n)] for c, n in cat.items()], "lr")
+                    [[esc(M.EHS_SV.get(c, c)), d.num(n)] for c, n in cat.items()], "lr")
     kd = inp.kde
     d.h(2, "Brottstäthet")
     if is_empty(kd):

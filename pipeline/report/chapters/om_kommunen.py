@@ -23,6 +23,6 @@ def build(d: Doc) -> None:
     d.para(f"{inp.kommun.name} kommun (kommunkod {inp.kommun.code}) har {fmt_int(total)} invånare fördelade på "
            f"{len(inp.areas)} områden. Polisen arbetar i kommunen genom {inp.kommun.lpo}"
            + (f" i {inp.kommun.police_region}." if inp.kommun.police_region else "."))
-    rows = [[esc(d.area(r.area_id)), d.count(r.population), fmt_pct(100 * r.population / total, 1) if total else "–"]
+    rows = [[esc(d.area(r.area_id)), d.num(r.population), fmt_pct(100 * r.population / total, 1) if total else "–"]
             for r in pop.itertuples()]
     d.table(f"Invånare per område {int(ayc['year'].max())}", ["Område", "Invånare", "Andel"], rows, "lrr")

@@ -166,6 +166,22 @@ def make_frames(cell_m: float = 500.0, seed: int = 1, map_problems=None) -> dict
     survey = pd.DataFrame(sv, columns=["area_id", "survey_year", "indicator", "n", "n_yes", "share_pct", "ci_low_pct",
                                        "ci_high_pct", "is_weighted", "is_suppressed", "rest_share_pct",
                                        "diff_vs_rest_pp", "p_vs_rest", "prev_share_pct", "diff_vs_prev_pp", "p_vs_prev"])
+    # consistent like the survey layer: the kommun is the sum of its areas, the previous share is
+    # the same group's share in the previous survey
+    areas_only = survey[survey["area_id"] != "kommun"]
+    tot = areas_only.groupby(["survey_year", "indicator"])[["n", "n_yes"]].sum()
+    kom = survey["area_id"] == "kommun"
+    keys = list(zip(survey.loc[kom, "survey_year"], survey.loc[kom, "indicator"]))
+    survey.loc[kom, "n"] = [tot.loc[k, "n"] for k in keys]
+    survey.loc[kom, "n_yes"] = [tot.loc[k, "n_yes"] for k in keys]
+    survey["share_pct"] = 100 * survey["n_yes"] / survey["n"]
+    survey["ci_low_pct"] = (survey["share_pct"] - 6).clip(0, 100)
+    survey["ci_high_pct"] = (survey["share_pct"] + 6).clip(0, 100)
+    prev = survey[survey["survey_year"] == YEAR - 2].set_index(["area_id", "indicator"])["share_pct"]
+    cur = survey["survey_year"] == YEAR
+    survey["prev_share_pct"] = np.nan
+    survey.loc[cur, "prev_share_pct"] = [prev.loc[(a, i)] for a, i in zip(survey.loc[cur, "area_id"], survey.loc[cur, "indicator"])]
+    survey["diff_vs_prev_pp"] = survey["share_pct"] - survey["prev_share_pct"]
     # ---- notes and EST
     notes = pd.DataFrame({"area_id": ids[:6], "problem": ["drugs", "vandalism", "violence", "disorder", "drugs", "littering"],
                           "n_notes": [12, 9, 3, 7, 2, 15], "n_verksamheter": [4, 3, 1, 2, 1, 5],
@@ -211,6 +227,7 @@ def make_frames(cell_m: float = 500.0, seed: int = 1, map_problems=None) -> dict
         quarantine_reasons=qreasons, families=fam,
         analyst_texts={"orsaksanalys": "# Orsaker\n\nUngdomar *saknar* **mötesplatser**.\n\n- brist på fritid\n- 50 % #tomma lokaler"},
         police_events_summary=police, generated_on=dt.date(2025, 12, 1),
+        weights={w: (0.2 if w == "harm_volume" else 0.1 if w != "signal" else 0.05) for w in WEIGHTS},
     )
 
 

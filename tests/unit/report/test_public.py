@@ -2,12 +2,11 @@
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 from pipeline.config import PrivacyParams
 from pipeline.report.inputs import ReportInputs
-from pipeline.report.public import coarsen_emerging, coarsen_hotspots, coarsen_kde, make_public_inputs, suppress_counts
+from pipeline.report.public import coarsen_emerging, coarsen_hotspots, coarsen_kde, make_public_inputs, public_terms
 
 from . import make_frames
 
@@ -17,19 +16,6 @@ def _four_cells(**cols):
     boxes = [shapely.box(1000, 3000, 1500, 3500), shapely.box(1500, 3000, 2000, 3500),
              shapely.box(1000, 3500, 1500, 4000), shapely.box(1500, 3500, 2000, 4000), shapely.box(2000, 3000, 2500, 3500)]
     return gpd.GeoDataFrame({"cell_id": list("abcde"), "problem": "all", **cols}, geometry=boxes, crs="EPSG:3006")
-
-
-def test_suppress_counts_masks_small_counts_and_what_derives_from_them():
-    df = pd.DataFrame({"area_id": ["a", "b", "c"], "n_year": [3, 12, 0], "n_prev": [10, 2, 9],
-                       "rate_per_1000": [0.5, 2.0, 0.0], "change_pct": [-70.0, 500.0, -100.0], "rank": [1, 2, 3]})
-    out = suppress_counts(df, 5)
-    assert out["n_year_suppressed"].tolist() == [True, False, True]
-    assert out["n_prev_suppressed"].tolist() == [False, True, False]
-    assert out["n_year"].isna().tolist() == [True, False, True]
-    assert out["rate_per_1000"].isna().tolist() == [True, False, True]
-    assert out["change_pct"].isna().all()  # masked by n_year (a, c) or by n_prev (b)
-    assert out["rank"].tolist() == [1, 2, 3]  # not a count
-    assert df["n_year"].tolist() == [3, 12, 0]  # input untouched
 
 
 def test_coarsen_hotspots_sums_counts_and_keeps_strongest_hot_class():
@@ -60,22 +46,28 @@ def test_make_public_inputs_removes_quotes_places_and_small_counts():
     inp = ReportInputs(**make_frames(cell_m=500))
     pub = make_public_inputs(inp, PrivacyParams(min_count=5, public_grid_m=1000))
     assert pub.privacy_applied
-    assert (pub.note_themes["quotes"] == "").all() and pub.note_themes["top_place"].isna().all()
-    assert pub.est_summary["top_place"].isna().all()
-    assert (pub.problembilder["place"] == pub.problembilder["area"]).all()
-    assert pub.problembilder["explanation"].isna().all()
+    for frame in (pub.note_themes, pub.est_summary, pub.problembilder):
+        assert not {"quotes", "top_place", "place", "explanation"} & set(frame.columns)
+    assert not any(c.startswith(("crime_", "notes_", "est_", "survey_")) for c in pub.problembilder.columns)
     for df, col in ((pub.area_trends, "n_year"), (pub.area_year_counts, "n_incidents"), (pub.hour_weekday, "n_incidents"),
                     (pub.note_themes, "n_notes")):
         shown = df[col].dropna()
-        assert (shown >= 5).all() and df[f"{col}_suppressed"].any() | (shown >= 5).all()
+        assert not ((shown > 0) & (shown < 5)).any()  # zero may show, 1–4 never
+        assert (df.loc[df[col].isna(), f"{col}_suppressed"] != "").all()
+    assert (pub.area_year_counts["n_incidents"] == 0).any()  # a zero stays 0
+    assert (pub.area_trends["n_year_suppressed"] == "primary").any()
+    assert (pub.area_trends["n_year_suppressed"] == "secondary").any()  # complementary cells protect them
+    assert (pub.police_events_summary["n_events"] == inp.police_events_summary["n_events"]).all()  # already public
     # Polisen publishes each event on polisen.se: their counts are public and shown as they are
     assert pub.police_events_summary.equals(inp.police_events_summary)
     assert (pub.police_events_summary["n_events"] < 5).any()
-    assert pub.area_trends["n_year_suppressed"].any()
     b = shapely.bounds(pub.grid_hotspots.geometry.to_numpy())
     assert np.allclose(b[:, 2] - b[:, 0], 1000) and np.allclose(b[:, 0] % 1000, 0)
     sv = pub.survey_indicators
     assert sv.loc[sv["is_suppressed"], "share_pct"].isna().all()
+    # Slottsholmen (12 answers) is under survey.min_n in both years: its previous share is hidden too
+    small = sv[(sv["area_id"] == "199914") & (sv["survey_year"] == 2025)]
+    assert small["prev_share_pct"].isna().all() and small["diff_vs_prev_pp"].isna().all()
 
 
 def test_public_kde_has_no_surface_where_the_coarse_cell_holds_few_incidents():
@@ -85,10 +77,7 @@ def test_public_kde_has_no_surface_where_the_coarse_cell_holds_few_incidents():
     assert out["density_per_km2_year"].iloc[0] == 3.0 and np.isnan(out["density_per_km2_year"].iloc[1])
 
 
-def test_prefixed_counts_hide_what_derives_from_them():
-    pb = pd.DataFrame({"crime_n_year": [3, 40], "crime_rate_per_1000": [0.4, 5.0], "crime_harm_days_year": [90.0, 900.0],
-                       "crime_irr": [1.2, 1.1]})
-    out = suppress_counts(pb, 5)
-    assert out["crime_rate_per_1000"].isna().tolist() == [True, False]
-    assert out["crime_harm_days_year"].isna().tolist() == [True, False]
-    assert out["crime_irr"].isna().tolist() == [True, False]
+def test_theme_words_need_k_texts_and_name_no_place_finer_than_an_area():
+    words = {"vasaparken", "torg"}
+    assert public_terms("mörkt, vasaparken, spottloskor, torg, belysning", "12, 9, 1, 6, 5", 5, words) == "mörkt, belysning"
+    assert public_terms("mörkt, belysning", None, 5, words) == ""  # without counts no word is shown

@@ -123,6 +123,7 @@ def test_rest_kommun_prev_and_suppression(responses):
     assert a.prev_share_pct == pytest.approx(20.0)
     assert a.diff_vs_prev_pp == pytest.approx(100 * (4 / 9 - 2 / 10))
     assert a.p_vs_prev == pytest.approx(proportions_ztest([4, 2], [9, 10])[1])
+    assert (a.prev_n, a.prev_n_yes) == (10, 2) and a.prev_survey_year < a.survey_year  # the group then
     assert np.isnan(b.prev_share_pct)
     pub = suppress_public(ind)
     pb = _get(pub, "B", "unsafe_evening")

@@ -21,7 +21,10 @@ DOCS = pd.Series([
 
 def test_topics_separate_two_themes():
     terms, W = topics(DOCS, n_topics=2, seed=1)
-    assert list(terms.columns) == ["topic", "top_terms"] and len(terms) == 2
+    assert list(terms.columns) == ["topic", "top_terms", "term_docs"] and len(terms) == 2
+    # documents per listed word, counted by hand from DOCS: "sprutor" is in two documents, "mopeder" in three
+    docs = {w: int(n) for t, d in zip(terms["top_terms"], terms["term_docs"]) for w, n in zip(t.split(", "), d.split(", "))}
+    assert docs["sprutor"] == 2 and docs["mopeder"] == 3 and docs["langning"] == 2
     assert W.shape == (6, 2) and (W >= 0).all()
     first = {t: set(row.split(", ")[:2]) for t, row in zip(terms["topic"], terms["top_terms"])}
     moped_topic = next(t for t, s in first.items() if "mopeder" in s or "buskörning" in s)
