@@ -20,16 +20,10 @@ from pipeline.io import Sheet
 from pipeline.report import views
 from pipeline.report.figures import INDICATOR_SV
 from pipeline.report.inputs import ReportInputs, is_empty
-from pipeline.report.labels_sv import SOURCE_SV, TREND_SV, reason_sv
+from pipeline.report.labels_sv import SOURCE_SV, TREND_SV, component_sv, reason_sv
 from pipeline.schemas import COLUMNS
 from pipeline.scoring.components import COMPONENTS
 
-COMPONENT_SV = {
-    "harm_volume": "Skadevärde och volym", "rate_ratio": "Avvikelse mot kommunen", "trend": "Trend",
-    "concentration": "Koncentration till platser", "signal": "Signalbrott", "survey_unsafe": "Otrygghet (enkät)",
-    "survey_problem": "Upplevt problem (enkät)", "notes": "Medarbetardialog", "est": "EST-rapporter",
-    "triangulation": "Källor som stämmer överens",
-}
 SHEET_TEXT = {
     "Problembilder": "Problem i ett område, rangordnade efter poäng. Bidrag = kriteriets värde (0–1) gånger dess "
                      "vikt delat med summan av vikterna; bidragen summerar till poängen. Rangintervallet är de "
@@ -178,7 +172,7 @@ def workbook_sheets(inp: ReportInputs) -> list[Sheet]:
         for c in COMPONENTS:
             if f"comp_{c}" in pb.columns:
                 contrib = (pb[f"comp_{c}"].astype(float) * weights.get(c, 0.0) / total).round(3)
-                extra[f"Bidrag: {COMPONENT_SV[c]}"] = (contrib.tolist(), "0.000")
+                extra[f"Bidrag: {component_sv(c)}"] = (contrib.tolist(), "0.000")
         src = {"has_crime": "B", "has_survey": "T", "has_notes": "M", "has_est": "E"}
         extra["Källor (B T M E)"] = ([" ".join(v for c, v in src.items() if bool(r.get(c, False))) for _, r in pb.iterrows()],
                                      None)
@@ -189,7 +183,7 @@ def workbook_sheets(inp: ReportInputs) -> list[Sheet]:
         m = inp.matrix
         if {"criterion", "value"} <= set(m.columns):  # long form: one row per criterion
             m = m.pivot_table(index=["area_id", "problem"], columns="criterion", values="value", aggfunc="first")
-            m = m.reset_index().rename(columns=lambda c: COMPONENT_SV.get(c, c))
+            m = m.reset_index().rename(columns=lambda c: component_sv(c) if c in COMPONENTS else c)
             ranks = {} if is_empty(pb) else dict(zip(zip(pb["area_id"], pb["problem"]), pb["rank"]))
             m.insert(2, "Rang", [ranks.get(k) for k in zip(m["area_id"], m["problem"])])
             m = m.sort_values("Rang")
@@ -198,7 +192,8 @@ def workbook_sheets(inp: ReportInputs) -> list[Sheet]:
         sheets.append(b.sheet("Prioriteringsmatris", m, [], extra={"Rang": (m["Rang"].tolist(), "0"), **extra}))
     sheets.append(b.sheet("Brott per område", inp.area_trends,
                           ["n_year", "n_prev", "change_pct", "mean_3y", "change_vs_3y_pct", "population", "rate_per_1000",
-                           "rate_ratio", "harm_days_year", "trend", "irr", "irr_low", "irr_high", "irr_q"]))
+                           "rate_ratio", "harm_days_year", "verdict_sv" if "verdict_sv" in _cols(inp.area_trends) else "trend",
+                           "irr", "irr_low", "irr_high", "irr_q"]))
     sheets.append(b.sheet("Brott per område och år", inp.area_year_counts,
                           ["year", "n_incidents", "population", "rate_per_1000", "harm_days"]))
     sheets.append(b.sheet("Koncentration", inp.concentration,
@@ -248,6 +243,10 @@ def workbook_sheets(inp: ReportInputs) -> list[Sheet]:
                                                             reason=[reason_sv(r) for r in qr["reason"]]),
                               ["source", "reason", "n_rows"]))
     return [s for s in sheets if s is not None]
+
+
+def _cols(frame) -> set:
+    return set() if frame is None else set(frame.columns)
 
 
 def _with_first(sheet: Sheet | None, b: _Builder, frame: pd.DataFrame, cols: list[str]) -> Sheet | None:

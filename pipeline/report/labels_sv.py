@@ -4,6 +4,20 @@ from __future__ import annotations
 
 import re
 
+# Score components (pipeline.scoring.components.COMPONENTS) in plain Swedish.
+COMPONENT_SV = {
+    "harm_volume": "Skadevärde och volym", "rate_ratio": "Avvikelse mot kommunen", "trend": "Trend",
+    "concentration": "Koncentration till platser", "signal": "Signalbrott", "survey_unsafe": "Otrygghet (enkät)",
+    "survey_problem": "Upplevt problem (enkät)", "notes": "Medarbetardialog", "est": "EST-rapporter",
+    "triangulation": "Källor som stämmer överens", "events": "Polisens händelser",
+}
+
+
+def component_sv(component: str) -> str:
+    """The Swedish name of a score component (a new one is shown by its code until named here)."""
+    return COMPONENT_SV.get(component, component.replace("_", " "))
+
+
 TREND_SV = {"rising": "ökande", "falling": "minskande", "stable": "ingen säker trend"}
 SOURCE_SV = {"crimes": "Anmälda brott", "police_events": "Polisens händelser", "survey": "Trygghetsmätning",
              "notes": "Medarbetardialog", "est": "EST-rapporter", "areas": "Områden", "population": "Befolkning",

@@ -136,11 +136,12 @@ def public_frame(name: str, frame: pd.DataFrame | None, cubes: dict[str, Cube], 
                 hidden[col] = h
                 changed = True
     for col, h in hidden.items():
-        was = pd.to_numeric(out[col], errors="coerce")
+        numeric = pd.api.types.is_numeric_dtype(out[col]) or col in why
+        was = pd.to_numeric(out[col], errors="coerce") if numeric else out[col]
         if col not in why:  # derived: hidden with what it is computed from, where it had a value
             why[col] = np.where(h & was.notna().to_numpy(), "secondary", "")
-        if h.any():
-            out[col] = was.astype(float).where(~h)
+        if h.any():  # a number becomes NaN, a phrase that quotes the numbers (a verdict) None
+            out[col] = was.astype(float).where(~h) if numeric else was.astype(object).where(~h, None)
         out[f"{col}_suppressed"] = why[col]
     main = [c for c in ("share_pct", "index_0_6") if c in hidden]
     if "is_suppressed" in out.columns and main:  # the survey's own flag: every hidden share
