@@ -131,11 +131,9 @@ def write_overview(out: Path, register: pd.DataFrame, counts_path: Path, coverag
     with mpl.rc_context(STYLE):
         for name, fig in figs.items():
             fig.savefig(over / name, dpi=200)
-    with io.atomic_path(over / "riksoversikt.xlsx") as tmp:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-            kommuner.to_excel(xl, sheet_name="Kommuner", index=False)
-            lan.to_excel(xl, sheet_name="Län", index=False)
-            status.to_excel(xl, sheet_name="Körning", index=False)
+    # io.write_workbook: frozen header, and text cells (a failing kommun's reason) inert in Excel
+    io.write_workbook([io.Sheet("Kommuner", kommuner), io.Sheet("Län", lan), io.Sheet("Körning", status)],
+                      over / "riksoversikt.xlsx")
     last = int(kommuner["year"].iloc[0])
     lan_rows = ",\n  ".join(
         f'[{r.lan_name}], [{r.n_kommuner}], [{fmt_int(r.n_events)}], [{fmt_num(r.rate_per_10000, 1)} '

@@ -14,7 +14,8 @@ import pandas as pd
 
 from pipeline.report import views
 from pipeline.report.figures import problem_label
-from pipeline.report.inputs import ReportInputs
+from pipeline.report.inputs import ANALYST_GUIDANCE, ANALYST_SV, ReportInputs
+from pipeline.report.markdown import escape as esc
 from pipeline.report.markdown import markdown_to_typst
 from pipeline.report.svg import FigureCache
 from pipeline.report.typst import TypstWriter, typst_str
@@ -67,8 +68,11 @@ class Doc(TypstWriter):
         md = md or texts.get(name)
         if md and md.strip():
             self.add(markdown_to_typst(md, base_level=2))
+        elif self.public:  # the public version never shows what is still to be written
+            self.para(f"{ANALYST_SV.get(name, name).capitalize()} skrivs av kommunen och polisen tillsammans och "
+                      "publiceras när lägesbilden är fastställd.")
         else:
-            self.add(f"#placeholder({typst_str(f'reports/text/{name}.md')})")
+            self.add(f"#placeholder[{esc(ANALYST_GUIDANCE.get(name, name))}]")
 
     def missing(self, what: str) -> None:
         self.notice(f"Underlaget {what} har inte lämnats in för denna lägesbild; avsnittet bygger därför inte på det.")

@@ -13,9 +13,20 @@ from __future__ import annotations
 from pipeline.report.chapters import CHAPTERS, Chapter
 from pipeline.report.doc import Doc
 from pipeline.report.events import EVENTS_ONLY_TITLE_SV
-from pipeline.report.inputs import ReportInputs
+from pipeline.report.inputs import ANALYST_SV, ReportInputs, missing_analyst_texts
 from pipeline.report.svg import FigureCache
 from pipeline.report.typst import typst_str
+
+
+def draft_status(inputs: ReportInputs) -> str:
+    """"" when every analyst text is written (the report then carries its version from params),
+    else what is missing: the lägesbild is a draft ("Utkast", with a watermark)."""
+    missing = missing_analyst_texts(inputs.analyst_texts)
+    if not missing:
+        return ""
+    if inputs.public:
+        return "ännu inte fastställd"
+    return "saknar " + ", ".join(ANALYST_SV.get(m, m) for m in missing)
 
 
 def chapter_titles(chapters: tuple[Chapter, ...] = CHAPTERS) -> list[str]:
@@ -34,7 +45,8 @@ def build_document(inputs: ReportInputs, figures: FigureCache | None = None,
     head = (f'#import "lagesbild.typ": *\n#show: lagesbild.with(kommun: {typst_str(k.name)}, lpo: {typst_str(k.lpo)}, '
             f'year: {typst_str(k.year)}, date: {typst_str(inputs.generated_on.isoformat())}, '
             f'version: {typst_str(inputs.report.version)}, public: {"true" if d.public else "false"}, '
-            f'basis: {typst_str(EVENTS_ONLY_TITLE_SV if inputs.events_only else "")})\n')
+            f'basis: {typst_str(EVENTS_ONLY_TITLE_SV if inputs.events_only else "")}, '
+            f'draft: {typst_str(draft_status(inputs))})\n')
     for chapter in chapters:
         d.h(1, chapter.title)
         chapter.build(d)

@@ -202,7 +202,7 @@ def event_section(d, monthly: pd.DataFrame | None, yearly: pd.DataFrame | None, 
             rows.append(cells)
         head = ["Problemområde"] + [f"{y}{'*' if y in part else ''}" for y in years] + [
             f"Per 10 000 inv. {last_year}", "Förändring per år (95 % KI)", "Trend"]
-        d.table(f"Polisens händelser om brott per problemområde, {years[0]}–{last_year}", head, rows,
+        d.table(f"Polisens händelser om brott per problemområde, {years[0]}{f'–{last_year}' if last_year != years[0] else ''}", head, rows,
                 "l" + "r" * (len(years) + 2) + "l")
         notes = []
         if part:
@@ -210,8 +210,8 @@ def event_section(d, monthly: pd.DataFrame | None, yearly: pd.DataFrame | None, 
         notes.append("Förändring per år: skattad med negativ binomialregression på månadsantal med folkmängd som "
                      "exponering" + (", säsong" if not _empty(monthly) and monthly["month"].nunique() >= 24 else "")
                      + (" och en nivåförändring vid brottet i källan" if len(breaks) else "")
-                     + "; trenden räknas som ökande eller minskande först när den är signifikant efter "
-                     "Benjamini–Hochbergs korrektion (q < 0,05).")
+                     + "; trenden räknas som ökande eller minskande först när den är statistiskt säker efter "
+                     "korrektion för att många trender prövas samtidigt (bilaga A).")
         d.para(" ".join(notes))
     if not _empty(type_summary):
         _type_table(d, type_summary)

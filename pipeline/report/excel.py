@@ -23,6 +23,7 @@ from pipeline.report.inputs import ReportInputs, is_empty
 from pipeline.report.labels_sv import SOURCE_SV, TREND_SV, component_sv, reason_sv
 from pipeline.schemas import COLUMNS
 from pipeline.scoring.components import COMPONENTS
+from pipeline.scoring.matrix import level
 
 SHEET_TEXT = {
     "Problembilder": "Problem i ett område, rangordnade efter poäng. Bidrag = kriteriets värde (0–1) gånger dess "
@@ -30,7 +31,9 @@ SHEET_TEXT = {
                      "placeringar som är rimliga när underlaget dras om (bootstrap). Källor: B = anmälda brott, "
                      "T = trygghetsmätning, M = medarbetardialog, E = EST.",
     "Känslighet": "Placering när kriterierna vägs på andra sätt; tom cell = utanför de redovisade.",
-    "Prioriteringsmatris": "Nivå per kriterium i Brå:s prioriteringsmatris: 0 ingen, 1 låg, 2 medel, 3 hög.",
+    "Prioriteringsmatris": "Brå:s prioriteringsmatris för de prioriterade problembilderna, med poängens egna "
+                           "kriterier (vikten inom parentes): 0 ingen (värde under 0,05), 1 låg (under 1/3), 2 medel "
+                           "(under 2/3), 3 hög.",
     "Brott per område": "Anmälda brott rapportåret per område och problemområde, med förändring, takt per 1 000 "
                         "invånare och trend.",
     "Brott per område och år": "Anmälda brott per område, problemområde och år.",
@@ -179,17 +182,14 @@ def workbook_sheets(inp: ReportInputs) -> list[Sheet]:
         sheets.append(b.sheet("Problembilder", pb, ["rank", "rank_low", "rank_high", "place", "score",
                                                     "n_sources_agree", "explanation"], extra=extra))
     sheets.append(_sensitivity(b, inp))
-    if not is_empty(inp.matrix):
-        m = inp.matrix
-        if {"criterion", "value"} <= set(m.columns):  # long form: one row per criterion
-            m = m.pivot_table(index=["area_id", "problem"], columns="criterion", values="value", aggfunc="first")
-            m = m.reset_index().rename(columns=lambda c: component_sv(c) if c in COMPONENTS else c)
-            ranks = {} if is_empty(pb) else dict(zip(zip(pb["area_id"], pb["problem"]), pb["rank"]))
-            m.insert(2, "Rang", [ranks.get(k) for k in zip(m["area_id"], m["problem"])])
-            m = m.sort_values("Rang")
-        crit = [c for c in m.columns if c not in ("area_id", "problem", "Rang", "Problembild")]
-        extra = {c: (m[c].tolist(), "0") for c in crit}
-        sheets.append(b.sheet("Prioriteringsmatris", m, [], extra={"Rang": (m["Rang"].tolist(), "0"), **extra}))
+    if not is_empty(pb):  # Brå's matrix from the score's own components (the same as in the report)
+        top = pb.head(inp.report.top_n)
+        w = {c: float(v) for c, v in (inp.weights or {}).items()} or \
+            {c.removeprefix("comp_"): 1.0 for c in top.columns if str(c).startswith("comp_")}
+        total = sum(w.values()) or 1.0
+        extra = {f"{component_sv(c)} ({round(100 * v / total)} %)": (level(top[f"comp_{c}"]).tolist(), "0")
+                 for c, v in w.items() if f"comp_{c}" in top.columns and v > 0}
+        sheets.append(b.sheet("Prioriteringsmatris", top, ["rank", "score"], extra=extra))
     sheets.append(b.sheet("Brott per område", inp.area_trends,
                           ["n_year", "n_prev", "change_pct", "mean_3y", "change_vs_3y_pct", "population", "rate_per_1000",
                            "rate_ratio", "harm_days_year", "verdict_sv" if "verdict_sv" in _cols(inp.area_trends) else "trend",

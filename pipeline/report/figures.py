@@ -79,17 +79,34 @@ def category_counts(area_trends: pd.DataFrame, families) -> Figure:
         return fig
 
 
+def _direct_labels(ax, ends: list[tuple[float, float, str]], fontsize: float = 7.0) -> None:
+    """Label lines at their right end (x, y, text), nudged apart vertically so none overlap."""
+    if not ends:
+        return
+    lo, hi = ax.get_ylim()
+    gap = 0.055 * (hi - lo)
+    ends = sorted(ends, key=lambda e: e[1])
+    ys = [e[1] for e in ends]
+    for i in range(1, len(ys)):
+        ys[i] = max(ys[i], ys[i - 1] + gap)
+    for (x, y, text), y2 in zip(ends, ys):
+        ax.annotate(text, (x, y), xytext=(x + 0.15, y2), fontsize=fontsize, va="center", ha="left",
+                    arrowprops=dict(arrowstyle="-", lw=0.4, color=GREY) if abs(y2 - y) > 0.2 * gap else None)
+
+
 def yearly_trend(area_year_counts: pd.DataFrame, families, problems: list[str]) -> Figure:
     """Left: all crime in the kommun per year (bars, rate per 1 000 above). Right: the given
-    problem families per year as an index (first year = 100) so that small and large families
-    share an axis."""
+    problem families per year as an index (first year = 100) on an axis from 0, so a change of
+    a few percent looks like one; each line is named at its end."""
     with mpl.rc_context(STYLE):
         k = area_year_counts[area_year_counts["area_id"] == "kommun"]
-        fig, (a1, a2) = _fig(3.0, ncols=2)
+        fig, (a1, a2) = _fig(3.2, ncols=2)
         tot = k[k["problem"] == "all"].sort_values("year")
-        a1.bar(tot["year"].astype(int), tot["n_incidents"].astype(float), color=DARK, width=0.6)
+        years = tot["year"].astype(int)
+        a1.bar(years, tot["n_incidents"].astype(float), color=DARK, width=0.6)
         for yr, n, r in zip(tot["year"], tot["n_incidents"], tot["rate_per_1000"]):
-            a1.text(int(yr), float(n), fmt_num(r, 1), ha="center", va="bottom", fontsize=6.5)
+            a1.text(int(yr), float(n), fmt_num(r, 1), ha="center", va="bottom", fontsize=7)
+        first, last = (int(years.min()), int(years.max())) if len(years) else (0, 0)
         a1.set_title("Alla anmälda brott per år")
         a1.yaxis.set_major_formatter(sv_formatter())
         a1.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -97,19 +114,24 @@ def yearly_trend(area_year_counts: pd.DataFrame, families, problems: list[str]) 
         a1.set_xlabel("Siffran över stapeln: brott per 1 000 invånare", fontsize=7)
         markers = "osD^vP*X"
         styles = ["-", "--", ":", "-."]
+        ends, top = [], 100.0
         for i, p in enumerate(problems):
             s = k[k["problem"] == p].sort_values("year")
             if s.empty or not s["n_incidents"].iloc[0]:
                 continue
             idx = 100 * s["n_incidents"].astype(float) / float(s["n_incidents"].iloc[0])
             a2.plot(s["year"].astype(int), idx, marker=markers[i % 8], linestyle=styles[i % 4], ms=3.5,
-                    color=mpl.colormaps["Greys"](0.45 + 0.5 * i / max(len(problems) - 1, 1)),
-                    label=problem_label(p, families))
+                    color=mpl.colormaps["Greys"](0.45 + 0.5 * i / max(len(problems) - 1, 1)))
+            ends.append((float(s["year"].iloc[-1]), float(idx.iloc[-1]), problem_label(p, families)))
+            top = max(top, float(idx.max()))
         a2.axhline(100, color=GREY, lw=0.6)
-        a2.set_title("Index per problem (år 1 = 100)")
-        a2.xaxis.set_major_locator(MaxNLocator(integer=True))
+        a2.set_title(f"Problemområden, index ({first} = 100)")
+        a2.set_xticks(sorted(years.unique()))
         a2.yaxis.set_major_formatter(sv_formatter())
-        fig.legend(*a2.get_legend_handles_labels(), loc="outside lower center", ncol=min(len(problems), 3), fontsize=7)
+        a2.set_ylim(0, top * 1.15)  # from zero: no cut axis that makes small changes look large
+        a2.set_xlim(first - 0.3, last + 2.6)
+        a2.spines["bottom"].set_bounds(first, last)
+        _direct_labels(a2, ends)
         return fig
 
 
@@ -120,7 +142,7 @@ def area_rates(area_trends: pd.DataFrame, area_names: dict[str, str], problem: s
         t = area_trends[area_trends["problem"] == problem]
         kommun_rate = t.loc[t["area_id"] == "kommun", "rate_per_1000"]
         t = t[t["area_id"] != "kommun"].dropna(subset=["rate_per_1000"]).sort_values("rate_per_1000")
-        fig, ax = _fig(0.22 * len(t) + 1.0)
+        fig, ax = _fig(0.16 * len(t) + 0.9)
         y = np.arange(len(t))
         ax.barh(y, t["rate_per_1000"].astype(float), color=DARK, height=0.65)
         arrows = {"rising": " ▲", "falling": " ▼"}
@@ -167,8 +189,9 @@ def month_profile_chart(month_profile: pd.DataFrame) -> Figure:
         return fig
 
 
-def hour_weekday_chart(hour_weekday: pd.DataFrame, problem: str = "all") -> Figure:
-    """Heat map of reported crime by weekday (rows) and hour (columns)."""
+def hour_weekday_chart(hour_weekday: pd.DataFrame, problem: str = "all", period: str = "") -> Figure:
+    """Heat map of reported crime by weekday (rows) and hour (columns) in ``period`` (the title
+    states it)."""
     with mpl.rc_context(STYLE):
         h = hour_weekday[hour_weekday["problem"] == problem]
         full = pd.MultiIndex.from_product([range(7), range(24)], names=["weekday", "hour"])
@@ -180,6 +203,8 @@ def hour_weekday_chart(hour_weekday: pd.DataFrame, problem: str = "all") -> Figu
         ax.set_yticks(range(7), [d.capitalize() for d in WEEKDAYS_SV])
         ax.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
         ax.set_xlabel("Timme på dygnet")
+        if period:
+            ax.set_title(f"Anmälda brott per veckodag och timme, {period}")
         cb = fig.colorbar(im, ax=ax, shrink=0.9)
         cb.set_label("Antal brott")
         cb.formatter = sv_formatter()
@@ -239,7 +264,7 @@ def survey_by_area(survey_indicators: pd.DataFrame, area_names: dict[str, str],
         s = s[s["area_id"] != "kommun"].copy()
         s["is_suppressed"] = s["is_suppressed"].fillna(False).astype(bool) | s["share_pct"].isna()
         s = s.sort_values(["is_suppressed", "share_pct"], ascending=[False, True])
-        fig, ax = _fig(0.22 * len(s) + 1.1)
+        fig, ax = _fig(0.16 * len(s) + 1.0)
         y = np.arange(len(s))
         ok = ~s["is_suppressed"].to_numpy()
         share = s["share_pct"].astype(float).to_numpy()
@@ -249,7 +274,7 @@ def survey_by_area(survey_indicators: pd.DataFrame, area_names: dict[str, str],
         ax.errorbar(share[ok], y[ok], xerr=[share[ok] - lo[ok], hi[ok] - share[ok]], fmt="none",
                     ecolor=DARK, elinewidth=0.9, capsize=2)
         for yi in y[~ok]:
-            ax.text(0.5, yi, "för få svar", va="center", fontsize=6.5, color=GREY)
+            ax.text(0.5, yi, "visas inte", va="center", fontsize=6.5, color=GREY)
         ax.set_yticks(y, [area_names.get(a, a) for a in s["area_id"]])
         if len(kom) and pd.notna(kom["share_pct"].iloc[0]):
             kv = float(kom["share_pct"].iloc[0])
@@ -275,33 +300,14 @@ def survey_items(survey_indicators: pd.DataFrame) -> Figure:
             prev = s[s["survey_year"] == years[-2]].set_index("indicator").reindex(last["indicator"])
             ax.barh(y + 0.2, prev["share_pct"].astype(float), 0.4, color=LIGHT, hatch="////",
                     edgecolor="white", label=str(years[-2]))
+        elif "prev_share_pct" in last and last["prev_share_pct"].notna().any():  # the layer's previous survey
+            py = last["prev_survey_year"].dropna() if "prev_survey_year" in last else pd.Series(dtype=float)
+            ax.barh(y + 0.2, last["prev_share_pct"].astype(float), 0.4, color=LIGHT, hatch="////",
+                    edgecolor="white", label=str(int(py.iloc[0])) if len(py) else "Förra mätningen")
         ax.set_yticks(y, [INDICATOR_SV.get(i, i) for i in last["indicator"]])
         ax.xaxis.set_major_formatter(sv_formatter(0, " %"))
         ax.set_xlabel("Andel som anser att det är ett mycket eller ganska stort problem")
         fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=2)
-        return fig
-
-
-# ---------------------------------------------------------------- prioritisation
-def bra_matrix(matrix: pd.DataFrame) -> Figure:
-    """Brå's prioritisation matrix: problembilder (rows) × criteria (columns), each cell the
-    criterion's normalised value 0–1, shaded and printed."""
-    with mpl.rc_context(STYLE):
-        rows = list(dict.fromkeys(matrix["row_label"]))
-        cols = list(dict.fromkeys(matrix["criterion_label"]))
-        grid = (matrix.pivot_table(index="row_label", columns="criterion_label", values="value", aggfunc="first")
-                .reindex(index=rows, columns=cols).to_numpy(float))
-        fig, ax = _fig(0.28 * len(rows) + 1.6)
-        ax.imshow(grid, cmap="Greys", vmin=0, vmax=1.4, aspect="auto")
-        for (i, j), v in np.ndenumerate(grid):
-            ax.text(j, i, fmt_num(v, 2) if not np.isnan(v) else "–", ha="center", va="center", fontsize=6.5,
-                    color="white" if (not np.isnan(v) and v > 0.75) else "black")
-        ax.set_yticks(range(len(rows)), rows)
-        ax.set_xticks(range(len(cols)), cols, rotation=40, ha="left", rotation_mode="anchor", fontsize=7)
-        ax.xaxis.tick_top()
-        ax.tick_params(axis="x", labeltop=True, labelbottom=False)
-        for side in ("left", "bottom", "top", "right"):
-            ax.spines[side].set_visible(False)
         return fig
 
 
@@ -321,16 +327,18 @@ def lorenz(grid_hotspots: pd.DataFrame, families, problems: list[str], max_cells
                 continue
             curve = lorenz_curve(counts)
             x, y = 100 * (1 - curve["cell_share"].to_numpy()), 100 * (1 - curve["incident_share"].to_numpy())
-            ax.plot(x[::-1], y[::-1], linestyle=styles[i % 4], lw=1.4,
-                    color=mpl.colormaps["Greys"](0.55 + 0.45 * i / max(len(problems) - 1, 1)),
+            ax.plot(x[::-1], y[::-1], linestyle=styles[i % 4], marker="osD^vP"[i % 6], markevery=0.12, ms=3.5,
+                    lw=1.4, color=mpl.colormaps["Greys"](0.55 + 0.45 * i / max(len(problems) - 1, 1)),
                     label=problem_label(p, families))
-        ax.plot([0, max_cells_pct], [0, max_cells_pct], color=GREY, lw=0.8, linestyle=(0, (1, 3)),
-                label="Jämn fördelning")
+        ax.plot([0, max_cells_pct], [0, max_cells_pct], color=GREY, lw=0.8, linestyle=(0, (1, 3)))
+        ax.text(max_cells_pct * 0.98, max_cells_pct * 1.02, "jämn fördelning", fontsize=7, color=GREY, ha="right",
+                va="bottom")
         ax.set_xlabel("Andel av rutorna, de mest belastade först (%)")
         ax.set_ylabel("Andel av brotten (%)")
         ax.xaxis.set_major_formatter(sv_formatter())
         ax.yaxis.set_major_formatter(sv_formatter())
         ax.set_xlim(0, max_cells_pct)
         ax.set_ylim(0, 100)
-        ax.legend(frameon=False, fontsize=7, loc="lower right")
+        ax.set_xticks(np.arange(0, max_cells_pct + 0.1, 5))
+        ax.legend(frameon=False, fontsize=7, loc="lower right")  # distinct line styles and markers per curve
         return fig

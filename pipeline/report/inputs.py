@@ -16,8 +16,28 @@ import pandas as pd
 
 from pipeline.config import KommunParams, PrivacyParams, ReportParams
 
-# Analyst-written Markdown files (reports/text/<name>.md) the report expects.
+# Analyst-written Markdown files (reports/text/<name>.md) the report expects, with what each
+# one must say (shown in the draft where the text is still missing).
 ANALYST_TEXTS = ("sammanfattning", "orsaksanalys", "handlingsplan", "medborgarloften", "uppfoljning")
+ANALYST_SV = {"sammanfattning": "sammanfattningen", "orsaksanalys": "orsaksanalysen", "handlingsplan": "handlingsplanen",
+              "medborgarloften": "medborgarlöftena", "uppfoljning": "uppföljningen"}
+ANALYST_GUIDANCE = {
+    "sammanfattning": "Analytikernas sammanfattning: vilka problembilder kommunen och lokalpolisområdet väljer att "
+                      "arbeta med och varför, vad som har förändrats sedan förra lägesbilden och vad underlaget inte visar.",
+    "orsaksanalys": "Orsaksanalysen: för varje prioriterad problembild, de orsaker ni ser (gärna som orsaksträd enligt "
+                    "Brå:s handbok), vilka platser, tider och grupper det gäller, och vilka kunskaper som saknas.",
+    "handlingsplan": "Handlingsplanen: åtgärderna för varje prioriterad problembild, vem som ansvarar för varje "
+                     "åtgärd, när den ska vara genomförd och hur den följs upp.",
+    "medborgarloften": "Medborgarlöftena: vad kommunen och polisen lovar invånarna för det kommande halvåret, var och "
+                       "när, och hur löftena följs upp och återrapporteras.",
+    "uppfoljning": "Uppföljningen av förra periodens åtgärder: vilka åtgärder som genomfördes som planerat "
+                   "(processutvärdering) och om målen nåddes (måluppfyllelse).",
+}
+
+
+def missing_analyst_texts(texts: dict[str, str] | None) -> list[str]:
+    """Names of the analyst texts the report expects but did not get (the lägesbild is then a draft)."""
+    return [n for n in ANALYST_TEXTS if not ((texts or {}).get(n) or "").strip()]
 
 
 @dataclass(frozen=True, kw_only=True)

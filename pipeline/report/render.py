@@ -26,7 +26,7 @@ import typst
 from pipeline.errors import DataError
 from pipeline.io import atomic_path
 from pipeline.report.document import build_document
-from pipeline.report.inputs import ANALYST_TEXTS, ReportInputs
+from pipeline.report.inputs import ReportInputs
 from pipeline.report.svg import FigureCache
 
 PDF_STANDARDS = ["ua-1"]
@@ -55,11 +55,6 @@ def read_analyst_texts(text_dir: Path) -> dict[str, str]:
         except UnicodeDecodeError as exc:
             raise DataError(f"{p}: is not UTF-8 text ({exc.reason}); save it as UTF-8") from exc
     return out
-
-
-def missing_analyst_texts(texts: dict[str, str]) -> list[str]:
-    """Names of the analyst texts the report expects but did not get (shown as placeholders)."""
-    return [n for n in ANALYST_TEXTS if not (texts.get(n) or "").strip()]
 
 
 def compile_source(source: str, files: dict[str, bytes], workdir: Path, out_pdf: Path, when: dt.date) -> None:

@@ -9,10 +9,13 @@ functions used here: ``#notice``, ``#fig``, ``#cnt`` and ``#placeholder``.
 
 from __future__ import annotations
 
+import re
+
 from pipeline.report.markdown import escape as esc
 from pipeline.report.svg import FigureCache
 
 ALIGN = {"l": "left", "r": "right", "c": "center"}
+KEEP_ROWS = 30  # tables up to this many rows (a page of them) are not split across pages
 
 
 def typst_str(s) -> str:
@@ -56,15 +59,28 @@ class TypstWriter:
 
     def figure(self, name: str, call: tuple, caption: str, alt: str) -> None:
         """Figure ``name`` drawn by ``call`` = (function, *args) through the figure cache, with
-        its caption and alt text (PDF/UA requires one)."""
+        its caption and alt text (PDF/UA requires one). A caption may refer to a labelled table
+        as ``{ref:label}`` (it becomes "Tabell N")."""
         self.files[f"{name}.svg"] = self.figures.get(name, call[0], *call[1:])
-        self.add(f"#fig({typst_str(name + '.svg')}, {typst_str(alt)}, [{esc(caption)}])")
+        self.add(f"#fig({typst_str(name + '.svg')}, {typst_str(alt)}, [{refs(esc(caption))}])")
 
-    def table(self, caption: str, header: list[str], rows: list[list[str]], align: str, widths: str | None = None) -> None:
+    def table(self, caption: str, header: list[str], rows: list[list[str]], align: str, widths: str | None = None,
+              label: str | None = None, numbered: bool = True) -> None:
         """A table whose header repeats on every page; ``align`` is one letter per column (l/r/c);
-        cells are Typst markup (escape plain text first)."""
+        cells are Typst markup (escape plain text first); ``label`` (letters and digits) lets a
+        caption refer to it; ``numbered=False`` for a table with its own name in the caption
+        (appendix C's "C.1")."""
         cols = widths or "(" + ", ".join("auto" if a != "l" else "1fr" for a in align) + ",)"
         head = ", ".join(f"[{esc(h)}]" for h in header)
         body = ",\n  ".join(", ".join(f"[{c}]" for c in r) for r in rows)
-        self.add(f"#figure(kind: table, caption: [{esc(caption)}], table(columns: {cols}, "
-                 f"align: ({', '.join(ALIGN[a] for a in align)},),\n  table.header({head}),\n  {body},\n))")
+        fig = (f"#figure(kind: table, {'' if numbered else 'numbering: none, '}caption: [{refs(esc(caption))}], "
+               f"table(columns: {cols}, "
+               f"align: ({', '.join(ALIGN[a] for a in align)},),\n  table.header({head}),\n  {body},\n))"
+               + (f" <{label}>" if label else ""))
+        # a short table stays on one page with its header; a long one breaks with the header repeated
+        self.add(f"#keep[{fig}]" if len(rows) <= KEEP_ROWS else fig)
+
+
+def refs(markup: str) -> str:
+    """``{ref:label}`` → a Typst reference to the labelled figure or table."""
+    return re.sub(r"\{ref:([A-Za-z0-9]+)\}", r"@\1", markup)

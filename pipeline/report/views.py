@@ -40,3 +40,31 @@ def cell_size(cells: gpd.GeoDataFrame) -> float:
     """Side of the (square) grid cells of a layer, in metres."""
     b = cells.geometry.iloc[0].bounds
     return round(b[2] - b[0])
+
+
+def contributions(problembilder: pd.DataFrame, weights: dict[str, float]) -> pd.DataFrame:
+    """What each component added to each problembild's score: w_c · comp_c / Σ w (one column
+    per component present, in the order of the weights); the columns sum to the score when the
+    weights are the ones it was scored with."""
+    total = sum(float(w) for w in weights.values()) or 1.0
+    cols = {c: problembilder[f"comp_{c}"].astype(float) * float(w) / total
+            for c, w in weights.items() if f"comp_{c}" in problembilder.columns}
+    return pd.DataFrame(cols, index=problembilder.index)
+
+
+def rank_groups(ranked: pd.DataFrame) -> list[tuple[int, int]]:
+    """Runs of places that are in practice equal. A run starts at a place and takes in the next
+    places as long as each of their rank intervals reaches back to the run's first place
+    (``rank_low`` ≤ first). ``ranked`` has rank and rank_low in rank order. Returns (first
+    place, last place) for each run of two or more."""
+    ranks = ranked["rank"].astype(int).tolist()
+    lows = ranked["rank_low"].astype(int).tolist()
+    out, i = [], 0
+    while i < len(ranks):
+        j = i
+        while j + 1 < len(ranks) and lows[j + 1] <= ranks[i]:
+            j += 1
+        if j > i:
+            out.append((ranks[i], ranks[j]))
+        i = j + 1
+    return out

@@ -87,7 +87,8 @@ def test_report_is_labelled_and_shows_the_series_with_its_trend(vasteras_events_
     assert len(pb) and (pb["area_id"] == "1980").all() and (pb["comp_events"] > 0).any()
     assert "notebook: skipped" in proc.stderr
     sheets = pd.read_excel(run_dir / "reports/lagesbild-2025-tabeller-publik.xlsx", sheet_name=None, engine="calamine")
-    assert len(sheets["Händelser per månad"].query("problem == 'all'")) == 31
+    months = sheets["Händelser per månad"]  # Swedish headers and labels (pipeline/report/excel.py)
+    assert len(months[months["Problemområde"] == "Alla brott"]) == 31
 
 
 def test_compared_with_its_lan_similar_kommuner_and_the_country(vasteras_events_only):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pipeline.report.chapters import (
     analyst, anmalda_brott, bilagor, dialoger, est, geografi, jamforelse, metod, om_kommunen, problembilder,
-    sammanfattning, skadeviktad, syfte, tid, trygghet,
+    rangordning, sammanfattning, skadeviktad, syfte, tid, trygghet,
 )
 from pipeline.report.doc import Doc
 
@@ -44,6 +44,7 @@ CHAPTERS: tuple[Chapter, ...] = (
     Chapter.of(est),
     Chapter.of(skadeviktad),
     Chapter.of(problembilder),
+    Chapter.of(rangordning),
     Chapter("Orsaksanalys", analyst.orsaksanalys),
     Chapter("Handlingsplan och medborgarlöften", analyst.handlingsplan),
     Chapter("Uppföljning av förra periodens åtgärder", analyst.uppfoljning),

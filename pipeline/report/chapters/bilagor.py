@@ -1,17 +1,39 @@
-"""Bilagor: Definitions of every indicator and method, and references."""
+"""Bilagor: A the methods and measures (the technical terms live here), B a glossary, C the maps'
+numbers as tables, D references."""
 
 from __future__ import annotations
 
 
+from pipeline.report.chapters.geografi import map_tables
 from pipeline.report.doc import Doc
 from pipeline.report.markdown import escape as esc
 from pipeline.text.format_sv import fmt_int
 
 TITLE = "Bilagor"
+GLOSSARY = [
+    ("Problembild", "Ett problem på en plats: ett problemområde (till exempel narkotika) i ett område."),
+    ("Problemområde", "En grupp av brottstyper som hör ihop, till exempel våld i offentlig miljö."),
+    ("Hotspot", "En ruta på kartan där rutan och dess grannar har fler brott än slumpen kan förklara."),
+    ("Färre brott än väntat", "En ruta där rutan och dess grannar har färre brott än slumpen kan förklara "
+                              "(på engelska cold spot)."),
+    ("Signalbrott", "Brott som syns för de boende och påverkar tryggheten, som klotter, skadegörelse och öppen "
+                    "narkotikahandel."),
+    ("Skadevärde", "Ett mått där varje brott vägs med det genomsnittliga straffet för brottstypen, i dagar."),
+    ("Konfidensintervall (KI)", "Ett intervall som med 95 % säkerhet innehåller det sanna värdet; det visar hur osäker "
+                                "en siffra är."),
+    ("Statistiskt säker", "En skillnad eller trend som är för stor för att troligen bero på slumpen, efter korrektion "
+                          "för att många skillnader prövas samtidigt."),
+    ("Incidenskvot (IRR)", "Hur mycket antalet brott ändras per år i en trend: 1,10 betyder 10 % fler per år."),
+    ("Koncentrationsmått (Gini)", "Från 0 (brotten jämnt spridda över rutorna) till 1 (alla brott i en ruta)."),
+    ("EST", "Effektiv samordning för trygghet: veckovisa rapporter från kommunens verksamheter, bostadsbolag och polis."),
+    ("Medarbetardialog", "Anteckningar från personal som arbetar i områdena."),
+    ("Medborgarlöfte", "Ett löfte från kommunen och polisen till invånarna om åtgärder under ett halvår."),
+    ("Röjandekontroll", "Regler som hindrar att små antal och enskilda personer kan pekas ut i publika tabeller."),
+]
 
 
 def build(d: Doc) -> None:
-    d.h(2, "Bilaga A. Indikatorer och metoder")
+    d.h(2, "Bilaga A. Metoder och mått")
     defs = [
         ("Anmälda brott per 1 000 invånare", "Antal anmälda brott i området under rapportåret delat med områdets folkmängd, gånger 1 000."),
         ("Förändring", "(antal rapportåret − antal föregående år) / antal föregående år, i procent."),
@@ -21,10 +43,10 @@ def build(d: Doc) -> None:
                   "eller minskande först när IRR är signifikant efter Benjamini–Hochbergs korrektion över alla områden "
                   "och problem (q < 0,05) och Mann–Kendalls test på årsserien (Mann 1945; Kendall 1975) pekar åt "
                   "samma håll."),
-        ("Hot spot (Getis–Ord Gi*)", "z-värde för summan av brott i rutan och dess grannar inom ett fast avstånd jämfört med "
+        ("Hotspot (Getis–Ord Gi*)", "z-värde för summan av brott i rutan och dess grannar inom ett fast avstånd jämfört med "
                                      "förväntat under slumpmässig fördelning (Getis & Ord 1992; Ord & Getis 1995). "
                                      "p-värdena justeras för många test med Benjamini–Hochberg (1995)."),
-        ("Framväxande hot spots", "Gi* per ruta och tidssteg i en rum–tid-kub och Mann–Kendall-trend på rutans z-värden; "
+        ("Hotspots över tid (emerging hot spots)", "Gi* per ruta och tidssteg i en rum–tid-kub och Mann–Kendall-trend på rutans z-värden; "
                                   "kategorierna följer Esri (Emerging Hot Spot Analysis)."),
         ("Brottstäthet (kärnskattning)", "Brott per km² och år, utjämnat med en kärnfunktion med fast bandbredd (Silverman 1986)."),
         ("Koncentration", "Andel av brotten i de 1, 5 och 10 % mest belastade rutorna, och Gini-koefficient "
@@ -36,11 +58,25 @@ def build(d: Doc) -> None:
                        "Smaaland 2020) och Cambridge Crime Harm Index (Sherman m.fl. 2016); kritik: Sarnecki (2021)."),
         ("Prioriteringspoäng", "Viktad summa av kriterier normerade till 0–1 (Brå:s prioriteringsmatris); intervallet för "
                                "placeringen kommer från bootstrap av underlaget."),
-        ("Röjandekontroll (publik version)", f"Antal under {d.min} visas som <{d.min}; kartor aggregeras till rutor om "
-                                            f"{fmt_int(d.inp.privacy.public_grid_m)} m."),
+        ("Textteman (NMF)", "Icke-negativ matrisfaktorisering (NMF) av textens ordvikter (TF-IDF): varje tema är en "
+                            "grupp ord som ofta står i samma texter (Lee & Seung 2001)."),
+        ("Placeringens osäkerhet (bootstrap)", "Underlaget dras om slumpmässigt och problembilderna rangordnas på nytt; "
+                                               "intervallet är 2,5- och 97,5-percentilerna av placeringarna (Efron 1979)."),
+        ("Röjandekontroll (publik version)", f"Antal från 1 till {d.min - 1} visas som <{d.min}, noll som 0. Fler celler "
+                                            "döljs (..) tills ett program som prövar alla summor, medelvärden och andra "
+                                            "kolumner i de publika tabellerna inte kan räkna fram något dolt tal "
+                                            "(linjärprogrammering). Andelar i trygghetsmätningen visas bara för grupper "
+                                            f"med minst {d.inp.survey_min_n} svar, för varje mätår. Kartor aggregeras "
+                                            f"till rutor om {fmt_int(d.inp.privacy.public_grid_m)} m."),
     ]
     d.add("\n".join(f"#terms.item[{esc(t)}][{esc(x)}]" for t, x in defs))
-    d.h(2, "Bilaga B. Referenser")
+    d.h(2, "Bilaga B. Ordlista")
+    d.add("\n".join(f"#terms.item[{esc(t)}][{esc(x)}]" for t, x in GLOSSARY))
+    d.h(2, "Bilaga C. Kartornas siffror")
+    d.para("Siffrorna bakom kartorna i kapitlet Geografisk fördelning, för den som inte kan eller vill läsa kartan. "
+           "Nr är områdets nummer på kartorna.")
+    map_tables(d)
+    d.h(2, "Bilaga D. Referenser")
     refs = [
         "Benjamini, Y. & Hochberg, Y. (1995). Controlling the false discovery rate. Journal of the Royal Statistical Society B, 57, 289–300.",
         "Bernasco, W. & Steenbeek, W. (2017). More places than crimes: implications for evaluating the law of crime concentration at place. Journal of Quantitative Criminology, 33, 451–467.",
@@ -53,6 +89,8 @@ def build(d: Doc) -> None:
         "Sarnecki, J. (2021). Kritik av brottsskadeindex. Svensk Juristtidning.",
         "Sherman, L., Neyroud, P. W. & Neyroud, E. (2016). The Cambridge Crime Harm Index. Policing, 10, 171–183.",
         "Silverman, B. W. (1986). Density estimation for statistics and data analysis. Chapman & Hall.",
+        "Efron, B. (1979). Bootstrap methods: another look at the jackknife. The Annals of Statistics, 7, 1–26.",
+        "Lee, D. D. & Seung, H. S. (2001). Algorithms for non-negative matrix factorization. NIPS 13, 556–562.",
         "Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference. JASA, 22, 209–212.",
     ]
     d.bullets(refs)

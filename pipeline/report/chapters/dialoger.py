@@ -28,11 +28,13 @@ def build(d: Doc) -> None:
     d.table(f"Teman i medarbetardialogerna{more}", hdr, rows, "llrr" + ("" if d.public else "l"))
     tt = d.inp.text_topics
     if not is_empty(tt):
-        d.h(2, "Teman som ordlistan inte fångar")
-        d.para("En oövervakad textanalys (NMF över TF-IDF) av anteckningar, EST-rapporter och öppna enkätsvar visar "
-               "vilka teman som återkommer. En hög andel okodade texter betyder att ordlistan för problemområden "
-               "missar temat och bör ses över.")
-        rows = [[esc(str(r["top_terms"])), d.cnt(r, "n_docs"), fmt_pct(r["share_untagged_pct"], 0),
+        d.h(2, "Teman som sökorden inte fångar")
+        d.para("En automatisk textanalys som hittar ord som ofta står tillsammans (bilaga A) har gått igenom "
+               "anteckningar, EST-rapporter och öppna enkätsvar; tabellen visar "
+               "vilka teman som återkommer. En hög andel okodade texter betyder att sökorden för problemområdena "
+               "missar temat och bör ses över."
+               + (f" Ord som färre än {d.min} texter använder, och ortnamn, visas inte." if d.public else ""))
+        rows = [[esc(str(r["top_terms"]) or "–"), d.cnt(r, "n_docs"), fmt_pct(r["share_untagged_pct"], 0),
                  esc(d.area(r["top_area"]) if pd.notna(r.get("top_area")) else "–")] for _, r in tt.iterrows()]
         d.table("Återkommande teman i fritexterna", ["Vanligaste ord", "Texter", "Andel okodade", "Mest i området"],
                 rows, "lrrl")

@@ -47,14 +47,15 @@ def build(d: Doc) -> None:
                     for _, r in qr.sort_values(["source", "n_rows"], ascending=[True, False]).iterrows()]
             d.table("Rader i karantän per skäl", ["Källa", "Skäl", "Rader"], rows, "llr")
     d.h(2, "Varför problemen valdes")
-    d.para("Enligt Brå:s checklista ska det framgå varför varje problem valts. Poängen och varje kriteriums bidrag "
-           "redovisas i kapitlet Prioriterade problembilder; kriterierna och deras vikter definieras i bilagan.")
+    d.para("Enligt Brå:s checklista ska det framgå varför varje problem valts. Poängen, varje kriteriums bidrag och "
+           "en motivering för varje problembild redovisas i kapitlet Prioriterade problembilder; kriterierna och deras "
+           "vikter i kapitlet Så rangordnades problembilderna.")
     d.h(2, "Begränsningar")
     lim = [
         "Anmälda brott visar inte all brottslighet: många brott anmäls aldrig (mörkertal), och anmälningsbenägenheten skiljer sig mellan brottstyper och områden.",
         "Brott utan koordinater eller med orimliga uppgifter ingår inte i kartorna (se karantänen ovan).",
         "Tal per invånare blir missvisande i områden med få boende men många besökare, och osäkra i små områden.",
-        "Hot spots är statistiska samband i ett rutnät; resultatet beror på rutstorlek och avstånd för grannar.",
+        "Hotspots är statistiska samband i ett rutnät; resultatet beror på rutstorlek och avstånd för grannar.",
         "Skadevikterna bygger på genomsnittliga straff och underskattar skador av brott som sällan leder till fängelse.",
     ]
     lim.append("Trygghetsmätningen har låg svarsfrekvens i vissa områden; andelarna har konfidensintervall och små grupper redovisas inte."

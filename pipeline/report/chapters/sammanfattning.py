@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.report.chapters.problembilder import plain_problems
+from pipeline.report.chapters.problembilder import reasons, title, top
 from pipeline.report.doc import Doc
 from pipeline.report.events import EVENTS_ONLY_SV, event_facts
 from pipeline.report.inputs import is_empty
@@ -17,6 +17,13 @@ def build(d: Doc) -> None:
     inp, k = d.inp, d.inp.kommun
     if inp.events_only:
         d.notice(EVENTS_ONLY_SV)
+    pb = inp.problembilder
+    if not is_empty(pb):
+        rows = top(d).head(5)
+        d.h(2, "De högst prioriterade problembilderna")
+        d.numbered([f"{title(d, r)}: {why[0].lower() + why[1:]}" for (_, r), why in zip(rows.iterrows(), reasons(d, rows))])
+        d.para("Varför och hur problembilderna rangordnades står i kapitlen Prioriterade problembilder och Så "
+               "rangordnades problembilderna.")
     facts = []
     t = inp.area_trends
     if not is_empty(t):
@@ -25,30 +32,26 @@ def build(d: Doc) -> None:
             r = tot.iloc[0]
             facts.append(f"Under {k.year} anmäldes {fmt_int(r['n_year'])} brott i {k.name}, {fmt_num(r['rate_per_1000'], 1)} "
                          f"per 1 000 invånare. Det är {fmt_pct(r['change_pct'], 0, signed=True)} jämfört med {k.year - 1}.")
-        up = t[(t["area_id"] == "kommun") & (t["problem"] != "all") & (t["trend"] == "rising")]
-        if len(up):
-            facts.append("Brottstyper med ökande trend över perioden: "
-                         + ", ".join(d.label(p).lower() for p in up["problem"]) + ".")
+        kt = t[(t["area_id"] == "kommun") & (t["problem"] != "all")]
+        none = pd.Series(False, index=kt.index)
+        for label, sel in (("ökade säkert i år", kt["year_change"] == "increase" if "year_change" in kt else none),
+                           ("har en säker ökande trend över perioden", kt["trend"] == "rising")):
+            if sel.any():  # the verdict's own two parts (area_trends.year_change, .trend)
+                facts.append("Brottstyper som " + label + ": " + ", ".join(d.label(p).lower() for p in kt.loc[sel, "problem"]) + ".")
     s = inp.survey_indicators
     if not is_empty(s):
         u = s[(s["area_id"] == "kommun") & (s["indicator"] == "unsafe_evening")].sort_values("survey_year")
         if len(u) and pd.notna(u["share_pct"].iloc[-1]):
-            txt = f"I trygghetsmätningen {int(u['survey_year'].iloc[-1])} kände sig {fmt_pct(u['share_pct'].iloc[-1], 0)} otrygga ute sent en kväll"
-            if len(u) > 1 and pd.notna(u["share_pct"].iloc[-2]):
-                txt += f" ({fmt_pct(u['share_pct'].iloc[-2], 0)} år {int(u['survey_year'].iloc[-2])})"
+            last = u.iloc[-1]
+            txt = f"I trygghetsmätningen {int(last['survey_year'])} kände sig {fmt_pct(last['share_pct'], 0)} otrygga ute sent en kväll"
+            if pd.notna(last.get("prev_share_pct")) and pd.notna(last.get("prev_survey_year")):
+                txt += f" ({fmt_pct(last['prev_share_pct'], 0)} år {int(last['prev_survey_year'])})"
             facts.append(txt + ".")
     facts += event_facts(inp)
-    pb = inp.problembilder
-    if not is_empty(pb):
-        top = pb.sort_values("rank").head(3)
-        facts.append("De högst prioriterade problembilderna är " + "; ".join(
-            f"{int(r['rank'])}. {d.label(r['problem']).lower()} i {r['area']}" for _, r in top.iterrows()) + ".")
     if facts:
         d.h(2, "Lägesbilden i korthet")
         d.bullets(facts)
     if d.public:
-        d.h(2, "Det här vill vi göra något åt")
-        plain_problems(d)
         d.h(2, "Våra löften")
         d.analyst("medborgarloften")
     d.h(2, "Analytikernas sammanfattning")

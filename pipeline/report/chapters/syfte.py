@@ -19,10 +19,12 @@ def build(d: Doc) -> None:
     d.h(2, "Metod i korthet")
     d.bullets([
         f"Anmälda brott {k.first_year}–{k.year} har grupperats i problemområden och räknats per område, år, månad, veckodag och timme.",
-        "Brottstätheten per 1 000 invånare jämförs mellan områden; trender prövas med Mann–Kendalls test och en negativ binomialmodell.",
-        "Geografiska koncentrationer (hot spots) har beräknats med Getis–Ord Gi* på ett rutnät med korrigering för många samtidiga test (Benjamini–Hochberg).",
+        "Brott per 1 000 invånare jämförs mellan områden. Förändringar och trender räknas som säkra först när de "
+        "klarar ett statistiskt test som tar hänsyn till att många områden och brottstyper prövas samtidigt.",
+        "Platser där brotten samlas (hotspots) har sökts i ett rutnät över kommunen.",
         "Trygghetsmätningens andelar redovisas med 95 % konfidensintervall; svaret \"Vet ej\" räknas inte med i nämnaren.",
         "Medarbetardialoger och EST-rapporter har kodats till samma problemområden som brotten.",
         "Problembilderna har rangordnats med en viktad poäng där varje kriterium i Brå:s prioriteringsmatris redovisas separat.",
     ])
-    d.para("Detaljer, källor och begränsningar finns i kapitlet Metod och källor och i bilagan.")
+    d.para("Detaljer, källor och begränsningar finns i kapitlet Metod och källor. Metoderna beskrivs i bilaga A och "
+           "facktermerna förklaras i ordlistan i bilaga B.")

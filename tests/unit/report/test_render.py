@@ -122,3 +122,12 @@ def test_no_english_or_codes_in_the_text_layer(pdfs, tmp_path):
         assert not ENGLISH.findall(text), (path.name, sorted(set(ENGLISH.findall(text))))
     text = re.sub(r"\s+", " ", _text(paths[2]))
     assert re.search(r"Händelsetyp Problemområde 2025 Trafikolycka – 7 Misshandel Våld i offentlig miljö 6", text)
+
+
+def test_an_unfinished_lagesbild_says_so_and_has_a_place_for_the_decision(pdfs):
+    internal, public = re.sub(r"\s+", " ", _text(pdfs[1])), re.sub(r"\s+", " ", _text(pdfs[2]))
+    assert "Utkast – saknar sammanfattningen" in internal and "Version 1.0" not in internal
+    assert "Att skriva: Handlingsplanen" in internal and "reports/text" not in internal
+    assert "Kommunstyrelsens ordförande" in internal and "Lokalpolisområdeschef" in internal
+    assert "Beslut" in public and "Att skriva" not in public and "reports/text" not in public
+    assert "Kommunstyrelsens ordförande" not in public  # the signed original stays with the kommun

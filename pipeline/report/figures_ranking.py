@@ -1,0 +1,94 @@
+"""Charts of the ranking: what each component added to each problembild's score, the rank
+intervals, and the prioritisation matrix. Each function takes frames and returns a Figure."""
+
+from __future__ import annotations
+
+import textwrap
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from pipeline.report.figures import DARK, GREY, STYLE, WIDTH_IN, _fig, sv_formatter
+from pipeline.text.format_sv import fmt_num
+
+# components in groups of one hue each (crime reports, residents, staff, agreement, Polisen's events),
+# lightness stepping inside a group so neighbours stay apart in greyscale print
+GROUP_COLOURS = {
+    "harm_volume": "#08306b", "rate_ratio": "#2171b5", "trend": "#6baed6", "concentration": "#9ecae1",
+    "signal": "#c6dbef", "survey_unsafe": "#a63603", "survey_problem": "#fd8d3c", "notes": "#006d2c",
+    "est": "#74c476", "triangulation": "#525252", "events": "#6a51a3",
+}
+
+
+def contribution_chart(labels: list[str], contrib: pd.DataFrame, names: dict[str, str]) -> Figure:
+    """One stacked bar per problembild (``labels``, top to bottom in rank order): the segments
+    are what each component added to the score (``contrib``: rows like ``labels``, a column per
+    component, summing to the score); the score is written at the end of each bar."""
+    with mpl.rc_context(STYLE):
+        cols = [c for c in contrib.columns if (contrib[c] > 0).any()]
+        fig, ax = _fig(0.3 * len(labels) + 1.9)
+        y = np.arange(len(labels))[::-1]
+        left = np.zeros(len(labels))
+        for c in cols:
+            v = contrib[c].to_numpy(float)
+            ax.barh(y, v, left=left, height=0.62, color=GROUP_COLOURS.get(c, GREY), edgecolor="white", lw=0.5,
+                    label=names.get(c, c))
+            left += v
+        for yi, total in zip(y, left):
+            ax.text(total, yi, " " + fmt_num(total, 2), va="center", fontsize=7)
+        ax.set_yticks(y, labels)
+        ax.set_xlim(0, max(left.max() * 1.12, 0.1))
+        ax.xaxis.set_major_formatter(sv_formatter(1))
+        ax.set_xlabel("Poäng (0–1): summan av kriteriernas bidrag")
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=3, fontsize=7)
+        return fig
+
+
+def rank_intervals(labels: list[str], rank: pd.Series, low: pd.Series, high: pd.Series) -> Figure:
+    """Each problembild's place (dot) and the places it can take when the data are drawn again
+    (line from ``low`` to ``high``), top to bottom in rank order."""
+    with mpl.rc_context(STYLE):
+        fig, ax = _fig(0.26 * len(labels) + 1.0)
+        y = np.arange(len(labels))[::-1]
+        ax.hlines(y, low.astype(float), high.astype(float), color=DARK, lw=2.2, alpha=0.45)
+        ax.plot(rank.astype(float), y, "o", color=DARK, ms=5)
+        ax.set_yticks(y, labels)
+        top = int(max(high.max(), rank.max()))
+        ax.set_xlim(0.5, top + 0.5)
+        ax.set_xticks(range(1, top + 1))
+        ax.xaxis.set_major_formatter(sv_formatter())
+        ax.set_xlabel("Plats (punkt) och platser den kan hamna på (linje, 95 %)")
+        ax.grid(axis="x", color="#e0e0e0", lw=0.5)
+        ax.set_axisbelow(True)
+        return fig
+
+
+def bra_matrix(matrix: pd.DataFrame) -> Figure:
+    """The prioritisation matrix: problembilder (rows) × criteria (columns), each cell the
+    criterion's value 0–1 shaded and printed; a column labelled "Poäng" (the weighted mean of
+    the others) is set apart by a gap and a frame."""
+    with mpl.rc_context(STYLE):
+        rows = list(dict.fromkeys(matrix["row_label"]))
+        cols = list(dict.fromkeys(matrix["criterion_label"]))
+        grid = (matrix.pivot_table(index="row_label", columns="criterion_label", values="value", aggfunc="first")
+                .reindex(index=rows, columns=cols).to_numpy(float))
+        fig = Figure(figsize=(WIDTH_IN, 0.34 * len(rows) + 2.1), layout="constrained")
+        ax = fig.add_subplot()
+        ax.imshow(grid, cmap="Greys", vmin=0, vmax=1.4, aspect="auto")
+        for (i, j), v in np.ndenumerate(grid):
+            ax.text(j, i, fmt_num(v, 2 if cols[j].startswith("Poäng") else 1) if not np.isnan(v) else "–",
+                    ha="center", va="center", fontsize=7,
+                    color="white" if (not np.isnan(v) and v > 0.75) else "black",
+                    fontweight="bold" if cols[j].startswith("Poäng") else "normal")
+        if cols and cols[-1].startswith("Poäng"):
+            ax.axvline(len(cols) - 1.5, color="white", lw=4)
+        ax.set_yticks(range(len(rows)), [textwrap.fill(r, 26) for r in rows], fontsize=7)
+        ax.set_xticks(range(len(cols)), [textwrap.fill(c, 22) for c in cols], rotation=55, ha="left",
+                      rotation_mode="anchor", fontsize=7)
+        ax.xaxis.tick_top()
+        ax.tick_params(axis="x", labeltop=True, labelbottom=False)
+        for side in ("left", "bottom", "top", "right"):
+            ax.spines[side].set_visible(False)
+        return fig
