@@ -9,7 +9,7 @@ names; :func:`show_table` formats them the Swedish way for display only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,13 +20,11 @@ from matplotlib.figure import Figure
 from pipeline import io
 from pipeline.context import RunContext
 from pipeline.errors import DataError
+from pipeline.report import views, wording
 from pipeline.problems import Families, load_families
 from pipeline.text.normalise import fold
 
 PRECISION = {"Poäng": 2, "Kvot mot kommunen": 2, "Gini": 2, "p-värde": 3}  # decimals shown by show_table
-TREND_SV = {"rising": "ökande", "falling": "minskande", "stable": "ingen säker trend"}
-LAYERS = ("area_trends", "area_year_counts", "grid_hotspots", "emerging_hotspots", "kde", "concentration",
-          "hour_weekday", "month_profile", "survey_indicators", "note_themes", "est_summary")
 
 
 @dataclass(frozen=True)
@@ -54,33 +52,34 @@ class Bundle:
 
     @property
     def area_names(self) -> dict[str, str]:
-        return dict(zip(self.areas["area_id"], self.areas["area_name"])) | {"kommun": "Hela kommunen"}
+        return views.area_names(self.areas)
+
+    @classmethod
+    def from_inputs(cls, inputs, incidents: pd.DataFrame, families: Families | None = None) -> Bundle:
+        """The notebooks' view of the report's :class:`~pipeline.report.inputs.ReportInputs`."""
+        frames = {f.name: getattr(inputs, f.name) for f in fields(cls) if f.name not in ("year", "incidents", "families")}
+        frames = {k: v if v is not None else pd.DataFrame() for k, v in frames.items()}
+        return cls(year=inputs.kommun.year, incidents=incidents, families=families or inputs.families, **frames)
 
 
 def load_bundle(root: str | Path | RunContext = ".", categories: str | None = None) -> Bundle:
-    """Read the processed tables of a run (shell function: reads files).
+    """Read the processed tables of a run (shell function: reads files) with the report's own
+    loader (:func:`pipeline.loader.load_inputs`), so the notebooks and the lägesbild show the
+    same frames, plus the incidents.
 
-    ``root`` is the run directory or its :class:`~pipeline.context.RunContext`. The report year
-    and the problem-family file come from the run's params file when it exists (``categories``
-    overrides the family file; relative paths are relative to the run directory); otherwise the
-    year is the problembilder's ``report_year``.
+    ``root`` is the run directory (holding params.yaml) or its
+    :class:`~pipeline.context.RunContext`; ``categories`` overrides the problem-family file.
     """
     from pipeline.config import load_params
+    from pipeline.loader import load_inputs
 
     run = root if isinstance(root, RunContext) else RunContext.from_root(root)
-    year = None
-    if run.params_file.exists():
-        params = load_params(run.params_file)
-        year = params.kommun.year
-        categories = categories or (params.sources.crimes.categories if params.sources.crimes else None)
-    tables = {name: io.read_frame(run.layer(name)) for name in LAYERS}
-    pb = io.read_frame(run.processed / "problembilder.csv")
-    if year is None:
-        year = int(pb["report_year"].iloc[0]) if len(pb) else 0
-    return Bundle(year=year, areas=io.read_frame(run.core("areas")), incidents=io.read_frame(run.core("incidents")),
-                  problembilder=pb, quality=io.read_frame(run.ingest_quality),
-                  quarantine_reasons=io.read_frame(run.quarantine_reasons),
-                  families=load_families(run.resolve(categories) if categories else None), **tables)
+    if not run.params_file.exists():
+        raise DataError(f"{run.params_file}: missing; the notebooks read the run's params.yaml "
+                        "(give the run directory as root)")
+    inputs = load_inputs(run, load_params(run.params_file), texts=False)
+    families = load_families(run.resolve(categories)) if categories else inputs.families
+    return Bundle.from_inputs(inputs, io.read_frame(run.core("incidents")), families)
 
 
 # ---------------------------------------------------------------- parameters
@@ -133,7 +132,7 @@ def _trend_columns(b: Bundle, t: pd.DataFrame) -> dict:
         "Kvot mot kommunen": t["rate_ratio"].to_numpy(),
         "Förändring per år, %": 100 * (t["irr"].to_numpy(float) - 1),
         "95 % KI, låg": 100 * (t["irr_low"].to_numpy(float) - 1), "95 % KI, hög": 100 * (t["irr_high"].to_numpy(float) - 1),
-        "Trend": [TREND_SV.get(v, "–") for v in t["trend"]],
+        "Bedömning": [wording.trend_cell(r) for _, r in t.iterrows()],  # the report's own wording
     }
 
 
@@ -143,7 +142,8 @@ def trend_table(b: Bundle, area_id: str = "kommun") -> pd.DataFrame:
     Columns: Problemområde; Antal <år>, Antal <år − 1>; Förändring, % (this year against last);
     Per 1 000 inv.; Kvot mot kommunen (area rate / kommun rate); Förändring per år, % =
     100·(IRR − 1) from the negative binomial trend model over the years covered, with its 95 %
-    interval (KI); Trend = the Mann–Kendall verdict (docs/methods-trends.md).
+    interval (KI); Bedömning = the trend as the report words it (:func:`pipeline.report.wording.trend_cell`:
+    the one verdict per row when the trend layer has it).
     """
     t = b.area_trends[b.area_trends["area_id"].astype(str) == str(area_id)]
     t = t.assign(_all=t["problem"].eq("all")).sort_values(["_all", "n_year"], ascending=[True, False])
@@ -180,8 +180,9 @@ def problembild_table(b: Bundle, area_id: str | None = None, problem: str | None
 
 
 def top_families(b: Bundle, k: int = 4) -> list[str]:
-    """The problem families of the top-ranked problembilder, first ``k`` distinct ones in rank order."""
-    return list(dict.fromkeys(b.problembilder.sort_values("rank")["problem"]))[:k]
+    """The problem families of the top-ranked problembilder, first ``k`` distinct ones in rank order
+    (:func:`pipeline.report.views.top_problems`, as the report picks them)."""
+    return views.top_problems(b.problembilder, b.area_trends, k)
 
 
 def survey_table(b: Bundle, area_id: str = "kommun") -> pd.DataFrame:
@@ -220,11 +221,7 @@ def ehs_counts(b: Bundle, problem: str = "all", area_id: str | None = None) -> p
     """Number of grid cells per emerging-hot-spot pattern ("no_pattern" left out)."""
     from pipeline.report.maps import EHS_SV
 
-    e = b.emerging_hotspots[b.emerging_hotspots["problem"] == problem]
-    if area_id is not None:
-        e = e[e["area_id"].astype(str) == str(area_id)]
-    n = e["ehs_category"].astype(str).value_counts()
-    n = n[n.index != "no_pattern"]
+    n = views.pattern_counts(b.emerging_hotspots, problem, area_id)
     return pd.DataFrame({"Mönster": [EHS_SV.get(c, c) for c in n.index], "Antal rutor": n.to_numpy()})
 
 
@@ -236,7 +233,7 @@ def quality_table(b: Bundle) -> tuple[pd.DataFrame, pd.DataFrame]:
     per_source = pd.DataFrame({
         "Källa": [SOURCE_SV.get(s, s) for s in q["source"]], "Inlästa": q["rows_read"].to_numpy(),
         "Godtagna": q["accepted"].to_numpy(), "I karantän": q["quarantined"].to_numpy(),
-        "Andel i karantän, %": 100 * q["quarantined"].to_numpy(float) / q["rows_read"].replace(0, np.nan).to_numpy(float),
+        "Andel i karantän, %": views.quarantine_share(q).to_numpy(),
     })
     per_reason = pd.DataFrame({"Källa": [SOURCE_SV.get(s, s) for s in r["source"]],
                                "Skäl": [reason_sv(x) for x in r["reason"]], "Rader": r["n_rows"].to_numpy()})

@@ -13,7 +13,6 @@ number, or computed from a hidden one); a 0 is a true zero.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from pipeline.io import Sheet
@@ -233,7 +232,7 @@ def workbook_sheets(inp: ReportInputs) -> list[Sheet]:
         sheets.append(b.sheet(name, frame, [c for c in cols if not (inp.public and c in INTERNAL_ONLY)]))
     q = inp.quality
     if not is_empty(q):
-        share = 100 * q["quarantined"].astype(float) / q["rows_read"].replace(0, np.nan).astype(float)
+        share = views.quarantine_share(q)
         sheets.append(b.sheet("Datakvalitet", q.assign(source=[SOURCE_SV.get(s, s) for s in q["source"]]),
                               ["source", "rows_read", "accepted", "quarantined"],
                               extra={"Andel i karantän, %": (share.round(1).tolist(), "0.0")}))

@@ -68,3 +68,18 @@ def rank_groups(ranked: pd.DataFrame) -> list[tuple[int, int]]:
             out.append((ranks[i], ranks[j]))
         i = j + 1
     return out
+
+
+def pattern_counts(emerging: pd.DataFrame, problem: str = "all", area_id: str | None = None) -> pd.Series:
+    """Grid cells per pattern over time (ehs_category, "no_pattern" left out), most first, for
+    one problem family and optionally one area."""
+    e = emerging[emerging["problem"] == problem]
+    if area_id is not None:
+        e = e[e["area_id"].astype(str) == str(area_id)]
+    n = e["ehs_category"].astype(str).value_counts()
+    return n[n.index != "no_pattern"]
+
+
+def quarantine_share(quality: pd.DataFrame) -> pd.Series:
+    """Per source: quarantined rows as a percentage of the rows read (NaN for an empty source)."""
+    return 100 * quality["quarantined"].astype(float) / quality["rows_read"].replace(0, float("nan")).astype(float)

@@ -84,3 +84,23 @@ def test_bad_parameter_fails_with_one_line_data_error(demo_run, tmp_path, overri
     msg = str(err.value)
     assert "\n" not in msg and "DataError" in msg
     assert re.search(expected, msg), msg
+
+
+def test_notebooks_and_report_read_the_same_frames_through_one_loader(demo_run, monkeypatch):
+    """explore.load_bundle goes through the report's loader: one read per table, and the frames the
+    notebooks show are the report's frames (a table read twice could drift)."""
+    import pipeline.loader as loader
+    from pipeline import explore, stages
+    from pipeline.config import load_params
+    from pipeline.context import RunContext
+
+    calls = []
+    real = loader.load_inputs
+    monkeypatch.setattr(loader, "load_inputs", lambda *a, **k: calls.append(k) or real(*a, **k))
+    b = explore.load_bundle(demo_run)
+    assert calls == [{"texts": False}]  # the notebooks' tables come from the report's loader
+    run = RunContext.from_root(demo_run)
+    inp = stages.report_inputs(run, load_params(run.params_file))
+    for name in ("area_trends", "area_year_counts", "survey_indicators", "problembilder", "quality", "note_themes"):
+        assert getattr(b, name).equals(getattr(inp, name)), name
+    assert explore.top_families(b, 3) == [p for p in explore.views.top_problems(inp.problembilder, inp.area_trends, 3)]

@@ -97,14 +97,14 @@ def test_trend_table_orders_by_count_with_all_last_and_irr_as_percent(bundle):
     assert viol["Antal 2025"] == 100 and viol["Antal 2024"] == 90
     assert viol["Förändring per år, %"] == pytest.approx(10.0)  # 100·(1.10 − 1)
     assert viol["95 % KI, låg"] == pytest.approx(2.0) and viol["95 % KI, hög"] == pytest.approx(19.0)
-    assert viol["Trend"] == "ökande" and t.iloc[0]["Trend"] == "ingen säker trend"
+    assert viol["Bedömning"] == "ökande" and t.iloc[0]["Bedömning"] == "ingen säker trend"
 
 
 def test_area_trend_table_sorts_areas_by_rate_and_leaves_out_kommun(bundle):
     t = explore.area_trend_table(bundle, "all")
     assert list(t["Område"]) == ["Bäckby", "Centrum"]
     assert list(t["Per 1 000 inv."]) == [10.0, 5.0]
-    assert list(t["Trend"]) == ["ökande", "minskande"]
+    assert list(t["Bedömning"]) == ["ökande", "minskande"]
 
 
 def test_problembild_table_filters_and_shows_rank_interval(bundle):
@@ -157,7 +157,7 @@ def test_ehs_counts_leave_out_no_pattern(three_areas):
                           "ehs_category": ["new_hot", "new_hot", "new_hot", "no_pattern", "persistent_cold", "new_hot"]},
                          geometry=[box(0, 0, 1, 1)] * 6, crs=CRS)
     b = explore.Bundle(year=2025, areas=three_areas, emerging_hotspots=e)
-    assert explore.ehs_counts(b, "all").to_numpy().tolist() == [["Ny", 3], ["Bestående (cold spot)", 1]]
+    assert explore.ehs_counts(b, "all").to_numpy().tolist() == [["Ny", 3], ["Bestående, färre brott än väntat", 1]]
     assert explore.ehs_counts(b, "all", area_id="1")["Antal rutor"].tolist() == [2, 1]
 
 

@@ -94,8 +94,7 @@ def build(d: Doc) -> None:
                      f"Hotspots över tid, {period}, för {_names(d, sub)}. {KEY} Siffrorna: tabell C.3.",
                      "Kartor där rutor är färgade efter mönster över tid: nya, bestående, återkommande eller "
                      f"avtagande hotspots, för {_names(d, sub)}.")
-        cat = eh[eh["problem"] == "all"]["ehs_category"].astype(str).value_counts()
-        cat = cat[cat.index != "no_pattern"]
+        cat = views.pattern_counts(eh, "all")
         if len(cat):
             cell = f"{fmt_int(inp.privacy.public_grid_m if d.public else views.cell_size(eh))} m"
             d.table(f"Antal rutor om {cell} per mönster, alla brott, {period}", ["Mönster", "Antal rutor"],

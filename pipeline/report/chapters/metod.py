@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
 
+from pipeline.report import views
 from pipeline.report.doc import Doc
 from pipeline.report.inputs import is_empty
 from pipeline.report.labels_sv import SOURCE_SV, reason_sv
@@ -36,9 +36,9 @@ def build(d: Doc) -> None:
     else:
         d.para("Varje rad i källfilerna har antingen godtagits eller lagts i karantän med ett skäl. Rader i karantän ingår "
                "inte i analyserna.")
+        share = views.quarantine_share(q)
         rows = [[esc(SOURCE_SV.get(r["source"], r["source"])), d.cnt(r, "rows_read"), d.cnt(r, "accepted"),
-                 d.cnt(r, "quarantined"), fmt_pct(100 * r["quarantined"] / r["rows_read"] if r["rows_read"] else np.nan, 1)]
-                for _, r in q.iterrows()]
+                 d.cnt(r, "quarantined"), fmt_pct(share[i], 1)] for i, r in q.iterrows()]
         d.table("Inlästa, godtagna och avvisade rader per källa", ["Källa", "Inlästa", "Godtagna", "I karantän", "Andel i karantän"],
                 rows, "lrrrr")
         qr = inp.quarantine_reasons
