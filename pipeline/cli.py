@@ -12,7 +12,6 @@ import os
 import sys
 import time
 
-from pydantic import ValidationError
 from rich.console import Console
 
 from pipeline import stages
@@ -142,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "national":
             national(run, args)
             return 0
-        params = load_params(run.params_file)
+        params = load_params(args.params)  # as the user wrote it: messages name the file that way
+        stages.check_config_files(run, params)
         for name in PIPELINE if args.command == "run" else (args.command,):
             if args.command == "run" and name == "notebook" and params.sources.crimes is None:
                 console.print("[yellow]–[/yellow] notebook: skipped; the notebooks explore reported crime and "
@@ -152,20 +152,20 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as exc:
         if args.debug:
             raise
-        console.print(f"[red]error:[/red] {exc}", soft_wrap=True)
-        return 2
-    except ValidationError as exc:
-        if args.debug:
-            raise
-        err = exc.errors()[0]
-        where = ".".join(str(x) for x in err["loc"])
-        console.print(f"[red]error:[/red] {args.params}: {where}: {err['msg']}", soft_wrap=True)
+        for line in str(exc).splitlines() or [""]:
+            console.print(f"[red]error:[/red] {line}", soft_wrap=True)
         return 2
     except FileNotFoundError as exc:
         if args.debug:
             raise
         console.print(f"[red]error:[/red] {exc.filename}: file not found", soft_wrap=True)
         return 2
+    except Exception as exc:  # noqa: BLE001 - a bug: one line, the traceback only on request
+        if args.debug:
+            raise
+        console.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc}; rerun with --debug for the "
+                      "traceback and report it with the input that caused it", soft_wrap=True)
+        return 1
     return 0
 
 

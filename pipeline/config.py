@@ -1,17 +1,55 @@
-"""Typed, frozen views of the sections of ``params.yaml``.
+"""Typed, frozen views of the sections of ``params.yaml``, and the one loader that reads it.
 
 Nothing here reads files at import time; :func:`load_params` is called by the CLI only.
 Each stage receives only the section it needs, so ``dvc.yaml`` can list exactly the keys a
 stage depends on.
+
+Every mistake in a params file is caught when it loads, as one line naming the key and the fix
+(:func:`load_params` raises :class:`~pipeline.errors.DataError`; :func:`params_problems` lists
+them all for ``lagesbild check``): YAML syntax (tabs, bad indentation, a key given twice),
+misspelt keys in every section (with the closest known key suggested) including the free-form
+maps ``scoring.weights``, ``survey.index_points``, ``sources.*.columns`` and
+``sources.*.labels``, an unknown CRS and an unknown text encoding.
 """
 
 from __future__ import annotations
 
+import codecs
+import difflib
+import re
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from pipeline.errors import DataError
+
+# Keys each source accepts under `labels:` (what the ingest modules read).
+LABEL_KEYS = {
+    "areas": (),
+    "population": ("area_names", "sex"),
+    "crimes": ("crime_categories",),
+    "police_events": ("event_types",),
+    "survey": ("safety", "never_out", "problem", "sex", "area_names"),
+    "notes": ("area_names", "scrub_allow", "scrub_deny"),
+    "est": ("est_types", "area_names", "scrub_allow", "scrub_deny"),
+    "gazetteer": ("area_names",),
+}
+INDEX_POINT_KEYS = ("very_big", "fairly_big", "fairly_small", "no_problem")
+
+
+def _suggest(word: str, known) -> str:
+    close = difflib.get_close_matches(str(word), [str(k) for k in known], n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'? " if close else ""
+
+
+def _unknown_keys(given, known, where: str) -> None:
+    """ValueError naming the first key of ``given`` that is not in ``known`` (with a suggestion)."""
+    for key in given:
+        if key not in known:
+            raise ValueError(f"unknown key '{key}' in {where}; {_suggest(key, known)}"
+                             f"known keys: {', '.join(map(str, known))}")
 
 
 class _Frozen(BaseModel):
@@ -62,13 +100,66 @@ class SourceParams(_Frozen):
     breaks: str | None = Field(default=None, description="YAML of breaks in the source (police_events); "
                                "None = pipeline/defaults/source_breaks.yaml")
     sheet: str | int | None = None
+    header_row: int | None = Field(default=None, ge=1, description="1-based row of the headers (title rows above)")
     encoding: str | None = None
     sep: str | None = None
     crs: str | None = None
 
+    @field_validator("labels", mode="before")
+    @classmethod
+    def _labels_as_text(cls, v):  # YAML reads an unquoted brottskod 3009 as a number
+        if not isinstance(v, dict):
+            return v
+        return {k: ({str(a): ("" if b is None else str(b)) for a, b in m.items()} if isinstance(m, dict) else m)
+                for k, m in v.items()}
+
+    @field_validator("crs")
+    @classmethod
+    def _known_crs(cls, v):
+        if v is None:
+            return v
+        from pyproj import CRS
+        from pyproj.exceptions import CRSError
+
+        try:
+            CRS.from_user_input(v)
+        except CRSError:
+            raise ValueError(f"unknown coordinate system '{v}'; write an EPSG code such as EPSG:3006 "
+                             "(SWEREF 99 TM), EPSG:3021 (RT 90) or EPSG:4326 (WGS84)") from None
+        return v
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, v):
+        if v is None:
+            return v
+        try:
+            codecs.lookup(v)
+        except LookupError:
+            raise ValueError(f"unknown text encoding '{v}'; use utf-8, utf-8-sig, utf-16, cp1252 or latin-1, "
+                             "or remove the line to detect it") from None
+        return v
+
+    @field_validator("sep")
+    @classmethod
+    def _one_character(cls, v):
+        if v is not None and len(v) != 1:
+            raise ValueError(f"separator must be one character such as ';', ',', '|' or \"\\t\" (tab), got {v!r}")
+        return v
+
     @property
     def patterns(self) -> list[str]:
         return [self.path] if isinstance(self.path, str) else list(self.path)
+
+    def check_keys(self, source: str) -> None:
+        """Unknown ``columns`` fields and ``labels`` keys of ``source`` raise ValueError."""
+        from pipeline.ingest.common import default_aliases
+
+        fields = list(default_aliases(source))
+        if self.columns and not fields:
+            raise ValueError(f"sources.{source} has a fixed shape: remove `columns:`")
+        _unknown_keys(self.columns, fields, f"sources.{source}.columns")
+        _unknown_keys(self.labels, LABEL_KEYS[source], f"sources.{source}.labels")
 
 
 class SourcesParams(_Frozen):
@@ -80,6 +171,14 @@ class SourcesParams(_Frozen):
     notes: SourceParams | None = None
     est: SourceParams | None = None
     gazetteer: SourceParams | None = None
+
+    @model_validator(mode="after")
+    def _known_columns_and_labels(self):
+        for source in LABEL_KEYS:
+            cfg = getattr(self, source)
+            if cfg is not None:
+                cfg.check_keys(source)
+        return self
 
 
 class LayersParams(_Frozen):
@@ -104,6 +203,18 @@ class SurveyParams(_Frozen):
     index_points: dict[str, float] | None = Field(
         default=None, description="points per answer (very_big, fairly_big, fairly_small, no_problem); None = 6/4/2/0")
 
+    @field_validator("index_points")
+    @classmethod
+    def _four_answers(cls, v):
+        if v is None:
+            return v
+        _unknown_keys(v, INDEX_POINT_KEYS, "survey.index_points")
+        missing = [k for k in INDEX_POINT_KEYS if k not in v]
+        if missing:
+            raise ValueError(f"survey.index_points lacks {', '.join(missing)}; give points for all of "
+                             f"{', '.join(INDEX_POINT_KEYS)} or set index_points: null for 6/4/2/0")
+        return v
+
 
 class TextParams(_Frozen):
     n_topics: int = Field(default=8, ge=1, description="NMF themes across notes, EST and survey free text")
@@ -122,10 +233,19 @@ class ScoringParams(_Frozen):
 
     @field_validator("weights")
     @classmethod
-    def _non_negative(cls, w):
+    def _known_non_negative(cls, w):
+        from pipeline.scoring.components import COMPONENTS
+
+        _unknown_keys(w, COMPONENTS, "scoring.weights")
+        missing = [k for k in COMPONENTS if k not in w]
+        if missing:
+            raise ValueError(f"scoring.weights lacks {', '.join(missing)}; give every component a weight "
+                             "(0 leaves one out)")
         bad = {k: v for k, v in w.items() if v < 0}
         if bad:
             raise ValueError(f"scoring weights must be >= 0, got {bad}")
+        if not sum(w.values()) > 0:
+            raise ValueError("scoring weights are all 0; give at least one component a weight above 0")
         return w
 
 
@@ -169,7 +289,143 @@ class Params(_Frozen):
     notebook: NotebookParams = NotebookParams()
 
 
+# ---------------------------------------------------------------- reading the file
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader that rejects a key given twice (PyYAML keeps the last silently) and
+    reads numbers with a leading zero as text: YAML 1.1 reads 0114 as the octal number 76, which
+    would turn a kommun code or brottskod into another one."""
+
+
+def _mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(None, None, f"the key '{key}' is given twice (also on line "
+                                                    f"{seen[key] + 1}); keep one", key_node.start_mark)
+        seen[key] = key_node.start_mark.line
+    return loader.construct_mapping(node, deep=deep)
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+_Loader.add_implicit_resolver("tag:yaml.org,2002:str", re.compile(r"^0\d+$"), list("0"))
+_Loader.yaml_implicit_resolvers = {  # the leading-zero rule must win over int's
+    k: sorted(v, key=lambda r: r[0] != "tag:yaml.org,2002:str") for k, v in _Loader.yaml_implicit_resolvers.items()}
+
+
+def _yaml_problem(path: Path, exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    where = f"{path}: line {mark.line + 1}, column {mark.column + 1}" if mark else str(path)
+    problem = getattr(exc, "problem", None) or str(exc)
+    lines = (mark.buffer or "").split("\n") if mark is not None and mark.buffer else []
+    line = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
+    if "\\t" in problem or "\t" in problem or "\t" in line[: mark.column + 1 if mark else 0]:
+        return f"{where}: a tab character; YAML indents with spaces only: replace the tab with spaces"
+    if isinstance(exc, yaml.constructor.ConstructorError):
+        return f"{where}: {problem}"
+    return f"{where}: {problem}; check the indentation and quoting on that line"
+
+
+def read_yaml(path: str | Path, what: str = "params file") -> object:
+    """A YAML config file (params, problem families) as Python objects.
+
+    Raises DataError, one line naming the file and line, when it is missing, not UTF-8, not
+    valid YAML (tabs, indentation), or gives a key twice. Numbers with a leading zero stay text.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        fix = "write one with `lagesbild init` or pass --params" if what == "params file" else "fix the path in params"
+        raise DataError(f"{path}: {what} not found; {fix}") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read the {what} ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataError(f"{path}: line {line} is not UTF-8 text; save the {what} as UTF-8") from None
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except yaml.YAMLError as exc:
+        raise DataError(_yaml_problem(path, exc)) from None
+
+
+def _read_yaml(path: Path) -> dict:
+    doc = read_yaml(path)
+    if not isinstance(doc, dict):
+        raise DataError(f"{path}: expected sections such as kommun:, sources: and scoring:, found "
+                        f"{'nothing' if doc is None else type(doc).__name__}; see the demo's params.yaml")
+    return doc
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The params model that holds location ``loc`` (for suggesting a key), or None."""
+    import types
+    import typing
+
+    model: type[BaseModel] | None = Params
+    for part in loc:
+        if model is None or part not in model.model_fields:
+            return None
+        ann = model.model_fields[part].annotation
+        args = typing.get_args(ann) if isinstance(ann, types.UnionType) or typing.get_origin(ann) else ()
+        candidates = [a for a in (args or (ann,)) if isinstance(a, type) and issubclass(a, BaseModel)]
+        model = candidates[0] if candidates else None
+    return model
+
+
+def _explain(err: dict, path: Path) -> str:
+    loc = tuple(str(x) for x in err["loc"])
+    where = ".".join(loc)
+    if err["type"] == "extra_forbidden":
+        parent = _model_at(loc[:-1])
+        known = list(parent.model_fields) if parent else []
+        return (f"{path}: unknown key '{where}'; {_suggest(loc[-1], known)}"
+                f"remove it or correct the spelling" + (f" (known: {', '.join(known)})" if known else ""))
+    if err["type"] == "missing":
+        return f"{path}: {where} is missing; add it (see docs/user-guide.md or run lagesbild init)"
+    msg = re.sub(r"^Value error, ", "", err["msg"])
+    if err["type"] == "value_error":  # our own validators name the key themselves where it is deeper
+        return f"{path}: {msg}" if f" {where}." in f" {msg}" else f"{path}: {where}: {msg}"
+    got = err.get("input")
+    shown = "" if isinstance(got, (dict, list)) else f" (got {got!r})"
+    return f"{path}: {where}: {msg}{shown}"
+
+
+def _ordered(exc: ValidationError) -> list[dict]:
+    """Errors with misspelt keys first: a misspelt section also shows up as a missing one."""
+    return sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+
+
+def params_problems(path: str | Path) -> list[str]:
+    """Every problem of a params file, one line each (empty when it loads)."""
+    path = Path(path)
+    try:
+        doc = _read_yaml(path)
+    except DataError as exc:
+        return [str(exc)]
+    try:
+        Params.model_validate(doc)
+    except ValidationError as exc:
+        return [_explain(e, path) for e in _ordered(exc)]
+    return []
+
+
 def load_params(path: str | Path = "params.yaml") -> Params:
-    """Read and validate ``params.yaml`` (raises pydantic.ValidationError on bad values)."""
-    with open(path, encoding="utf-8") as fh:
-        return Params.model_validate(yaml.safe_load(fh))
+    """Read and validate a params file.
+
+    Raises
+    ------
+    DataError
+        One line naming the file, the key and the fix, for the first problem found (with the
+        number of further problems, which ``lagesbild check`` lists).
+    """
+    path = Path(path)
+    doc = _read_yaml(path)
+    try:
+        return Params.model_validate(doc)
+    except ValidationError as exc:
+        errors = _ordered(exc)
+        more = f" (and {len(errors) - 1} more problem(s): run lagesbild check)" if len(errors) > 1 else ""
+        raise DataError(_explain(errors[0], path) + more) from None

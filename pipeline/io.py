@@ -24,12 +24,26 @@ from pipeline.errors import DataError
 
 
 # ---------------------------------------------------------------- raw files
+READER_COLUMNS = ("source_row", "reason", "raw")  # rows a reader could not split into cells
+
+
 def detect_encoding(raw: bytes) -> str:
-    """UTF-8 (with or without BOM) when the bytes decode as UTF-8; else cp1252 when they decode
-    as cp1252 (Swedish exports from Windows systems; a statistical guess on a short file is
-    often wrong about å, ä and ö); else charset_normalizer's best guess."""
+    """The text encoding of an export.
+
+    A byte-order mark decides first (UTF-8, UTF-16 LE/BE); UTF-16 without a mark is recognised
+    by its zero bytes (every other byte of Swedish text in UTF-16 is 0). Then UTF-8 when the
+    bytes decode as UTF-8; else cp1252 when they decode as cp1252 (Swedish exports from Windows
+    systems; a statistical guess on a short file is often wrong about å, ä and ö); else
+    charset_normalizer's best guess.
+    """
     if raw.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    head = raw[:4000]
+    if len(head) >= 4 and head.count(0) >= len(head) // 3:
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        return "utf-16-le" if odd > even else "utf-16-be"
     for enc in ("utf-8", "cp1252"):
         try:
             raw.decode(enc)
@@ -38,6 +52,22 @@ def detect_encoding(raw: bytes) -> str:
             pass
     best = charset_normalizer.from_bytes(raw[:200_000]).best()
     return best.encoding if best else "latin-1"
+
+
+def read_text(path: Path, encoding: str | None = None, source: str = "<source>") -> tuple[str, str]:
+    """(text, encoding) of a text export: ``encoding`` or the detected one, BOM removed.
+
+    Raises DataError naming the file and line when the bytes are not text in that encoding.
+    """
+    raw = Path(path).read_bytes()
+    enc = encoding or detect_encoding(raw)
+    try:
+        text = raw.decode(enc)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataError(f"{path}: line {line} is not valid {enc} text; set sources.{source}.encoding to the file's "
+                        "encoding (utf-8, utf-16, cp1252) or remove it to detect it") from None
+    return text.lstrip("\ufeff"), enc
 
 
 def detect_separator(sample: str) -> str:
@@ -49,24 +79,126 @@ def detect_separator(sample: str) -> str:
         return max(counts, key=counts.get)
 
 
+def _unique_headers(cells: list[str]) -> list[str]:
+    """Trimmed header names; blanks become "Unnamed: i" and repeats get ".1", ".2" (as pandas)."""
+    out, seen = [], {}
+    for i, c in enumerate(cells):
+        name = str(c).strip() or f"Unnamed: {i}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        else:
+            seen[name] = 0
+        out.append(name)
+    return out
+
+
+def split_delimited(text: str, sep: str, header_row: int = 1) -> tuple[pd.DataFrame, list[tuple], int]:
+    """Split delimited text into cells, checking physical lines against parsed rows.
+
+    Parameters
+    ----------
+    text : str
+        The decoded file.
+    sep : str
+        The delimiter.
+    header_row : int
+        1-based number of the (non-blank) line that holds the headers; lines above it (titles,
+        export dates) are skipped.
+
+    Returns
+    -------
+    (frame, rejected, n_lines)
+        ``frame``: every cell text or NA, index = data row − 1 (data rows count from 1 after the
+        header, blank lines not counted). ``rejected``: (source_row, reason, raw line) for rows
+        the reader cannot trust, which are *not* in the frame: a row with more cells than
+        headers (unless the extra cells are empty), and lines merged by a stray quote: a cell
+        that starts with ``"`` opens a quoted cell, and when no quote closes it on that line the
+        CSV parser reads on into the following lines. A record that spans several physical
+        lines is such a merge when it does not have exactly one cell per header, or when one of
+        its continuation lines alone does (it looks like a record of its own); then every line
+        of it is rejected, each as its own row. A quoted cell with a real line break (one cell
+        per header, continuation lines that are not records) is kept. ``n_lines``: physical data lines after the header.
+
+    Hand-written on :mod:`csv` because pandas' reader either stops at the first bad line or
+    drops it (``on_bad_lines``) without saying which physical lines a stray quote swallowed.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    reader = csv.reader(_io.StringIO(text, newline="\n"), delimiter=sep, skipinitialspace=True)
+    header, width = None, 0
+    rows: list[list] = []
+    index: list[int] = []
+    rejected: list[tuple] = []
+    seen_nonblank, row_no, prev_line, header_line = 0, 0, 0, 0
+    for cells in reader:
+        first, last = prev_line + 1, reader.line_num
+        prev_line = last
+        if not cells or (len(cells) == 1 and not cells[0].strip()):
+            continue  # a blank line is no row
+        if header is None:
+            seen_nonblank += 1
+            if seen_nonblank == header_row:
+                header, width, header_line = _unique_headers(cells), len(cells), last
+            continue
+        span = lines[first - 1:last]
+        if last > first:  # one record over several physical lines
+            alone = [next(csv.reader([ln], delimiter=sep, skipinitialspace=True), []) for ln in span]
+            merged = len(cells) != width or any(len(a) == width for a in alone[1:])
+            if merged:
+                for k, ln in enumerate(span):
+                    if not ln.strip():
+                        continue
+                    row_no += 1
+                    rejected.append((row_no, f"stray quote: lines {first}–{last} of the file read as one row "
+                                             f"(a cell starting with \" is not closed on its line)", ln))
+                continue
+        row_no += 1
+        if len(cells) > width:
+            if any(c.strip() for c in cells[width:]):
+                rejected.append((row_no, f"too many fields: {len(cells)} cells for {width} headers on line {first} "
+                                         f"(a '{sep}' inside an unquoted cell?)", "\n".join(span)))
+                continue
+            cells = cells[:width]
+        rows.append(cells + [""] * (width - len(cells)))
+        index.append(row_no - 1)
+    if header is None:
+        raise ValueError("no header row" if header_row == 1 else f"fewer than {header_row} non-blank lines")
+    frame = pd.DataFrame(rows, columns=header, index=pd.Index(index, dtype="int64"), dtype=object)
+    frame = frame.where(frame != "", pd.NA) if len(frame) else frame
+    n_lines = sum(1 for ln in lines[header_line:] if ln.strip())
+    return frame, rejected, n_lines
+
+
 def read_raw_table(path: Path, *, encoding: str | None = None, sep: str | None = None,
-                   sheet: str | int | None = None) -> pd.DataFrame:
+                   sheet: str | int | None = None, header_row: int | None = None,
+                   source: str = "<source>") -> pd.DataFrame:
     """Read a CSV/TXT or XLSX export with every cell as a string (empty cells as NA).
 
-    Raises DataError naming the file when it cannot be read.
+    The index is the data row − 1 (``source_row = index + 1``). What the reader learnt is in
+    ``frame.attrs`` (``source`` names the params section in messages): ``"rejected"`` — a tuple of (source_row, reason, raw line) for rows it
+    could not split into cells (see :func:`split_delimited`; those rows are not in the frame,
+    and the caller must quarantine them), ``"encoding"``, ``"sep"`` and ``"lines"`` (physical
+    data lines of a text file).
+
+    Raises
+    ------
+    DataError
+        One line naming the file when it cannot be read: not a supported type, not decodable
+        in the given or detected encoding, an unknown sheet, no header row.
     """
     suffix = path.suffix.lower()
     try:
         if suffix in {".xlsx", ".xlsm", ".xls"}:
-            # calamine (Rust) reads a 15,000-row export about 15× faster than openpyxl
-            df = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, engine="calamine")
+            df = _read_excel(path, sheet, header_row, source)
+            attrs = {"rejected": (), "encoding": None, "sep": None, "lines": len(df)}
         elif suffix in {".csv", ".txt", ".tsv"}:
-            raw = path.read_bytes()
-            enc = encoding or detect_encoding(raw)
-            text = raw.decode(enc)
+            text, enc = read_text(path, encoding, source)
+            if not text.strip():
+                raise DataError(f"{path}: the file is empty (not even a header row); re-export it with headers")
             delim = sep or detect_separator(text[:20_000])
-            df = pd.read_csv(_io.StringIO(text), sep=delim, dtype=str, keep_default_na=False,
-                             na_values=[""], skipinitialspace=True)
+            df, rejected, n_lines = split_delimited(text, delim, header_row or 1)
+            attrs = {"rejected": tuple(rejected), "encoding": enc, "sep": delim, "lines": n_lines}
         else:
             raise DataError(f"{path}: unsupported file type '{suffix}'; use CSV, TXT or XLSX")
     except DataError:
@@ -75,6 +207,28 @@ def read_raw_table(path: Path, *, encoding: str | None = None, sep: str | None =
         raise DataError(f"{path}: could not be read ({type(exc).__name__}: {exc}); "
                         "check that it is a valid CSV/XLSX export") from exc
     df.columns = [str(c).strip() for c in df.columns]
+    df.attrs.update(attrs)
+    return df
+
+
+def excel_sheets(path: Path) -> list[str]:
+    """Sheet names of a workbook, in order."""
+    from python_calamine import CalamineWorkbook
+
+    return list(CalamineWorkbook.from_path(str(path)).sheet_names)
+
+
+def _read_excel(path: Path, sheet: str | int | None, header_row: int | None, source: str) -> pd.DataFrame:
+    sheets = excel_sheets(path)
+    if isinstance(sheet, str) and sheet not in sheets:
+        raise DataError(f"{path}: no sheet '{sheet}'; the workbook has {', '.join(repr(s) for s in sheets)}: "
+                        "set sources.<source>.sheet to one of them")
+    if isinstance(sheet, int) and not 0 <= sheet < len(sheets):
+        raise DataError(f"{path}: sheet number {sheet} does not exist (the workbook has {len(sheets)}, numbered from 0)")
+    # calamine (Rust) reads a 15,000-row export about 15× faster than openpyxl
+    df = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, engine="calamine",
+                       header=(header_row or 1) - 1)
+    df.index = pd.RangeIndex(len(df))
     return df
 
 

@@ -57,14 +57,13 @@ def load_families(path: str | Path | None = None) -> Families:
     if path is None:
         text = resources.files("pipeline.defaults").joinpath("problem_families.yaml").read_text("utf-8")
         where = "defaults/problem_families.yaml"
+        doc = yaml.safe_load(text) or {}
     else:
-        try:
-            text = Path(path).read_text("utf-8")
-        except OSError as exc:
-            raise DataError(f"{path}: cannot read problem-family file ({exc.strerror})") from exc
+        from pipeline.config import read_yaml
+
+        doc = read_yaml(path, "problem-family file") or {}
         where = str(path)
-    doc = yaml.safe_load(text) or {}
-    if not isinstance(doc.get("families"), dict) or not doc["families"]:
+    if not isinstance(doc, dict) or not isinstance(doc.get("families"), dict) or not doc["families"]:
         raise DataError(f"{where}: expected a 'families:' mapping of family id to its definition")
     fams = []
     for fid, d in doc["families"].items():

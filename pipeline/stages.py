@@ -51,10 +51,23 @@ def harm_table(run: RunContext, params: Params) -> pd.DataFrame:
         path = run.resolve(params.harm.table)
         if not path.exists():
             raise DataError(f"{params.harm.table}: harm table not found; fix harm.table in params.yaml or set it to null")
-        table = pd.read_csv(path, dtype={"crime_label_prefix": str}, keep_default_na=False)
+        try:
+            table = pd.read_csv(path, dtype={"crime_label_prefix": str}, keep_default_na=False, encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise DataError(f"{params.harm.table}: harm table is not UTF-8 text (byte {exc.start}); "
+                            "save it as UTF-8 CSV") from None
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise DataError(f"{params.harm.table}: harm table is not a CSV like "
+                            f"pipeline/defaults/harm_weights.csv ({exc})") from None
     else:
         table = default_harm_table()
     return check_harm_table(table, families_for(run, params).ids)
+
+
+def check_config_files(run: RunContext, params: Params) -> None:
+    """Read the config files params point to (problem families, harm table): a bad one stops
+    the run before any stage, as one line."""
+    harm_table(run, params)
 
 
 # ------------------------------------------------------------------ demo
@@ -78,26 +91,31 @@ def _files(run: RunContext, source: str, params: Params) -> list[Path]:
     return found
 
 
-def _tables(run: RunContext, paths: list[Path], cfg) -> list[tuple[str, pd.DataFrame]]:
-    return [(run.display(p), io.read_raw_table(p, encoding=cfg.encoding, sep=cfg.sep, sheet=cfg.sheet)) for p in paths]
+def _tables(run: RunContext, paths: list[Path], cfg, source: str) -> list[tuple[str, pd.DataFrame]]:
+    return [(run.display(p), io.read_raw_table(p, encoding=cfg.encoding, sep=cfg.sep, sheet=cfg.sheet,
+                                               header_row=cfg.header_row, source=source)) for p in paths]
 
 
 def ingest(run: RunContext, params: Params) -> str:
     """Read every raw source, map it to its core table, quarantine what cannot be used."""
     from pipeline.ingest import areas as ing_areas, crimes, police_events, population, survey
     from pipeline.ingest import est as ing_est, notes as ing_notes
-    from pipeline.ingest.common import reconcile
+    from pipeline.ingest.common import reconcile, with_reader_quarantine
 
     src, kommun, fams = params.sources, params.kommun, families_for(run, params)
     files = lambda source: _files(run, source, params)  # noqa: E731
-    tables = lambda source: _tables(run, files(source), getattr(src, source))  # noqa: E731
+
+    def tabular(source: str, ingest_source, *args):  # rows the reader rejected join the quarantine
+        frames = _tables(run, files(source), getattr(src, source), source)
+        return with_reader_quarantine(ingest_source(frames, *args), frames, source)
+
     results = {}  # keyed by source name (as in params.yaml and the quarantine)
     layers = [(run.display(p), io.read_raw_layer(p)) for p in files("areas")]
     results["areas"] = ing_areas.ingest_areas(layers, src.areas, kommun)
     areas = results["areas"].table
-    results["population"] = population.ingest_population(tables("population"), areas, src.population)
+    results["population"] = tabular("population", population.ingest_population, areas, src.population)
     if src.crimes:
-        results["crimes"] = crimes.ingest_crimes(tables("crimes"), areas, src.crimes, kommun, fams)
+        results["crimes"] = tabular("crimes", crimes.ingest_crimes, areas, src.crimes, kommun, fams)
     coverage, records = police_events.event_coverage([]), []
     if src.police_events:
         records = police_events.read_police_event_files(files("police_events"), name=run.display)
@@ -105,16 +123,17 @@ def ingest(run: RunContext, params: Params) -> str:
         coverage = police_events.event_coverage(records)
     national, national_summary = stage_events.national_tables(run, params, records, fams)
     if src.survey:
-        results["survey"] = survey.ingest_survey(tables("survey"), areas, src.survey, kommun)
+        results["survey"] = tabular("survey", survey.ingest_survey, areas, src.survey, kommun)
     places = None
     if src.gazetteer:
-        results["gazetteer"] = ing_est.ingest_gazetteer(tables("gazetteer"), areas, src.gazetteer)
+        results["gazetteer"] = tabular("gazetteer", ing_est.ingest_gazetteer, areas, src.gazetteer)
         places = results["gazetteer"].table
     if src.notes:
         frames = ing_notes.read_note_files(files("notes"), src.notes, name=run.display)
-        results["notes"] = ing_notes.ingest_notes(frames, areas, places, src.notes, fams)
+        results["notes"] = with_reader_quarantine(ing_notes.ingest_notes(frames, areas, places, src.notes, fams),
+                                                  frames, "notes")
     if src.est:
-        results["est"] = ing_est.ingest_est(tables("est"), areas, places, src.est, fams)
+        results["est"] = tabular("est", ing_est.ingest_est, areas, places, src.est, fams)
 
     quality, reasons, quarantine = reconcile(results)
     core = {table: results[source].table for source, table in SOURCE_TABLE.items() if source in results}

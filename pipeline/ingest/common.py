@@ -149,6 +149,45 @@ def map_columns(df: pd.DataFrame, source: str, cfg, required: list[str], optiona
 
 
 # ---------------------------------------------------------------- provenance and quarantine
+def data_rows(raw: pd.DataFrame) -> pd.DataFrame:
+    """``raw`` indexed by data row − 1: the reader's row numbers when it gave them (a unique
+    integer index; rows it rejected leave gaps), else 0, 1, 2, …"""
+    idx = raw.index
+    if pd.api.types.is_integer_dtype(idx) and idx.is_unique and (len(idx) == 0 or idx.min() >= 0):
+        return raw
+    return raw.reset_index(drop=True)
+
+
+def reader_quarantine(frames: list[tuple[str, pd.DataFrame]], source: str) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Rows the file reader could not split into cells (``frame.attrs["rejected"]`` of
+    :func:`pipeline.io.read_raw_table`) in the quarantine schema, their raw lines scrubbed of
+    personal data; and summary notes (files with a header but no data rows)."""
+    from pipeline.text.scrub import scrub
+
+    rows, notes = [], {}
+    for file, frame in frames:
+        for row, reason, line in frame.attrs.get("rejected", ()):
+            rows.append({"source": source, "source_file": file, "source_row": row, "reason": reason,
+                         "raw": scrub(str(line))[0]})
+        if not len(frame) and not frame.attrs.get("rejected"):
+            notes[f"file without data rows '{file}'"] = 1
+    return _quarantine_frame(pd.DataFrame(rows, columns=QUARANTINE_COLUMNS)), notes
+
+
+def with_reader_quarantine(result: IngestResult, frames: list[tuple[str, pd.DataFrame]], source: str) -> IngestResult:
+    """``result`` with the reader's rejected rows added to its quarantine and rows read."""
+    q, notes = reader_quarantine(frames, source)
+    if not len(q) and not notes:
+        return result
+    quarantine = concat_quarantine([result.quarantine, q])
+    summary = {**result.summary, "rows_read": result.summary["rows_read"] + len(q),
+               "quarantined": len(quarantine), **notes}
+    for reason, n in q["reason"].value_counts().items():
+        key = f"quarantine: {reason}"
+        summary[key] = summary.get(key, 0) + int(n)
+    return IngestResult(result.table, quarantine, summary)
+
+
 def raw_json(df: pd.DataFrame) -> pd.Series:
     """Each row as a JSON object (original headers; NA as null; non-ASCII kept)."""
     cols = [c for c in df.columns if not str(c).startswith("_") and c != "geometry"]
@@ -347,6 +386,16 @@ def parse_number(s: pd.Series) -> pd.Series:
     txt = txt.mask(both & ~comma_last, txt.str.replace(",", "", regex=False))
     txt = txt.str.replace(",", ".", regex=False)
     return pd.to_numeric(txt, errors="coerce").astype("float64")
+
+
+def parse_count(s: pd.Series) -> pd.Series:
+    """Counts (whole numbers of people or crimes): like :func:`parse_number`, but a point or
+    comma followed by groups of exactly three digits is a thousands separator, as exports write
+    counts ("1.000" and "1,000" → 1000, "12 345" → 12345, "1.234.567" → 1234567). A count has no
+    decimals, so "1,5" stays 1.5 and is then rejected as fractional by the caller. float64."""
+    txt = s.astype("string").str.strip().str.replace(r"[\s\u00a0\u202f']", "", regex=True)
+    grouped = txt.str.fullmatch(r"[-\u2212]?\d{1,3}(?:[.,]\d{3})+").fillna(False)
+    return parse_number(txt.mask(grouped, txt.str.replace(r"[.,]", "", regex=True)))
 
 
 def year_from_filename(file: str) -> int | None:

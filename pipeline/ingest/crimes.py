@@ -10,8 +10,8 @@ import geopandas as gpd
 import pandas as pd
 
 from pipeline.errors import DataError
-from pipeline.ingest.common import (IngestResult, concat_quarantine, fix_swapped_sweref, label_key, make_result,
-                                    map_columns, parse_date, parse_number, parse_time, screen, to_sweref,
+from pipeline.ingest.common import (IngestResult, concat_quarantine, data_rows, fix_swapped_sweref, label_key,
+                                    make_result, map_columns, parse_date, parse_number, parse_time, screen, to_sweref,
                                     with_provenance)
 from pipeline.problems import classify_crimes
 from pipeline.schemas import CRS
@@ -47,7 +47,7 @@ def _categories(labels: pd.Series, codes: pd.Series, cfg, families) -> pd.Series
 
 
 def _read_file(file: str, raw: pd.DataFrame, cfg) -> pd.DataFrame:
-    raw = raw.reset_index(drop=True)
+    raw = data_rows(raw)
     canon = map_columns(raw, SOURCE, cfg, REQUIRED, OPTIONAL, file)
     has_xy = "x" in canon and "y" in canon
     if not has_xy and not ("lat" in canon and "lon" in canon):

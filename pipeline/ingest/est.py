@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import DataError
-from pipeline.ingest.common import (IngestResult, fix_swapped_sweref, fold, make_result, map_columns,
+from pipeline.ingest.common import (IngestResult, data_rows, fix_swapped_sweref, fold, make_result, map_columns,
                                     match_area_names, parse_date, parse_number, parse_time, screen, to_sweref,
                                     unmatched_counts, with_provenance)
 from pipeline.ingest.notes import gazetteer_of, scrub_frame, scrub_lists
@@ -136,7 +136,7 @@ def ingest_est(frames: list[tuple[str, pd.DataFrame]], areas: pd.DataFrame, gaze
     optional = ["time", "place", "organisation", "text", "lat", "lon", "x", "y"]
     parts, rows_read, removed = [], 0, dict.fromkeys(KINDS, 0)
     for file, raw in frames:
-        raw = raw.reset_index(drop=True)
+        raw = data_rows(raw)
         rows_read += len(raw)
         canon = map_columns(raw, SOURCE, cfg, ["date", "type"], optional, file)
         raw, found = scrub_frame(raw, allow, deny)  # before anything keeps the text
@@ -225,7 +225,7 @@ def ingest_gazetteer(frames: list[tuple[str, pd.DataFrame]], areas: pd.DataFrame
     source = "gazetteer"
     parts, rows_read = [], 0
     for file, raw in frames:
-        raw = raw.reset_index(drop=True)
+        raw = data_rows(raw)
         rows_read += len(raw)
         canon = map_columns(raw, source, cfg, ["place", "area"], ["x", "y"], file)
         parts.append(with_provenance(canon, raw, file))

@@ -19,7 +19,8 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.errors import DataError
-from pipeline.ingest.common import IngestResult, make_result, map_columns, parse_date, screen, with_provenance
+from pipeline.ingest.common import (IngestResult, data_rows, make_result, map_columns, parse_date, screen,
+                                    with_provenance)
 from pipeline.text.places import Gazetteer, build_gazetteer, link_places
 from pipeline.text.scrub import KINDS, scrub_series
 from pipeline.text.tagging import tag_problems
@@ -116,28 +117,28 @@ def read_note_files(paths: list[Path], cfg=None, name=str) -> list[tuple[str, pd
     a delimited header row is read as CSV. ``.docx``: a table whose first row holds the headers
     (Datum/Verksamhet/Anteckning), else the paragraphs parsed like ``.txt``. ``.csv``/``.xlsx``:
     :func:`pipeline.io.read_raw_table` (``cfg.sheet``/``encoding``/``sep`` honoured). Each frame
-    is returned with ``name(path)`` (the file as tables and messages show it). This is the one reader in the text stages that touches the disk.
+    is returned with ``name(path)`` (the file as tables and messages show it). This is the one
+    reader in the text stages that touches the disk.
     """
-    from pipeline.io import detect_encoding, read_raw_table
+    from pipeline.io import read_raw_table, read_text
 
-    kw = {k: getattr(cfg, k, None) for k in ("encoding", "sep", "sheet")} if cfg is not None else {}
+    kw = {k: getattr(cfg, k, None) for k in ("encoding", "sep", "sheet", "header_row")} if cfg is not None else {}
     out = []
     for p in map(Path, paths):
         suffix = p.suffix.lower()
         if suffix == ".docx":
             df = _read_docx(p)
         elif suffix == ".txt":
-            raw = p.read_bytes()
-            text = raw.decode(kw.get("encoding") or detect_encoding(raw))
-            first = text.lstrip("\ufeff").split("\n", 1)[0]
+            text, _ = read_text(p, kw.get("encoding"))
+            first = text.split("\n", 1)[0]
             if _HEADER.match(first) or not re.search(r"[;\t|]", first):
-                df = pd.DataFrame(_parse_note_text(text.lstrip("\ufeff")),
+                df = pd.DataFrame(_parse_note_text(text),
                                   columns=["Datum", "Verksamhet", "Anteckning"])
             else:
-                df = read_raw_table(p, encoding=kw.get("encoding"), sep=kw.get("sep"))
+                df = read_raw_table(p, encoding=kw.get("encoding"), sep=kw.get("sep"), header_row=kw.get("header_row"))
         else:
             df = read_raw_table(p, **{k: v for k, v in kw.items() if v is not None})
-        out.append((name(p), df.reset_index(drop=True)))
+        out.append((name(p), data_rows(df)))
     return out
 
 
@@ -163,7 +164,7 @@ def ingest_notes(frames: list[tuple[str, pd.DataFrame]], areas: pd.DataFrame, ga
     gaz = gazetteer_of(areas, gazetteer_places)
     parts, rows_read, removed = [], 0, dict.fromkeys(KINDS, 0)
     for file, raw in frames:
-        raw = raw.reset_index(drop=True)
+        raw = data_rows(raw)
         rows_read += len(raw)
         canon = map_columns(raw, SOURCE, cfg, ["text", "date"], ["verksamhet"], file)
         allow, deny = scrub_lists(cfg, areas, gaz)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from pathlib import Path
 
 import pandas as pd
@@ -36,8 +37,12 @@ def read_police_event_files(paths, name=str) -> list[tuple[str, list[dict]]]:
             opener = gzip.open if path.suffix == ".gz" else open
             with opener(path, "rt", encoding="utf-8-sig") as fh:
                 text = fh.read()
-        except OSError as exc:
-            raise DataError(f"{shown}: could not be read ({exc}); check the file is a JSON or .jsonl(.gz) export") from exc
+        except UnicodeDecodeError as exc:
+            raise DataError(f"{shown}: not UTF-8 text (byte {exc.start}); JSON from polisen.se is UTF-8: fetch or "
+                            "save it again as UTF-8") from None
+        except (OSError, EOFError, zlib.error) as exc:  # EOFError: a .gz cut off before its end
+            raise DataError(f"{shown}: could not be read ({exc}); the file may be cut off: fetch or copy it again "
+                            "(JSON or .jsonl, optionally .gz)") from None
         stripped = text.lstrip()
         if stripped.startswith("["):
             try:

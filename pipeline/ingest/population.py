@@ -9,8 +9,8 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.errors import DataError
-from pipeline.ingest.common import (IngestResult, concat_quarantine, fold, make_result, map_columns,
-                                    match_area_names, parse_number, screen, unmatched_counts, with_provenance,
+from pipeline.ingest.common import (IngestResult, concat_quarantine, data_rows, fold, make_result, map_columns,
+                                    match_area_names, parse_count, screen, unmatched_counts, with_provenance,
                                     year_from_filename)
 
 SOURCE = "population"
@@ -48,7 +48,7 @@ def ingest_population(frames: list[tuple[str, pd.DataFrame]], areas: pd.DataFram
     labels = getattr(cfg, "labels", {}) or {}
     parts, quarantine, rows_read, extra = [], [], 0, {}
     for file, raw in frames:
-        raw = raw.reset_index(drop=True)
+        raw = data_rows(raw)
         rows_read += len(raw)
         canon = map_columns(raw, SOURCE, cfg, ["population"], ["area_id", "area_name", "sex", "age_band", "year"], file)
         if "area_id" not in canon and "area_name" not in canon:
@@ -71,7 +71,7 @@ def ingest_population(frames: list[tuple[str, pd.DataFrame]], areas: pd.DataFram
         sex_map = {**_SEX, **{fold(k): v for k, v in (labels.get("sex") or {}).items()}}
         df["_sex"] = sex_in.map(sex_map)
         df["_age"] = normalise_age_band(df["age_band"]) if "age_band" in df else "alla"
-        pop = parse_number(df["population"])
+        pop = parse_count(df["population"])
         year = pd.to_numeric(df["year"].astype("string").str.extract(r"((?:19|20)\d\d)")[0], errors="coerce")
         q, todo = screen(df, [(df["_area"].isna(), "unknown area"), (df["_sex"].isna(), "unknown sex"),
                               (year.isna(), "bad year"),

@@ -12,9 +12,8 @@ import inspect
 import pandas as pd
 
 from pipeline.errors import DataError
-from pipeline.ingest.common import (IngestResult, default_survey_labels, label_key, make_result, map_columns,
-                                    match_area_names, screen, unmatched_counts, with_provenance,
-                                    year_from_filename)
+from pipeline.ingest.common import (IngestResult, data_rows, default_survey_labels, label_key, make_result, map_columns,
+                                    match_area_names, screen, unmatched_counts, with_provenance, year_from_filename)
 from pipeline.schemas import PROBLEM_ANSWER_VALUES, SAFETY_VALUES, SEX_VALUES, SURVEY_ITEMS
 
 SOURCE = "survey"
@@ -81,7 +80,7 @@ def ingest_survey(frames: list[tuple[str, pd.DataFrame]], areas: pd.DataFrame, c
     maps = {k: _label_map(cfg, k) for k in _ALLOWED}
     parts, rows_read, removed = [], 0, {}
     for file, raw in frames:
-        raw = raw.reset_index(drop=True)
+        raw = data_rows(raw)
         rows_read += len(raw)
         canon = map_columns(raw, SOURCE, cfg, [], ["area_name", *OPTIONAL], file)
         if "area_name" not in canon and "area_id" not in canon:

@@ -1,0 +1,230 @@
+"""Broken inputs, table-driven: each case breaks one file of a tiny kommun (or its params) and
+asserts either the one-line error with exit 2 and nothing written, or the exact quarantine.
+
+The CLI runs in-process (``pipeline.cli.main``) on a two-area kommun of a dozen crimes, so
+every case takes well under a second.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import yaml
+from shapely.geometry import box
+
+from pipeline.cli import main
+from tests.conftest import ROOT
+
+X0, Y0 = 580_000, 6_610_000
+CRIME_HEADER = "Diarienummer;Brottsdatum;Klockslag;Brottsbenämning;X-koordinat;Y-koordinat"
+CRIMES = [
+    "K1;2025-03-01;22:15;Misshandel, utomhus;580500;6611000",
+    "K2;2025-03-02;;Bostadsinbrott;581500;6611000",
+    "K3;2025-03-03;10:00;Skadegörelse genom klotter;581500;6611500",
+    "K4;2025-03-04;11:00;Olaga hot;580500;6611200",
+    "K5;2025-03-05;12:00;Stöld i butik;581200;6611100",
+    "K6;2025-03-06;13:00;Rån mot person;580400;6611300",
+]
+EVENTS = [{"id": i, "datetime": f"2025-0{i}-01 9:0{i}:00 +01:00", "name": f"{i} mars, Misshandel, Västerås",
+           "type": "Misshandel", "location": {"name": "Västerås", "gps": "59.6,16.5"}} for i in range(1, 4)]
+
+
+def _tiny_kommun(root: Path) -> Path:
+    raw = root / "data" / "raw"
+    (raw / "brott").mkdir(parents=True)
+    gpd.GeoDataFrame({"Stadsdel": ["Bäckby", "Centrum"]},
+                     geometry=[box(X0, Y0, X0 + 1000, Y0 + 2000), box(X0 + 1000, Y0, X0 + 2000, Y0 + 2000)],
+                     crs="EPSG:3006").to_file(raw / "stadsdelar.gpkg", driver="GPKG")
+    (raw / "befolkning_2024.csv").write_text("Stadsdel;Antal\nBäckby;1200\nCentrum;900\n", "utf-8")
+    (raw / "brott" / "brott_2025.csv").write_text("\n".join([CRIME_HEADER, *CRIMES]) + "\n", "cp1252")
+    (raw / "polisen.jsonl").write_text("\n".join(json.dumps(e, ensure_ascii=False) for e in EVENTS), "utf-8")
+    params = yaml.safe_load((ROOT / "params.yaml").read_text("utf-8"))
+    params["sources"] = {
+        "areas": {"path": "data/raw/stadsdelar.gpkg"},
+        "population": {"path": "data/raw/befolkning_*.csv"},
+        "crimes": {"path": "data/raw/brott/*.csv"},
+        "police_events": {"path": "data/raw/polisen*", "required": False},
+    }
+    (root / "params.yaml").write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), "utf-8")
+    return root
+
+
+def _params_text(root: Path) -> str:
+    return (root / "params.yaml").read_text("utf-8")
+
+
+def _edit_params(root: Path, old: str, new: str, count: int = 1) -> None:
+    text = _params_text(root)
+    assert old in text, old
+    (root / "params.yaml").write_text(text.replace(old, new, count), "utf-8")
+
+
+def _crime_file(root: Path) -> Path:
+    return root / "data/raw/brott/brott_2025.csv"
+
+
+def _crime_text(*lines: str) -> str:
+    return "\n".join([CRIME_HEADER, *lines]) + "\n"
+
+
+def _ingest(root: Path, capsys) -> tuple[int, list[str]]:
+    code = main(["--params", str(root / "params.yaml"), "ingest"])
+    err = capsys.readouterr().err
+    return code, [ln for ln in err.splitlines() if ln.strip()]
+
+
+# ---------------------------------------------------------------- fatal: one line, exit 2, nothing written
+def _gz_cut(root: Path) -> None:
+    path = root / "data/raw/polisen.jsonl"
+    blob = gzip.compress(path.read_bytes())
+    path.unlink()
+    (root / "data/raw/polisen.jsonl.gz").write_bytes(blob[: len(blob) // 2])
+
+
+FATAL = {  # case: (break the kommun, text the one line must contain)
+    "empty crime file": (lambda r: _crime_file(r).write_bytes(b""), "brott_2025.csv: the file is empty"),
+    "cp1252 JSON": (lambda r: (r / "data/raw/polisen.jsonl").write_bytes(
+        json.dumps(EVENTS[0] | {"name": "1 mars, Misshandel, Västerås"}, ensure_ascii=False).encode("cp1252")),
+        "polisen.jsonl: not UTF-8 text"),
+    "truncated gz": (_gz_cut, "polisen.jsonl.gz: could not be read"),
+    "truncated JSON list": (lambda r: (r / "data/raw/polisen.jsonl").write_text(json.dumps(EVENTS)[:150], "utf-8"),
+                            "polisen.jsonl: not valid JSON"),
+    "crime file in a wrong given encoding": (lambda r: _edit_params(r, "path: data/raw/brott/*.csv",
+                                                                    "path: data/raw/brott/*.csv\n    encoding: utf-8"),
+                                             "brott_2025.csv: line 1 is not valid utf-8 text; set sources.crimes.encoding"),
+    "unknown sheet": (lambda r: (pd.DataFrame({"Stadsdel": ["Bäckby"], "Antal": ["5"]}).to_excel(
+        r / "data/raw/befolkning_2024.xlsx", sheet_name="Data", index=False),
+        (r / "data/raw/befolkning_2024.csv").unlink(),
+        _edit_params(r, "path: data/raw/befolkning_*.csv", "path: data/raw/befolkning_*.xlsx\n    sheet: Blad1")),
+        "no sheet 'Blad1'; the workbook has 'Data'"),
+    # params, caught when they load
+    "YAML tab": (lambda r: _edit_params(r, "  name: Västerås", "\tname: Västerås"), "a tab character"),
+    "misspelt top-level key": (lambda r: _edit_params(r, "privacy:", "privacyy:"), "did you mean 'privacy'?"),
+    "misspelt kommun key": (lambda r: _edit_params(r, "  years_back:", "  year_back:"),
+                            "unknown key 'kommun.year_back'"),
+    "misspelt source": (lambda r: _edit_params(r, "  crimes:", "  crime:"), "unknown key 'sources.crime'"),
+    "misspelt source key": (lambda r: _edit_params(r, "path: data/raw/stadsdelar.gpkg",
+                                                   "path: data/raw/stadsdelar.gpkg\n    requird: false"),
+                            "unknown key 'sources.areas.requird'"),
+    "misspelt column field": (lambda r: _edit_params(r, "path: data/raw/brott/*.csv",
+                                                     "path: data/raw/brott/*.csv\n    columns: {datum: Brottsdatum}"),
+                              "unknown key 'datum' in sources.crimes.columns; did you mean 'date'?"),
+    "misspelt labels key": (lambda r: _edit_params(r, "path: data/raw/brott/*.csv",
+                                                   "path: data/raw/brott/*.csv\n    labels: {crime_category: {}}"),
+                            "unknown key 'crime_category' in sources.crimes.labels"),
+    "misspelt layers key": (lambda r: _edit_params(r, "grid_cell_m:", "grid_cel_m:"), "did you mean 'grid_cell_m'?"),
+    "misspelt survey key": (lambda r: _edit_params(r, "  min_n:", "  minn:"), "unknown key 'survey.minn'"),
+    "misspelt text key": (lambda r: _edit_params(r, "n_topics:", "ntopics:"), "unknown key 'text.ntopics'"),
+    "misspelt privacy key": (lambda r: _edit_params(r, "min_count:", "mincount:"), "unknown key 'privacy.mincount'"),
+    "misspelt harm key": (lambda r: _edit_params(r, "harm:\n  table:", "harm:\n  tabel:"), "unknown key 'harm.tabel'"),
+    "misspelt report key": (lambda r: _edit_params(r, "top_n:", "topn:"), "unknown key 'report.topn'"),
+    "misspelt notebook key": (lambda r: _edit_params(r, "notebook:\n  area:", "notebook:\n  araa:"),
+                              "unknown key 'notebook.araa'"),
+    "misspelt demo key": (lambda r: _edit_params(r, "n_notes:", "notes:"), "unknown key 'demo.notes'"),
+    "misspelt scoring weight": (lambda r: _edit_params(r, "harm_volume:", "harm_volym:"),
+                                "unknown key 'harm_volym' in scoring.weights; did you mean 'harm_volume'?"),
+    "misspelt index point": (lambda r: _edit_params(r, "index_points: null", "index_points: {very_big: 6, "
+                                                    "fairly_bg: 4, fairly_small: 2, no_problem: 0}"),
+                             "unknown key 'fairly_bg' in survey.index_points; did you mean 'fairly_big'?"),
+    "unknown CRS": (lambda r: _edit_params(r, "path: data/raw/brott/*.csv", "path: data/raw/brott/*.csv\n"
+                                           "    crs: EPSG:99999"), "unknown coordinate system 'EPSG:99999'"),
+    "unknown encoding": (lambda r: _edit_params(r, "path: data/raw/brott/*.csv", "path: data/raw/brott/*.csv\n"
+                                                "    encoding: utf-9"), "unknown text encoding 'utf-9'"),
+    "non-UTF-8 harm table": (lambda r: ((r / "harm.csv").write_bytes(
+        "problem,crime_label_prefix,harm_days,source,figures_year\nviolence,,60,uppskattning från Brå,2020\n"
+        .encode("cp1252")), _edit_params(r, "  table: null", "  table: harm.csv")),
+        "harm.csv: harm table is not UTF-8 text"),
+    "key given twice": (lambda r: (r / "params.yaml").write_text(_params_text(r) + "\nprivacy:\n  min_count: 3\n",
+                                                                "utf-8"), "the key 'privacy' is given twice"),
+    "kommun code with a leading zero": (lambda r: _edit_params(r, "code: '1980'", "code: 01980"),
+                                        "kommun.code: String should match pattern"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FATAL))
+def test_fatal_input_is_one_line_exit_2_and_nothing_written(tmp_path, capsys, case):
+    root = _tiny_kommun(tmp_path)
+    breaker, expected = FATAL[case]
+    breaker(root)
+    code, lines = _ingest(root, capsys)
+    assert code == 2, lines
+    assert len(lines) == 1 and lines[0].startswith("error: "), lines
+    assert expected in lines[0], lines[0]
+    assert not any((root / "data/processed").rglob("*.*"))
+
+
+# ---------------------------------------------------------------- row faults: exact quarantine
+def _quarantine(root: Path) -> pd.DataFrame:
+    return pd.read_csv(root / "data/processed/quarantine/quarantine.csv", dtype={"raw": str})
+
+
+def test_the_tiny_kommun_ingests_clean(tmp_path, capsys):
+    root = _tiny_kommun(tmp_path)
+    code, lines = _ingest(root, capsys)
+    assert code == 0, lines
+    quality = pd.read_csv(root / "data/processed/ingest_quality.csv").set_index("source")
+    assert quality.loc["crimes", ["rows_read", "accepted", "quarantined"]].tolist() == [6, 6, 0]
+
+
+@pytest.mark.parametrize(("encoding", "bom"), [("utf-16", b""), ("utf-16-le", b""), ("utf-16-be", b""),
+                                               ("utf-8", b"\xef\xbb\xbf"), ("utf-8", b"")])
+def test_utf16_and_boms_read_every_row(tmp_path, capsys, encoding, bom):
+    root = _tiny_kommun(tmp_path)
+    _crime_file(root).write_bytes(bom + _crime_text(*CRIMES).encode(encoding))
+    code, lines = _ingest(root, capsys)
+    assert code == 0, lines
+    incidents = pd.read_parquet(root / "data/processed/incidents.parquet")
+    assert len(incidents) == 6 and "Skadegörelse genom klotter" in set(incidents["crime_label"])
+
+
+def test_a_stray_quote_is_found_and_only_the_lines_it_merged_are_quarantined(tmp_path, capsys):
+    root = _tiny_kommun(tmp_path)
+    broken = CRIMES[1].replace(";Bostadsinbrott", ';"Bostadsinbrott')  # opens a quote no one closes
+    quoted = 'K7;2025-03-07;14:00;"Stöld, övrig";581300;6611300'  # a real quoted cell with a comma: kept
+    _crime_file(root).write_text(_crime_text(CRIMES[0], quoted, broken, *CRIMES[2:]), "cp1252")
+    code, lines = _ingest(root, capsys)
+    assert code == 0, lines
+    q = _quarantine(root)
+    merged = q[q["reason"].str.startswith("stray quote: lines 4–8")]
+    assert merged["source_row"].tolist() == [3, 4, 5, 6, 7]  # the broken row and the four it swallowed
+    incidents = pd.read_parquet(root / "data/processed/incidents.parquet")
+    assert sorted(incidents["incident_id"]) == ["K1", "K7"]
+    quality = pd.read_csv(root / "data/processed/ingest_quality.csv").set_index("source")
+    assert quality.loc["crimes", ["rows_read", "accepted", "quarantined"]].tolist() == [7, 2, 5]
+
+
+def test_a_row_with_too_many_fields_is_quarantined_not_fatal(tmp_path, capsys):
+    root = _tiny_kommun(tmp_path)
+    extra = CRIMES[3].replace("Olaga hot", "Olaga hot;mot granne")
+    trailing = CRIMES[4] + ";"  # an empty extra cell is only a trailing separator
+    _crime_file(root).write_text(_crime_text(*CRIMES[:3], extra, trailing, CRIMES[5]), "cp1252")
+    code, lines = _ingest(root, capsys)
+    assert code == 0, lines
+    q = _quarantine(root)
+    assert q[["source_row", "reason"]].values.tolist() == [
+        [4, "too many fields: 7 cells for 6 headers on line 5 (a ';' inside an unquoted cell?)"]]
+    assert len(pd.read_parquet(root / "data/processed/incidents.parquet")) == 5
+
+
+def test_a_header_only_file_gives_zero_rows_and_a_note(tmp_path, capsys):
+    root = _tiny_kommun(tmp_path)
+    (root / "data/raw/brott/brott_2024.csv").write_text(CRIME_HEADER + "\n", "utf-8")
+    code, lines = _ingest(root, capsys)
+    assert code == 0, lines
+    quality = pd.read_csv(root / "data/processed/ingest_quality.csv").set_index("source")
+    assert quality.loc["crimes", "rows_read"] == 6
+    assert quality.loc["crimes", "file without data rows 'data/raw/brott/brott_2024.csv'"] == 1
+
+
+def test_thousands_separators_in_counts_are_thousands(tmp_path, capsys):
+    root = _tiny_kommun(tmp_path)
+    (root / "data/raw/befolkning_2024.csv").write_text('Stadsdel;Antal\nBäckby;1.200\nCentrum;"12 345"\n', "utf-8")
+    code, lines = _ingest(root, capsys)
+    assert code == 0, lines
+    pop = pd.read_parquet(root / "data/processed/population.parquet")
+    assert sorted(pop["population"]) == [1200, 12345]

@@ -1,0 +1,50 @@
+"""Raw readers on hand-sized text: encodings, physical lines against parsed rows, counts."""
+
+import pandas as pd
+import pytest
+
+from pipeline.ingest.common import parse_count
+from pipeline.io import detect_encoding, split_delimited
+
+TEXT = "Område;Antal\nBäckby;12\nRåby;7\n"
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    (TEXT.encode("utf-16"), "utf-16"),                       # with its byte-order mark
+    (TEXT.encode("utf-16-le"), "utf-16-le"),                 # no mark: zero bytes at odd positions
+    (TEXT.encode("utf-16-be"), "utf-16-be"),
+    (b"\xef\xbb\xbf" + TEXT.encode("utf-8"), "utf-8-sig"),
+    (TEXT.encode("utf-8"), "utf-8"),
+    (TEXT.encode("cp1252"), "cp1252"),
+])
+def test_encoding_is_detected(data, expected):
+    assert detect_encoding(data) == expected
+    assert data.decode(expected).lstrip("\ufeff") == TEXT
+
+
+def test_a_quoted_cell_with_a_line_break_is_one_row():
+    frame, rejected, n_lines = split_delimited('a;b;c\n1;"två\nrader";x\n2;y;z\n', ";")
+    assert rejected == [] and n_lines == 3
+    assert frame["b"].tolist() == ["två\nrader", "y"] and frame.index.tolist() == [0, 1]
+
+
+def test_lines_merged_by_a_stray_quote_are_rejected_with_their_row_numbers():
+    frame, rejected, n_lines = split_delimited('a;b;c\n1;x;y\n2;"x;y\n3;x;y\n4;x";y\n5;x;y\n', ";")
+    assert [r[0] for r in rejected] == [2, 3, 4] and n_lines == 5
+    assert all(r[1].startswith("stray quote: lines 3–5") for r in rejected)
+    assert [r[2] for r in rejected] == ['2;"x;y', "3;x;y", '4;x";y']
+    assert frame["a"].tolist() == ["1", "5"] and frame.index.tolist() == [0, 4]  # source_row = index + 1
+
+
+def test_title_rows_above_the_header_and_blank_lines_are_skipped():
+    frame, rejected, _ = split_delimited("Export 2025-01-02\n\nOmråde;Antal\n\nBäckby;12\n", ";", header_row=2)
+    assert list(frame.columns) == ["Område", "Antal"] and frame.values.tolist() == [["Bäckby", "12"]]
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("1.000", 1000), ("1,000", 1000), ("12 345", 12345), ("1.234.567", 1234567), ("1\u00a0200", 1200),
+    ("987", 987), ("1,5", 1.5), ("..", None), ("-", None),
+])
+def test_counts_read_thousands_separators_as_thousands(text, value):
+    out = parse_count(pd.Series([text])).iloc[0]
+    assert (pd.isna(out) and value is None) or out == value
