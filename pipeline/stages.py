@@ -119,7 +119,7 @@ def ingest(run: RunContext, params: Params) -> str:
     coverage, records = police_events.event_coverage([]), []
     if src.police_events:
         records = police_events.read_police_event_files(files("police_events"), name=run.display)
-        results["police_events"] = police_events.ingest_police_events(records, kommun, fams)
+        results["police_events"] = police_events.ingest_police_events(records, kommun, fams, src.police_events)
         coverage = police_events.event_coverage(records)
     national, national_summary = stage_events.national_tables(run, params, records, fams)
     if src.survey:

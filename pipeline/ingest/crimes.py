@@ -13,13 +13,12 @@ from pipeline.errors import DataError
 from pipeline.ingest.common import (IngestResult, concat_quarantine, data_rows, fix_swapped_sweref, label_key,
                                     make_result, map_columns, parse_date, parse_number, parse_time, screen, to_sweref,
                                     with_provenance)
-from pipeline.problems import classify_crimes
+from pipeline.problems import EXCLUDE, NON_CRIME, classify_crimes
 from pipeline.schemas import CRS
 
 SOURCE = "crimes"
 REQUIRED = ["date", "crime_label"]
 OPTIONAL = ["incident_id", "time", "crime_code", "place", "area_name", "x", "y", "lat", "lon"]
-EXCLUDE = "exclude"  # a crime_categories value that drops a category on purpose
 
 
 def _categories(labels: pd.Series, codes: pd.Series, cfg, families) -> pd.Series:
@@ -43,7 +42,7 @@ def _categories(labels: pd.Series, codes: pd.Series, cfg, families) -> pd.Series
     out = lookup(labels)
     out = out.where(out.notna(), lookup(codes))
     auto = classify_crimes(labels, codes, families).astype(object)
-    return out.where(out.notna(), auto)
+    return out.where(out.notna(), auto.replace(NON_CRIME, EXCLUDE))  # a crime export holds crimes only
 
 
 def _read_file(file: str, raw: pd.DataFrame, cfg) -> pd.DataFrame:

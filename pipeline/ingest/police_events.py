@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.errors import DataError
-from pipeline.ingest.common import IngestResult, make_result, screen
-from pipeline.problems import classify_crimes
+from pipeline.ingest.common import IngestResult, label_key, make_result, screen
+from pipeline.problems import EXCLUDE, NON_CRIME, classify_crimes
 
 SOURCE = "police_events"
 _DT = r"^(\d{4}-\d{2}-\d{2}) (\d{1,2}):(\d{2}):(\d{2}) ?([+-])(\d{2}):?(\d{2})$"
@@ -148,22 +148,16 @@ def coverage_span(coverage: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp] |
     return pd.Timestamp(first.min()), pd.Timestamp(last.max())
 
 
-def _is_non_crime(types: pd.Series, non_crime: tuple[str, ...]) -> pd.Series:
-    """Type equal to a non-crime type or a sub-type of it ("Trafikolycka, personskada")."""
-    t = types.fillna("").str.strip().str.lower()
-    out = pd.Series(False, index=types.index)
-    for nc in non_crime:
-        nc = nc.lower()
-        out |= (t == nc) | t.str.startswith(nc + ",")
-    return out
-
-
-def classify_event_types(etype: pd.Series, families) -> tuple[pd.Series, pd.Series]:
-    """(problem family or NA, is a non-crime type) per event type: types in
-    ``families.non_crime_event_types`` (and their ", sub-type" variants) get NA; the others
-    :func:`pipeline.problems.classify_crimes` (NA when no family fits)."""
-    non_crime = _is_non_crime(etype, families.non_crime_event_types)
-    return classify_crimes(etype, None, families).where(~non_crime), non_crime
+def classify_event_types(etype: pd.Series, families, overrides: dict[str, str] | None = None
+                         ) -> tuple[pd.Series, pd.Series]:
+    """(problem family or NA, is a non-crime type) per event type, by the taxonomy
+    (:func:`pipeline.problems.classify_crimes`: a family, non_crime, exclude or unknown) and the
+    user's ``overrides`` ({label_key(type): target}). Excluded and unknown types get NA too."""
+    target = classify_crimes(etype, None, families)
+    if overrides:
+        target = etype.astype(object).map(lambda t: overrides.get(label_key(t))).fillna(target)
+    fam = target.where(~target.isin([NON_CRIME, EXCLUDE]))
+    return fam, (target == NON_CRIME).fillna(False).astype(bool)
 
 
 def national_events(records: list[tuple[str, list[dict]]], register: pd.DataFrame, families) -> pd.DataFrame:
@@ -188,15 +182,30 @@ def national_events(records: list[tuple[str, list[dict]]], register: pd.DataFram
                          "is_crime": problem.notna().astype(bool)}).reset_index(drop=True)
 
 
-def ingest_police_events(records: list[tuple[str, list[dict]]], kommun, families) -> IngestResult:
+def _type_overrides(cfg, families) -> dict[str, str]:
+    """``cfg.labels["event_types"]``: {event type: family id, "non_crime" or "exclude"} keyed by label_key."""
+    user = ((getattr(cfg, "labels", None) or {}).get("event_types")) or {}
+    allowed = [*families.ids, NON_CRIME, EXCLUDE]
+    bad = {k: v for k, v in user.items() if v not in allowed}
+    if bad:
+        k, v = next(iter(bad.items()))
+        raise DataError(f"params.yaml: sources.police_events.labels.event_types maps '{k}' to '{v}'; "
+                        f"use one of {', '.join(allowed)}")
+    return {label_key(k): v for k, v in user.items()}
+
+
+def ingest_police_events(records: list[tuple[str, list[dict]]], kommun, families, cfg=None) -> IngestResult:
     """The kommun's Polisen events, one row per event id.
 
     Quarantined, first reason wins: "missing id", "bad date", "duplicate" (an event id seen
-    before), "other kommun" (event kommun is not ``kommun.name``, compared by
-    :func:`kommun_key`: case-insensitive, å/ä/ö significant). Types in ``families.non_crime_event_types`` (and their
-    ", sub-type" variants) are kept with problem NA and is_crime False; crime types get a
-    family by :func:`pipeline.problems.classify_crimes` (NA and is_crime False when none fits;
-    counted per type as ``"type without family '<type>'"``).
+    before), "other kommun" (event kommun is not ``kommun.name``, compared case- and
+    accent-insensitively). Each type is classified by the taxonomy
+    (:func:`pipeline.problems.classify_crimes`; ``cfg.labels["event_types"]`` overrides it):
+    a family gives ``problem`` and is_crime True; non-crime types (Trafikolycka, Brand,
+    Sammanfattning natt, …), excluded crime types (Bedrägeri) and unknown types are kept with
+    problem NA and is_crime False, and the last two are counted per type
+    (``"excluded event type '<type>'"``, ``"unknown event type '<type>'"``) so that
+    ``lagesbild check`` lists them: Polisen adds types over time.
 
     Returns
     -------
@@ -227,8 +236,12 @@ def ingest_police_events(records: list[tuple[str, list[dict]]], kommun, families
 
     kept = df[todo]
     etype = kept["type"].astype("string").str.strip().fillna("Okänd")
-    problem, non_crime = classify_event_types(etype, families)
-    no_family = etype[problem.isna() & ~non_crime].value_counts()
+    target = classify_crimes(etype, None, families)
+    override = _type_overrides(cfg, families)
+    if override:
+        target = etype.astype(object).map(lambda t: override.get(label_key(t))).fillna(target)
+    non_crime, excluded, unknown = target == NON_CRIME, target == EXCLUDE, target.isna()
+    problem = target.where(~(non_crime | excluded | unknown))
     table = pd.DataFrame({
         "event_id": kept["event_id"].astype(str),
         "occurred_at": occurred[todo],
@@ -242,7 +255,8 @@ def ingest_police_events(records: list[tuple[str, list[dict]]], kommun, families
         "source_row": kept["source_row"].astype("int64"),
     }).sort_values(["occurred_at", "event_id"], kind="stable").reset_index(drop=True)
     extra = {"non_crime_events": int(non_crime.sum()),
-             **{f"type without family '{k}'": int(v) for k, v in no_family.items()}}
+             **{f"excluded event type '{k}'": int(v) for k, v in etype[excluded].value_counts().items()},
+             **{f"unknown event type '{k}'": int(v) for k, v in etype[unknown].value_counts().items()}}
     return make_result(table, quarantine, len(df), SOURCE, **extra)
 
 

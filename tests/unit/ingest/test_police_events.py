@@ -63,7 +63,7 @@ def test_ingest_rules_and_reconciliation():
         4: "other kommun", 7: "duplicate", 8: "bad date", 9: "other kommun"}
     s = res.summary
     assert (s["rows_read"], s["accepted"], s["quarantined"]) == (9, 5, 4)
-    assert s["non_crime_events"] == 2 and s["type without family 'Bedrägeri'"] == 1
+    assert s["non_crime_events"] == 2 and s["excluded event type 'Bedrägeri'"] == 1
 
 
 def test_read_json_list_and_gz_lines(tmp_path):
