@@ -11,7 +11,7 @@ import pandas as pd
 import shapely
 
 from pipeline.errors import DataError
-from pipeline.ingest.common import (IngestResult, concat_quarantine, fold, make_result, map_columns, screen,
+from pipeline.ingest.common import (IngestResult, concat_quarantine, make_result, map_columns, name_key, screen,
                                     with_provenance)
 from pipeline.schemas import CRS
 
@@ -35,7 +35,7 @@ def _kommun_matches(values: pd.Series, kommun) -> pd.Series:
     txt = values.astype("string").str.strip()
     is_code = txt.str.fullmatch(r"\d{1,4}").fillna(False)
     code_ok = txt.where(is_code).str.zfill(4) == kommun.code
-    name_ok = txt.map(lambda v: fold(v) == fold(kommun.name) if pd.notna(v) else False)
+    name_ok = txt.map(lambda v: name_key(v) == name_key(kommun.name) if pd.notna(v) else False)
     return (code_ok.fillna(False) | name_ok.astype(bool)).astype(bool)
 
 

@@ -27,6 +27,7 @@ import yaml
 
 from pipeline.errors import DataError
 from pipeline.text.normalise import fold as fold_chars
+from pipeline.text.normalise import fold_sv, has_swedish_letters
 
 QUARANTINE_COLUMNS = ["source", "source_file", "source_row", "reason", "raw"]
 
@@ -50,6 +51,12 @@ def fold(text: object) -> str:
     """:func:`pipeline.text.normalise.fold` (lower case, å/ä → a, ö → o, é → e) with punctuation
     turned into single spaces: the key for matching headers and area names."""
     return re.sub(r"[^0-9a-z]+", " ", fold_chars(str(text))).strip()
+
+
+def name_key(text: object) -> str:
+    """Name matching key: :func:`pipeline.text.normalise.fold_sv` (case and accents folded, but
+    å, ä, ö kept: Habo ≠ Håbo) with punctuation turned into single spaces."""
+    return re.sub(r"[^0-9a-zåäö]+", " ", fold_sv(str(text))).strip()
 
 
 def header_key(text: object) -> str:
@@ -458,26 +465,34 @@ def match_area_names(names: pd.Series, areas: pd.DataFrame, aliases: dict | None
                      cutoff: float = 0.85) -> pd.Series:
     """area_id for each spelling of an area name; NA when nothing matches.
 
-    Tried in order on :func:`fold`-ed text (case, spacing, punctuation and å/ä/ö folded, so
-    "BÄCKBY" and "Backby" both match "Bäckby"): the user's ``aliases`` (spelling → area name or
-    area_id), the exact name or id, the name without parenthesised text and numbers, the name
-    with leading words dropped ("Västerås Centrum" → "Centrum"), with trailing words dropped, and
-    finally the closest name by :func:`difflib.get_close_matches` with ``cutoff`` (ratio of
-    matching characters). Hand-written: no maintained library does Swedish place-name matching.
+    Names are compared as Swedish (:func:`name_key`: case, spacing and punctuation ignored, å,
+    ä and ö letters of their own, so "BÄCKBY" matches "Bäckby" but "Hallby" does not match
+    "Hällby"). Tried in order: the user's ``aliases`` (spelling → area name or area_id), the
+    exact name or id, the name without parenthesised text and numbers, with leading words dropped
+    ("Västerås Centrum" → "Centrum"), with trailing words dropped, the closest name by
+    :func:`difflib.get_close_matches` with ``cutoff``; and last, for a spelling without any å,
+    ä or ö (an export that lost them: "Raby"), the one area whose name reads the same once its
+    å/ä/ö are written a/a/o, when exactly one does. Those matches are listed in
+    ``out.attrs["without_swedish_letters"]`` ({spelling: area_id}) for the summary.
+    Hand-written: no maintained library does Swedish place-name matching.
     """
     by_key: dict[str, str] = {}
     for aid, name in zip(areas["area_id"].astype(str), areas["area_name"].astype(str)):
-        by_key.setdefault(fold(name), aid)
-        by_key.setdefault(fold(aid), aid)
+        by_key.setdefault(name_key(name), aid)
+        by_key.setdefault(name_key(aid), aid)
     alias_key = {}
     for spelling, target in (aliases or {}).items():
-        t = by_key.get(fold(target))
+        t = by_key.get(name_key(target))
         if t is not None:
-            alias_key[fold(spelling)] = t
-    names_only = [fold(n) for n in areas["area_name"].astype(str)]
+            alias_key[name_key(spelling)] = t
+    names_only = [name_key(n) for n in areas["area_name"].astype(str)]
+    ascii_key: dict[str, list[str]] = {}
+    for aid, name in zip(areas["area_id"].astype(str), areas["area_name"].astype(str)):
+        ascii_key.setdefault(fold(name), []).append(aid)
+    without = {}
 
     def one(raw: str):
-        k = fold(raw)
+        k = name_key(raw)
         if not k:
             return pd.NA
         if k in alias_key:
@@ -494,13 +509,22 @@ def match_area_names(names: pd.Series, areas: pd.DataFrame, aliases: dict | None
         for i in range(len(toks) - 1, 0, -1):
             if " ".join(toks[:i]) in by_key:
                 return by_key[" ".join(toks[:i])]
-        close = difflib.get_close_matches(k2, names_only, n=1, cutoff=cutoff)
-        return by_key[close[0]] if close else pd.NA
+        # a near miss is a typo, unless the names differ only in å/ä/ö: Hällby is not Hallby
+        close = [c for c in difflib.get_close_matches(k2, names_only, n=3, cutoff=cutoff) if fold(c) != fold(k2)]
+        if close:
+            return by_key[close[0]]
+        hits = ascii_key.get(fold(k2), []) if not has_swedish_letters(k2) else []
+        if len(set(hits)) == 1:
+            without[raw] = hits[0]
+            return hits[0]
+        return pd.NA
 
     uniq = names.dropna().astype(str).unique()
     lookup = {u: one(u) for u in uniq}
-    return pd.Series([lookup.get(str(v), pd.NA) if pd.notna(v) else pd.NA for v in names],
-                     index=names.index, dtype=object)
+    out = pd.Series([lookup.get(str(v), pd.NA) if pd.notna(v) else pd.NA for v in names],
+                    index=names.index, dtype=object)
+    out.attrs["without_swedish_letters"] = without
+    return out
 
 
 def unmatched_counts(names: pd.Series, matched: pd.Series, prefix: str = "unknown area") -> dict[str, int]:

@@ -18,6 +18,8 @@ from pipeline.ingest.common import IngestResult, label_key, make_result, screen
 from pipeline.problems import EXCLUDE, NON_CRIME, classify_crimes
 
 SOURCE = "police_events"
+# a län that is one kommun: its events may name the län ("Gotlands län") instead of the kommun
+COUNTY_KOMMUN = {"gotlands län": "Gotland"}
 _DT = r"^(\d{4}-\d{2}-\d{2}) (\d{1,2}):(\d{2}):(\d{2}) ?([+-])(\d{2}):?(\d{2})$"
 
 
@@ -198,8 +200,9 @@ def ingest_police_events(records: list[tuple[str, list[dict]]], kommun, families
     """The kommun's Polisen events, one row per event id.
 
     Quarantined, first reason wins: "missing id", "bad date", "duplicate" (an event id seen
-    before), "other kommun" (event kommun is not ``kommun.name``, compared case- and
-    accent-insensitively). Each type is classified by the taxonomy
+    before), "other kommun" (event kommun is not ``kommun.name``, compared as Swedish names:
+    case ignored, å/ä/ö letters of their own, so Habo's events never count for Håbo; "Gotlands
+    län" counts for Gotland, the one kommun of its län). Each type is classified by the taxonomy
     (:func:`pipeline.problems.classify_crimes`; ``cfg.labels["event_types"]`` overrides it):
     a family gives ``problem`` and is_crime True; non-crime types (Trafikolycka, Brand,
     Sammanfattning natt, …), excluded crime types (Bedrägeri) and unknown types are kept with
@@ -227,7 +230,7 @@ def ingest_police_events(records: list[tuple[str, list[dict]]], kommun, families
     occurred = parse_event_datetime(df["datetime"])
     kom = event_kommun(df["name"], df["location_name"])
     target = kommun_key(kommun.name)
-    same = {k: kommun_key(k) == target for k in kom.dropna().unique()}
+    same = {k: kommun_key(COUNTY_KOMMUN.get(kommun_key(k), k)) == target for k in kom.dropna().unique()}
     other = ~kom.astype(object).map(same).fillna(False).astype(bool)
 
     quarantine, todo = screen(df, [(df["event_id"].isna(), "missing id"), (occurred.isna(), "bad date"),

@@ -34,6 +34,21 @@ def fold(text: str) -> str:
     return "".join(_fold_char(c) for c in text.lower())
 
 
+_SWEDISH_LETTERS = frozenset("åäöÅÄÖ")
+
+
+def fold_sv(text: str) -> str:
+    """Lower case with accents folded *except* å, ä and ö, which are letters of their own in
+    Swedish: ``"Håbo"`` stays ``"håbo"`` (not Habo), ``"Émile"`` becomes ``"emile"``. The key
+    for comparing names (kommuner, areas, places)."""
+    return "".join(c if c in _SWEDISH_LETTERS else _fold_char(c) for c in unicodedata.normalize("NFC", text)).lower()
+
+
+def has_swedish_letters(text: str) -> bool:
+    """Whether ``text`` holds an å, ä or ö."""
+    return any(c in _SWEDISH_LETTERS for c in text)
+
+
 @lru_cache(maxsize=1)
 def stopwords_sv() -> frozenset[str]:
     """Swedish stop words (``stopwordsiso``, ISO 639-1 ``sv``), lower case."""
