@@ -36,6 +36,7 @@ HELP = {
     "run": "run every stage from ingest to notebook",
     "fetch": "add the latest events from Polisen's open API to a local archive (polisen)",
     "national": "the lägesbild of every kommun (or --kommuner), fanned out with Dask, and a national overview",
+    "check": "validate params and every source in one pass; list every problem with its fix (writes nothing)",
 }
 ARCHIVE = "data/raw/polisen_handelser_arkiv.jsonl"
 
@@ -56,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="parameter file (default: params.yaml); its folder is the run directory")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in (*STAGES, "notebook", "run"):
+    for name in (*STAGES, "notebook", "run", "check"):
         p = sub.add_parser(name, help=HELP[name], description=HELP[name])
         if name == "notebook":
             p.add_argument("name", nargs="?", default=None,
@@ -129,6 +130,33 @@ def run_stage(name: str, run: RunContext, params, args) -> None:
     console.print(f"[green]✓[/green] {summary} [dim]({time.perf_counter() - start:.1f} s)[/dim]", soft_wrap=True)
 
 
+def check_command(run: RunContext, args) -> int:
+    """Print every problem of the params file, or of every source, at once; exit 2 if any blocks."""
+    from pipeline.config import params_problems
+
+    problems = params_problems(args.params)
+    if problems:
+        for line in problems:
+            console.print(f"[red]✗[/red] {line}", soft_wrap=True)
+        return 2
+    params = load_params(args.params)
+    stages.check_config_files(run, params)
+    with console.status("[bold]check[/bold] …"):
+        report = stages.check(run, params)
+    marks = {"block": "[red]✗[/red]", "warn": "[yellow]![/yellow]", "note": "[dim]·[/dim]"}
+    for level in ("block", "warn", "note"):
+        for f in report.findings:
+            if f.level == level:
+                console.print(f"{marks[level]} {f.line()}", soft_wrap=True)
+    if report.blocking:
+        console.print(f"[red]check: {len(report.blocking)} problem(s) block the run; fix them and run lagesbild "
+                      "check again[/red]", soft_wrap=True)
+        return 2
+    for line in report.coverage:
+        console.print(f"[green]✓[/green] {line}", soft_wrap=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(message)s")
@@ -141,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "national":
             national(run, args)
             return 0
+        if args.command == "check":
+            return check_command(run, args)
         params = load_params(args.params)  # as the user wrote it: messages name the file that way
         stages.check_config_files(run, params)
         for name in PIPELINE if args.command == "run" else (args.command,):

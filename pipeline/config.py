@@ -99,6 +99,8 @@ class SourceParams(_Frozen):
     scrub_deny: list[str] = Field(default_factory=list, description="words the name scrubber must remove")
     breaks: str | None = Field(default=None, description="YAML of breaks in the source (police_events); "
                                "None = pipeline/defaults/source_breaks.yaml")
+    ignore_columns: list[str] = Field(default_factory=list, description="headers that are read and deliberately unused")
+    year: int | None = Field(default=None, ge=1990, le=2100, description="population: the year of a file without a year column")
     sheet: str | int | None = None
     header_row: int | None = Field(default=None, ge=1, description="1-based row of the headers (title rows above)")
     encoding: str | None = None
@@ -274,10 +276,18 @@ class ReportParams(_Frozen):
     top_n: int = Field(default=10, ge=1)
 
 
+class IngestParams(_Frozen):
+    max_config_loss_pct: float = Field(
+        default=0.5, ge=0, le=100,
+        description="share of a source's rows that may be lost to configuration problems (unmapped labels, "
+                    "repeated unknown area names, unknown event types) before ingest stops")
+
+
 class Params(_Frozen):
     kommun: KommunParams
     demo: DemoParams = DemoParams()
     sources: SourcesParams
+    ingest: IngestParams = IngestParams()
     layers: LayersParams = LayersParams()
     survey: SurveyParams = SurveyParams()
     text: TextParams = TextParams()

@@ -80,61 +80,28 @@ def demo_data(run: RunContext, params: Params) -> str:
 
 
 # ------------------------------------------------------------------ ingest
-def _files(run: RunContext, source: str, params: Params) -> list[Path]:
-    cfg = getattr(params.sources, source)
-    if cfg is None:
-        return []
-    found = run.expand(cfg.patterns)
-    if not found and cfg.required:
-        raise DataError(f"sources.{source}: no file matches {cfg.patterns}; put the export in data/raw/ "
-                        f"or fix sources.{source}.path in params.yaml")
-    return found
+def check(run: RunContext, params: Params):
+    """Every problem of the params and the sources at once (nothing written); see :mod:`pipeline.check`."""
+    from pipeline.check import run_checks
 
-
-def _tables(run: RunContext, paths: list[Path], cfg, source: str) -> list[tuple[str, pd.DataFrame]]:
-    return [(run.display(p), io.read_raw_table(p, encoding=cfg.encoding, sep=cfg.sep, sheet=cfg.sheet,
-                                               header_row=cfg.header_row, source=source)) for p in paths]
+    return run_checks(run, params, families_for(run, params))
 
 
 def ingest(run: RunContext, params: Params) -> str:
-    """Read every raw source, map it to its core table, quarantine what cannot be used."""
-    from pipeline.ingest import areas as ing_areas, crimes, police_events, population, survey
-    from pipeline.ingest import est as ing_est, notes as ing_notes
-    from pipeline.ingest.common import reconcile, with_reader_quarantine
+    """Read every raw source, map it to its core table, quarantine what cannot be used.
 
-    src, kommun, fams = params.sources, params.kommun, families_for(run, params)
-    files = lambda source: _files(run, source, params)  # noqa: E731
+    Runs the checks of ``lagesbild check`` first: when any blocks, every blocking problem is
+    raised as one line each and nothing is written."""
+    from pipeline.ingest import police_events
+    from pipeline.ingest.common import reconcile
 
-    def tabular(source: str, ingest_source, *args):  # rows the reader rejected join the quarantine
-        frames = _tables(run, files(source), getattr(src, source), source)
-        return with_reader_quarantine(ingest_source(frames, *args), frames, source)
-
-    results = {}  # keyed by source name (as in params.yaml and the quarantine)
-    layers = [(run.display(p), io.read_raw_layer(p)) for p in files("areas")]
-    results["areas"] = ing_areas.ingest_areas(layers, src.areas, kommun)
-    areas = results["areas"].table
-    results["population"] = tabular("population", population.ingest_population, areas, src.population)
-    if src.crimes:
-        results["crimes"] = tabular("crimes", crimes.ingest_crimes, areas, src.crimes, kommun, fams)
-    coverage, records = police_events.event_coverage([]), []
-    if src.police_events:
-        records = police_events.read_police_event_files(files("police_events"), name=run.display)
-        results["police_events"] = police_events.ingest_police_events(records, kommun, fams, src.police_events)
-        coverage = police_events.event_coverage(records)
-    national, national_summary = stage_events.national_tables(run, params, records, fams)
-    if src.survey:
-        results["survey"] = tabular("survey", survey.ingest_survey, areas, src.survey, kommun)
-    places = None
-    if src.gazetteer:
-        results["gazetteer"] = tabular("gazetteer", ing_est.ingest_gazetteer, areas, src.gazetteer)
-        places = results["gazetteer"].table
-    if src.notes:
-        frames = ing_notes.read_note_files(files("notes"), src.notes, name=run.display)
-        results["notes"] = with_reader_quarantine(ing_notes.ingest_notes(frames, areas, places, src.notes, fams),
-                                                  frames, "notes")
-    if src.est:
-        results["est"] = tabular("est", ing_est.ingest_est, areas, places, src.est, fams)
-
+    checked = check(run, params)
+    if checked.blocking:
+        raise DataError("\n".join(f.line() for f in checked.blocking))
+    results, places = checked.sources.results, checked.sources.places
+    records = checked.sources.event_records
+    coverage = police_events.event_coverage(records)
+    national, national_summary = stage_events.national_tables(run, params, records, families_for(run, params))
     quality, reasons, quarantine = reconcile(results)
     core = {table: results[source].table for source, table in SOURCE_TABLE.items() if source in results}
     core = {table: validate(table, frame) for table, frame in core.items()}  # all checked before any write
@@ -151,8 +118,10 @@ def ingest(run: RunContext, params: Params) -> str:
     io.write_frame(reasons, run.quarantine_reasons)
     io.write_frame(quarantine, run.quarantine_file)
     tot = quality[["rows_read", "accepted", "quarantined"]].sum()
+    warned = sum(f.level == "warn" for f in checked.findings)
     return (f"ingest: {int(tot.rows_read):,} rows read = {int(tot.accepted):,} accepted + "
-            f"{int(tot.quarantined):,} quarantined ({run.display(run.quarantine_file)}){national_summary}")
+            f"{int(tot.quarantined):,} quarantined ({run.display(run.quarantine_file)}){national_summary}"
+            + (f"; {warned} warnings: run lagesbild check to list them" if warned else ""))
 
 
 def _empty_core(table: str) -> pd.DataFrame:

@@ -34,7 +34,7 @@ def ingest_population(frames: list[tuple[str, pd.DataFrame]], areas: pd.DataFram
 
     Required: ``population`` and an area (``area_id`` or ``area_name``, matched with
     :func:`~pipeline.ingest.common.match_area_names`; aliases in ``cfg.labels["area_names"]``).
-    ``year`` comes from a column or else from the file name (befolkning_2024.csv). Sex
+    ``year`` comes from a column, else ``cfg.year``, else the file name (befolkning_2024.csv). Sex
     kvinnor/män → kvinna/man, totals → alla. Quarantined: "unknown area", "unknown sex",
     "bad population number" (empty, suppressed, negative or fractional), "duplicate".
 
@@ -56,10 +56,10 @@ def ingest_population(frames: list[tuple[str, pd.DataFrame]], areas: pd.DataFram
                             f"add `sources.{SOURCE}.columns.area_name: <your header>` to params.yaml")
         df = with_provenance(canon, raw, file)
         if "year" not in df:
-            y = year_from_filename(file)
+            y = getattr(cfg, "year", None) or year_from_filename(file)
             if y is None:
-                raise DataError(f"{file}: no year column and no year in the file name; add "
-                                f"`sources.{SOURCE}.columns.year: <your header>` or name the file like befolkning_2024.csv")
+                raise DataError(f"{file}: no year column and no year in the file name; add `sources.{SOURCE}.year: "
+                                f"2024` (the year of the figures) or `sources.{SOURCE}.columns.year: <your header>`")
             df["year"] = str(y)
         key = df["area_id"] if "area_id" in df else df["area_name"]
         df["_area"] = match_area_names(key, areas, labels.get("area_names"))

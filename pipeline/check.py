@@ -1,0 +1,172 @@
+"""``lagesbild check``: everything the tool does not understand, found before the run.
+
+Runs the same reading and ingest as ``lagesbild ingest`` (:func:`pipeline.ingest.run.ingest_sources`)
+without writing anything, and turns what it met into findings, each one line: the source, the
+file, column or label, how many rows it affects and the config line that fixes it.
+
+Blocking (exit 2): a file that cannot be read or mapped, and *configuration losses* above
+``ingest.max_config_loss_pct`` of a source. A configuration loss is a row lost because of the
+config rather than the row itself: an unmapped crime category, an unknown Polisen event type,
+an unknown area name that repeats (one row with a typo is a row problem). Labels the user (or
+the default taxonomy) excluded on purpose are stated, not blocking. Below the threshold the
+same losses are warnings. A coverage summary closes the report.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from pipeline.context import RunContext
+from pipeline.ingest.run import SOURCES, SourcesRun, ingest_sources, unrecognised_columns
+
+SURVEY_ITEMS_N = 8
+
+
+def _n(x: int) -> str:
+    """A count with a space between thousands, as Swedish readers write it."""
+    return f"{int(x):,}".replace(",", " ")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: ``level`` is "block" (the run would stop or silently lose data), "warn" or "note"."""
+
+    level: str
+    source: str
+    what: str
+    rows: int | None = None
+    fix: str = ""
+
+    def line(self) -> str:
+        rows = f" ({_n(self.rows)} rows)" if self.rows is not None else ""
+        fix = f" → {self.fix}" if self.fix else ""
+        return f"{self.source}: {self.what}{rows}{fix}"
+
+
+@dataclass
+class CheckReport:
+    findings: list[Finding] = field(default_factory=list)
+    coverage: list[str] = field(default_factory=list)
+    sources: SourcesRun | None = None
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == "block"]
+
+
+_UNMAPPED = re.compile(r"^unmapped crime category '(.*)'$")
+_EXCLUDED = re.compile(r"^excluded crime category '(.*)'$")
+_UNKNOWN_AREA = re.compile(r"^unknown area '(.*)'$")
+_UNKNOWN_EVENT = re.compile(r"^unknown event type '(.*)'$")
+_EXCLUDED_EVENT = re.compile(r"^excluded event type '(.*)'$")
+
+
+def config_losses(source: str, summary: dict, reasons: pd.Series) -> list[tuple[str, int, str]]:
+    """(what, rows, fix) for each configuration loss of one source, most rows first."""
+    out = []
+    for reason, n in reasons.value_counts().items():
+        if m := _UNMAPPED.match(reason):
+            out.append((f"crime category '{m[1]}' maps to no problem family", int(n),
+                        f'sources.crimes.labels.crime_categories: {{"{m[1]}": <family id or exclude>}}'))
+    for key, n in summary.items():
+        if (m := _UNKNOWN_AREA.match(str(key))) and n >= 2:
+            out.append((f"area name '{m[1]}' matches no area", int(n),
+                        f'sources.{source}.labels.area_names: {{"{m[1]}": <area name>}}'))
+        elif m := _UNKNOWN_EVENT.match(str(key)):
+            out.append((f"Polisen event type '{m[1]}' is not in the taxonomy", int(n),
+                        f'sources.police_events.labels.event_types: {{"{m[1]}": <family id, non_crime or exclude>}}'))
+    return sorted(out, key=lambda t: -t[1])
+
+
+def _exclusions(source: str, summary: dict, reasons: pd.Series) -> list[Finding]:
+    out = []
+    for reason, n in reasons.value_counts().items():
+        if m := _EXCLUDED.match(reason):
+            out.append(Finding("note", source, f"excluded on purpose: crime category '{m[1]}'", int(n)))
+    for key, n in summary.items():
+        if m := _EXCLUDED_EVENT.match(str(key)):
+            out.append(Finding("note", source, f"excluded on purpose: event type '{m[1]}'", int(n)))
+    return out
+
+
+def _survey_coverage(run: SourcesRun, params) -> list[str]:
+    from pipeline.ingest.survey import ITEM_COLUMNS
+
+    res = run.results.get("survey")
+    if res is None:
+        return []
+    frames = run.frames.get("survey", [])
+    found = set()
+    from pipeline.ingest.common import map_columns
+
+    for file, frame in frames:
+        cmap = map_columns(frame, "survey", params.sources.survey, [], [*ITEM_COLUMNS, "free_text"], file).attrs
+        found |= set(cmap["column_map"])
+    items = sum(c in found for c in ITEM_COLUMNS)
+    return [f"survey: {items} of {SURVEY_ITEMS_N} problem items found, free text "
+            + ("found" if "free_text" in found else "not found")
+            + f", {_n(res.summary.get('free_text_answers', 0))} free-text answers"]
+
+
+def run_checks(run: RunContext, params, families) -> CheckReport:
+    """Read and ingest every source (nothing written) and list what needs the user's attention."""
+    report = CheckReport()
+    sources = ingest_sources(run, params, families)
+    report.sources = sources
+    limit = params.ingest.max_config_loss_pct
+    for source, message in sources.problems:
+        report.findings.append(Finding("block", source, message.split(": ", 1)[-1] if message.startswith(
+            f"sources.{source}:") else message))
+    for source, why in sources.absent.items():
+        report.findings.append(Finding("note", source, f"not supplied ({why}): the report says so and scoring "
+                                                       "does not count it as evidence"))
+    for source in SOURCES:
+        res = sources.results.get(source)
+        if res is None:
+            continue
+        reasons = res.quarantine["reason"]
+        losses = config_losses(source, res.summary, reasons)
+        lost = sum(n for _, n, _ in losses)
+        read = max(res.summary.get("rows_read", 0), 1)
+        over = 100 * lost / read > limit
+        for what, n, fix in losses:
+            report.findings.append(Finding("block" if over else "warn", source, what, n, fix))
+        if over:
+            report.findings.append(Finding(
+                "block", source, f"{_n(lost)} of {_n(read)} rows ({100 * lost / read:.1f} %) would be lost to the "
+                                 f"configuration, more than ingest.max_config_loss_pct = {limit:g} %", None,
+                "map or exclude the labels above (or raise ingest.max_config_loss_pct)"))
+        report.findings += _exclusions(source, res.summary, reasons)
+        for file, cols in unrecognised_columns(sources.frames.get(source, []), source,
+                                               getattr(params.sources, source)).items():
+            report.findings.append(Finding(
+                "warn", source, f"{file}: columns not used: {', '.join(repr(c) for c in cols)}", None,
+                f"map one under sources.{source}.columns.<field>, or list them in sources.{source}.ignore_columns"))
+        row_problems = res.summary.get("quarantined", 0) - lost
+        if row_problems:
+            report.findings.append(Finding("note", source, "rows quarantined for problems of their own "
+                                                           "(see data/processed/quarantine/quarantine.csv after ingest)",
+                                           int(row_problems)))
+    report.coverage = coverage(sources, params)
+    return report
+
+
+def coverage(sources: SourcesRun, params) -> list[str]:
+    """The one-line-per-source summary shown when nothing blocks."""
+    out = []
+    res = sources.results
+    if "crimes" in res:
+        s = res["crimes"].summary
+        out.append(f"crimes: {_n(s['accepted'])} of {_n(s['rows_read'])} rows mapped to a problem family and placed "
+                   f"({100 * s['accepted'] / max(s['rows_read'], 1):.1f} %)")
+    out += _survey_coverage(sources, params)
+    if "notes" in res:
+        s = res["notes"].summary
+        out.append(f"notes: {_n(s.get('linked_to_area', 0))} of {_n(s['accepted'])} linked to an area")
+    present = [s for s in ("police_events", "survey", "notes", "est", "gazetteer") if s in res]
+    out.append(f"optional sources present: {', '.join(present) or 'none'}; absent: "
+               f"{', '.join(sources.absent) or 'none'}")
+    return out
