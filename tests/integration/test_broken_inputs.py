@@ -228,3 +228,47 @@ def test_thousands_separators_in_counts_are_thousands(tmp_path, capsys):
     assert code == 0, lines
     pop = pd.read_parquet(root / "data/processed/population.parquet")
     assert sorted(pop["population"]) == [1200, 12345]
+
+
+# ---------------------------------------------------------------- configuration losses
+def _check(root: Path, capsys) -> tuple[int, list[str]]:
+    code = main(["--params", str(root / "params.yaml"), "check"])
+    return code, [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+
+
+def test_config_losses_over_the_threshold_stop_ingest_and_check_lists_every_one(tmp_path, capsys):
+    root = _tiny_kommun(tmp_path)
+    unknown = [CRIMES[0].replace("Misshandel, utomhus", "Otillåten andrahandsuthyrning"),
+               CRIMES[1].replace("Bostadsinbrott", "Otillåten andrahandsuthyrning"),
+               CRIMES[2].replace("Skadegörelse genom klotter", "Trakasserier i trapphus")]
+    _crime_file(root).write_text(_crime_text(*unknown, *CRIMES[3:]), "cp1252")
+    (root / "data/raw/befolkning_2024.csv").write_text("Stadsdel;År;Antal\nBäckby;2024;1200\nCentrum;2024;900\n"
+                                                      "Gamla stan;2023;880\nGamla stan;2022;870\n", "utf-8")
+    code, lines = _ingest(root, capsys)
+    assert code == 2 and not any((root / "data/processed").rglob("*.*"))
+    assert lines == [
+        "error: population: area name 'Gamla stan' matches no area (2 rows) → "
+        "sources.population.labels.area_names: {\"Gamla stan\": <area name>}",
+        "error: population: 2 of 4 rows (50.0 %) would be lost to the configuration, more than "
+        "ingest.max_config_loss_pct = 0.5 % → map or exclude the labels above (or raise ingest.max_config_loss_pct)",
+        "error: crimes: crime category 'Otillåten andrahandsuthyrning' maps to no problem family (2 rows) → "
+        "sources.crimes.labels.crime_categories: {\"Otillåten andrahandsuthyrning\": <family id or exclude>}",
+        "error: crimes: crime category 'Trakasserier i trapphus' maps to no problem family (1 rows) → "
+        "sources.crimes.labels.crime_categories: {\"Trakasserier i trapphus\": <family id or exclude>}",
+        "error: crimes: 3 of 6 rows (50.0 %) would be lost to the configuration, more than "
+        "ingest.max_config_loss_pct = 0.5 % → map or exclude the labels above (or raise ingest.max_config_loss_pct)"]
+    code, listed = _check(root, capsys)
+    assert code == 2 and [ln.split(" ", 1)[1] for ln in listed[:5]] == [ln.split(" ", 1)[1] for ln in lines]
+
+    _edit_params(root, "path: data/raw/brott/*.csv", "path: data/raw/brott/*.csv\n    labels:\n      crime_categories:"
+                 "\n        Otillåten andrahandsuthyrning: exclude\n        Trakasserier i trapphus: threats")
+    _edit_params(root, "path: data/raw/befolkning_*.csv", "path: data/raw/befolkning_*.csv\n    labels:\n"
+                 "      area_names: {Gamla stan: Centrum}")
+    code, listed = _check(root, capsys)
+    assert code == 0, listed
+    assert "· crimes: excluded on purpose: crime category 'Otillåten andrahandsuthyrning' (2 rows)" in listed
+    assert "✓ crimes: 4 of 6 rows mapped to a problem family and placed (66.7 %)" in listed
+    code, lines = _ingest(root, capsys)
+    assert code == 0, lines
+    pop = pd.read_parquet(root / "data/processed/population.parquet")
+    assert pop.groupby("year")["population"].sum().to_dict() == {2022: 870, 2023: 880, 2024: 2100}
