@@ -196,10 +196,33 @@ def with_reader_quarantine(result: IngestResult, frames: list[tuple[str, pd.Data
 
 
 def raw_json(df: pd.DataFrame) -> pd.Series:
-    """Each row as a JSON object (original headers; NA as null; non-ASCII kept)."""
+    """Each row as a JSON object (original headers; NA as null; non-ASCII kept; text scrubbed of
+    personal data: the quarantine is a processed table too)."""
     cols = [c for c in df.columns if not str(c).startswith("_") and c != "geometry"]
     recs = df[cols].astype(object).where(df[cols].notna(), None).to_dict("records")
-    return pd.Series([json.dumps(r, ensure_ascii=False, default=str) for r in recs], index=df.index, dtype=object)
+    return pd.Series([json.dumps({k: _scrubbed(v) for k, v in r.items()}, ensure_ascii=False, default=str)
+                      for r in recs], index=df.index, dtype=object)
+
+
+def quoted(values):
+    """A value (or each value of a Series) as it may be quoted in a reason, summary or message:
+    personal data scrubbed (:func:`pipeline.text.scrub.scrub`), at most 80 characters."""
+    from pipeline.text.scrub import scrub
+
+    def one(v):
+        text = scrub(str(v))[0]
+        return text if len(text) <= 80 else text[:77] + "..."
+
+    if isinstance(values, pd.Series):
+        uniq = {u: one(u) for u in values.dropna().unique()}
+        return values.map(uniq)
+    return one(values)
+
+
+def _scrubbed(value):
+    from pipeline.text.scrub import scrub
+
+    return scrub(value)[0] if isinstance(value, str) else value
 
 
 def _json_of(raw) -> str:
@@ -207,11 +230,11 @@ def _json_of(raw) -> str:
     dict (a JSON record as read) or text."""
     if isinstance(raw, tuple):
         headers, values = raw
-        return json.dumps({str(h): (None if v is None or (not isinstance(v, (list, dict)) and pd.isna(v)) else v)
-                           for h, v in zip(headers, values)}, ensure_ascii=False, default=str)
+        return json.dumps({str(h): (None if v is None or (not isinstance(v, (list, dict)) and pd.isna(v))
+                                    else _scrubbed(v)) for h, v in zip(headers, values)}, ensure_ascii=False, default=str)
     if isinstance(raw, dict):
-        return json.dumps(raw, ensure_ascii=False, default=str)
-    return str(raw)
+        return _scrubbed(json.dumps(raw, ensure_ascii=False, default=str))
+    return _scrubbed(str(raw))
 
 
 def with_provenance(canon: pd.DataFrame, raw: pd.DataFrame, file: str) -> pd.DataFrame:
@@ -529,7 +552,7 @@ def match_area_names(names: pd.Series, areas: pd.DataFrame, aliases: dict | None
 
 def unmatched_counts(names: pd.Series, matched: pd.Series, prefix: str = "unknown area") -> dict[str, int]:
     """Summary entries "<prefix> '<spelling>'": count, for spellings that matched no area."""
-    miss = names[matched.isna() & names.notna()].astype(str).value_counts()
+    miss = quoted(names[matched.isna() & names.notna()].astype(str)).value_counts()
     return {f"{prefix} '{k}'": int(v) for k, v in miss.items()}
 
 

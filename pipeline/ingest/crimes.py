@@ -11,7 +11,7 @@ import pandas as pd
 
 from pipeline.errors import DataError
 from pipeline.ingest.common import (IngestResult, concat_quarantine, data_rows, fix_swapped_sweref, label_key,
-                                    make_result, map_columns, parse_date, parse_number, parse_time, screen, to_sweref,
+                                    make_result, map_columns, parse_date, parse_number, parse_time, quoted, screen, to_sweref,
                                     with_provenance)
 from pipeline.problems import EXCLUDE, NON_CRIME, classify_crimes
 from pipeline.schemas import CRS
@@ -43,6 +43,13 @@ def _categories(labels: pd.Series, codes: pd.Series, cfg, families) -> pd.Series
     out = out.where(out.notna(), lookup(codes))
     auto = classify_crimes(labels, codes, families).astype(object)
     return out.where(out.notna(), auto.replace(NON_CRIME, EXCLUDE))  # a crime export holds crimes only
+
+
+def scrub_labels(labels: pd.Series) -> pd.Series:
+    """Labels with personal data removed, scrubbed once per distinct label."""
+    from pipeline.text.scrub import scrub
+
+    return labels.map({u: scrub(str(u))[0] for u in labels.dropna().unique()})
 
 
 def _read_file(file: str, raw: pd.DataFrame, cfg) -> pd.DataFrame:
@@ -90,7 +97,7 @@ def ingest_crimes(frames: list[tuple[str, pd.DataFrame]], areas: gpd.GeoDataFram
     code = df["crime_code"].str.replace(r"\.0$", "", regex=True)
     label = df["crime_label"]
     problem = _categories(label, code, cfg, families)
-    shown_label = label.fillna(code)
+    shown_label = scrub_labels(label.fillna(code))  # a label is free text too
     x, y = parse_number(df["x"]), parse_number(df["y"])
     lat, lon = parse_number(df["lat"]), parse_number(df["lon"])
     use_ll = (x.isna() | y.isna()) & lat.notna() & lon.notna()
@@ -111,8 +118,8 @@ def ingest_crimes(frames: list[tuple[str, pd.DataFrame]], areas: gpd.GeoDataFram
         (date.isna(), "bad date"),
         (~date.dt.year.between(first, last), f"date outside {first}–{last}"),
         (label.isna() & code.isna(), "missing crime category"),
-        (problem.isna(), "unmapped crime category '" + shown_label.fillna("") + "'"),
-        (problem == EXCLUDE, "excluded crime category '" + shown_label.fillna("") + "'"),
+        (problem.isna(), "unmapped crime category '" + quoted(shown_label.fillna("")) + "'"),
+        (problem == EXCLUDE, "excluded crime category '" + quoted(shown_label.fillna("")) + "'"),
         (x.isna() | y.isna(), "missing coordinates"),
         (area_id.isna(), "outside the kommun"),
     ]

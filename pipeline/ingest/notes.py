@@ -172,7 +172,9 @@ def ingest_notes(frames: list[tuple[str, pd.DataFrame]], areas: pd.DataFrame, ga
         for k, v in found.items():
             removed[k] += v
         cmap = canon.attrs["column_map"]
-        canon["text"] = raw[cmap["text"]]
+        for fld in ("text", "verksamhet"):  # every free-text field from the scrubbed cells
+            if fld in cmap:
+                canon[fld] = raw[cmap[fld]]
         df = with_provenance(canon, raw, file)
         df["note_id"] = Path(file).name + "#" + df["source_row"].astype(str)
         parts.append(df)

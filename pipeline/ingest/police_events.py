@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.errors import DataError
-from pipeline.ingest.common import IngestResult, label_key, make_result, screen
+from pipeline.ingest.common import IngestResult, label_key, make_result, quoted, screen
 from pipeline.problems import EXCLUDE, NON_CRIME, classify_crimes
 
 SOURCE = "police_events"
@@ -258,8 +258,8 @@ def ingest_police_events(records: list[tuple[str, list[dict]]], kommun, families
         "source_row": kept["source_row"].astype("int64"),
     }).sort_values(["occurred_at", "event_id"], kind="stable").reset_index(drop=True)
     extra = {"non_crime_events": int(non_crime.sum()),
-             **{f"excluded event type '{k}'": int(v) for k, v in etype[excluded].value_counts().items()},
-             **{f"unknown event type '{k}'": int(v) for k, v in etype[unknown].value_counts().items()}}
+             **{f"excluded event type '{k}'": int(v) for k, v in quoted(etype[excluded]).value_counts().items()},
+             **{f"unknown event type '{k}'": int(v) for k, v in quoted(etype[unknown]).value_counts().items()}}
     return make_result(table, quarantine, len(df), SOURCE, **extra)
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from pipeline.errors import DataError
 from pipeline.ingest.common import (IngestResult, data_rows, default_survey_labels, label_key, make_result, map_columns,
-                                    match_area_names, screen, unmatched_counts, with_provenance, year_from_filename)
+                                    match_area_names, quoted, screen, unmatched_counts, with_provenance, year_from_filename)
 from pipeline.schemas import PROBLEM_ANSWER_VALUES, SAFETY_VALUES, SEX_VALUES, SURVEY_ITEMS
 
 SOURCE = "survey"
@@ -42,7 +42,7 @@ def _map_answers(values: pd.Series, mapping: dict[str, str], key: str, header: s
     out = txt.map(lambda v: mapping.get(label_key(v)) if pd.notna(v) else None)
     unknown = txt.notna() & out.isna()
     if unknown.any():
-        first = txt[unknown].iloc[0]
+        first = quoted(txt[unknown].iloc[0])
         n = int(txt[unknown].nunique())
         raise DataError(f"{file}: column '{header}' has the answer '{first}'"
                         + (f" (and {n - 1} other unknown labels)" if n > 1 else "")

@@ -12,7 +12,13 @@ Removed, in this order, each replaced by a token and counted by kind:
    dot, bracket) and ``+46``/``0046``
    numbers with 7–9 digits after the country code, with any spacing or dashes → ``[telefon]``;
    date-shaped digit runs (``07-03-2025``) are left;
-4. names of persons → ``[namn]`` (kind ``name``; a first name plus its surname counts once).
+4. street numbers → ``Storgatan [nr]`` (kind ``address``; the street stays for place linking,
+   the house and flat number go) and car registrations ``ABC 123``/``ABC 12D`` → ``[regnr]``;
+5. names of persons → ``[namn]`` (kind ``name``; a first name plus its surname counts once),
+   also written in lower case or capitals right after a title or role ("rektor anna svensson").
+
+E-mail addresses include written-out forms (``namn(at)domän.se``); phone numbers take ``/`` as
+a separator (``070/123 45 67``); a personnummer may have spaces (``85 03 12-1231``).
 
 Names: a capitalised word is a first name when it is in the bundled first-name list of the
 ``gender-guesser`` package (Jörg Michael's ``nam_dict.txt``; entries used in Sweden, the other
@@ -44,9 +50,19 @@ import pandas as pd
 
 from pipeline.text.normalise import WORD_RE, fold, sentence_initial, stopwords_sv
 
-KINDS = ("personnummer", "samordningsnummer", "phone", "email", "name")
+KINDS = ("personnummer", "samordningsnummer", "phone", "email", "name", "address", "registration")
 TOKENS = {"personnummer": "[personnummer]", "samordningsnummer": "[samordningsnummer]",
-          "phone": "[telefon]", "email": "[e-post]", "name": "[namn]"}
+          "phone": "[telefon]", "email": "[e-post]", "name": "[namn]", "address": "[nr]",
+          "registration": "[regnr]"}
+# words after which a name follows, in whatever case it is written ("rektor anna svensson")
+TITLES = frozenset("""rektor rektorn biträdande lärare läraren mentor mentorn kurator kuratorn skolsköterska
+    fritidsledare fritidsledaren fältassistent fältassistenten fältare vaktmästare vaktmästaren
+    socialsekreterare socialsekreteraren handläggare handläggaren chef chefen enhetschef föreståndare
+    föreståndaren väktare väktaren ordningsvakt ordningsvakten polis polisen kommunpolis kommunpolisen
+    polisinspektör inspektör insatsledare räddningsledare räddningsledaren brandman hemtjänstpersonal
+    undersköterska sjuksköterska präst prästen pastor diakon husvärd husvärden bovärd bovärden fastighetsskötare
+    fastighetsskötaren ägaren ägare grannen granne herr fru fröken dr doktor mamma pappa eleven elev
+    tjejen killen pojken flickan mannen kvinnan""".split())
 
 # countries of gender-guesser's table whose first names are used (column order of nam_dict.txt)
 NAME_COUNTRIES = ("sweden", "norway", "denmark", "finland", "great_britain", "ireland", "usa",
@@ -66,18 +82,27 @@ COMMON_WORDS = frozenset({
 })
 SURNAME_END = re.compile(r"(?:sson|dotter|qvist|kvist|ström|strom|gren|berg|lund|holm|blad|stedt|quist)$")
 
-_SEP = r"[ \u00a0\t]*[-–).]?[ \u00a0\t]*"
+_SEP = r"[ \u00a0\t]*[-–)./]?[ \u00a0\t]*"
 PHONE_RE = re.compile(
     r"(?<![\w+])(?:(?:\+|00)[ \u00a0]*46" + _SEP + r"(?:\(0\)" + _SEP + r")?[1-9](?:" + _SEP + r"\d){6,8}"
     r"|\(?0[1-9](?:" + _SEP + r"\d){6,8})(?!\d)"
 )
 DATE_LIKE = re.compile(r"\d{1,2}[-–./ ]\d{1,2}[-–./ ]\d{2,4}")
 PNR_RE = re.compile(
-    r"(?<![\d])(?P<cent>18|19|20)?(?P<yy>\d{2})(?P<mm>\d{2})(?P<dd>\d{2})"
+    r"(?<![\d])(?P<cent>18|19|20)?(?P<yy>\d{2})[ \u00a0]?(?P<mm>\d{2})[ \u00a0]?(?P<dd>\d{2})"
     r"[ \u00a0]?(?P<sep>[-–+]?)[ \u00a0]?(?P<last>\d{4})(?!\d)"
 )
 PNR_LABEL = re.compile(r"(?:personnummer|personnr|pers\.?\s?nr|p-?nr|samordningsnummer|samordningsnr|"
                        r"samordnings-nr)\s*[:.]?\s*(?:är\s*)?$", re.IGNORECASE)
+EMAIL_OBFUSCATED_RE = re.compile(  # namn(at)domän.se, namn [at] domän [dot] se, namn(snabel-a)domän.se
+    r"(?<![\w.+-])[\w.+-]+\s*[(\[{<]\s*(?:at|snabel-?a)\s*[)\]}>]\s*[\w-]+"
+    r"(?:\s*(?:\.|[(\[]\s*(?:dot|punkt)\s*[)\]])\s*[\w-]+)+", re.IGNORECASE)
+STREET_RE = re.compile(  # a street name and its number (and flat): the number goes, the street stays
+    r"\b(?P<street>[^\W\d_][^\W\d_-]*(?:-[^\W\d_]+)*(?:gatan|gata|vägen|väg|gränd|gränden|allén|allé|backe|"
+    r"backen|stigen|stig|torg|torget|plan|platsen|leden|kajen|esplanaden|promenaden|gången|slingan|stråket))"
+    r"(?P<number>[ \u00a0]+\d{1,4}(?:[ \u00a0]?[a-hA-H](?![^\W\d_]))?(?:[ \u00a0]*(?:lgh|lägenhet)\.?[ \u00a0]*\d{1,4})?)"
+    r"(?!\d)", re.IGNORECASE)
+REGISTRATION_RE = re.compile(r"\b[A-Z]{3}[ \u00a0]?\d{2}[0-9A-Z]\b")  # Swedish plates: ABC 123, ABC 12D
 EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])")
 
 
@@ -131,6 +156,36 @@ def _is_allowed(token: str, allow: frozenset[str]) -> bool:
         if f.endswith(suf) and f[: -len(suf)] in allow:
             return True
     return any(p in allow for p in f.split("-")) if "-" in f else False
+
+
+def _title_name_spans(text: str, allow: frozenset[str]) -> list[tuple[int, int]]:
+    """Names written after a title or role, in any case: "rektor anna svensson",
+    "RÄDDNINGSLEDARE KARL BERG". The word after the title is a name when it is a first name of
+    the list (any case); following words join it while they are first names, have a surname
+    ending, or are written in the same all-capitals."""
+    names = first_names()
+    toks = list(WORD_RE.finditer(text))
+    spans = []
+    for i, t in enumerate(toks[:-1]):
+        if t.group().lower() not in TITLES:
+            continue
+        nxt = toks[i + 1]
+        w = nxt.group()
+        if text[t.end():nxt.start()].strip(" \t:,") or _is_allowed(w, allow) or w[:1].upper() + w[1:].lower() not in names:
+            continue
+        j = i + 1
+        upper = w.isupper()
+        while j + 1 < len(toks) and j - i < 4 and not text[toks[j].end():toks[j + 1].start()].strip(" \t"):
+            nw = toks[j + 1].group()
+            cap = nw[:1].upper() + nw[1:].lower()
+            if _is_allowed(nw, allow) or fold(nw) in stopwords_sv():
+                break
+            if cap in names or SURNAME_END.search(fold(nw)) or (upper and nw.isupper()):
+                j += 1
+            else:
+                break
+        spans.append((nxt.start(), toks[j].end()))
+    return spans
 
 
 def _name_spans(text: str, allow: frozenset[str], deny: frozenset[str]) -> list[tuple[int, int]]:
@@ -240,11 +295,29 @@ def scrub(text: str, allow: frozenset[str] = frozenset(), deny: frozenset[str] =
             return "(" + TOKENS["phone"]
         return TOKENS["phone"]
 
-    out = EMAIL_RE.sub(_email, text)
+    def _street(m: re.Match) -> str:
+        counts["address"] += 1
+        return m["street"] + " " + TOKENS["address"]
+
+    def _plate(m: re.Match) -> str:
+        counts["registration"] += 1
+        return TOKENS["registration"]
+
+    out = EMAIL_OBFUSCATED_RE.sub(_email, text)
+    out = EMAIL_RE.sub(_email, out)
     text = out  # PNR_LABEL looks back in the current text
     out = PNR_RE.sub(_pnr, out)
     out = PHONE_RE.sub(_phone, out)
-    spans = _name_spans(out, allow_f, deny_f)
+    out = STREET_RE.sub(_street, out)
+    out = REGISTRATION_RE.sub(_plate, out)
+    spans = sorted(set(_name_spans(out, allow_f, deny_f)) | set(_title_name_spans(out, allow_f)))
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:  # a title-found name may overlap one found by capitals
+        if merged and a < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    spans = merged
     if spans:
         counts["name"] += len(spans)
         pieces, last = [], 0

@@ -272,3 +272,50 @@ def test_config_losses_over_the_threshold_stop_ingest_and_check_lists_every_one(
     assert code == 0, lines
     pop = pd.read_parquet(root / "data/processed/population.parquet")
     assert pop.groupby("year")["population"].sum().to_dict() == {2022: 870, 2023: 880, 2024: 2100}
+
+
+# ---------------------------------------------------------------- personal data (deliverable 8)
+PLANTED = ["Anna Svensson", "070-123 45 67", "kalle persson", "Storgatan 12", "ABC 123", "kalle(at)skolan.se",
+           "85 03 12-1231", "070/123 45 67", "anna.svensson@example.se", "0701234567", "Storgatan 14",
+           "Lisa Nilsson", "LISA NILSSON", "019-12 34 56"]
+
+
+def _with_personal_data(root: Path) -> None:
+    notes = root / "data/raw/anteckningar"
+    notes.mkdir()
+    (notes / "fritidsgard.txt").write_text(
+        "Datum: 2025-03-01\nVerksamhet: Fritidsgården, kontakt Anna Svensson 070-123 45 67\n"
+        "rektor kalle persson ringde om klotter vid Storgatan 12 i Bäckby. Bil ABC 123 stod där. Mejla "
+        "kalle(at)skolan.se, pnr 85 03 12-1231, tel 070/123 45 67.\n", "utf-8")
+    pd.DataFrame({"Område": ["Bäckby", "Centrum", "Ring 0701234567"],
+                  "Hur trygg eller otrygg känner du dig om du går ut ensam sent en kväll i ditt bostadsområde?":
+                      ["Mycket trygg", "Ganska otrygg", "Ganska trygg"],
+                  "E-post för utlottning": ["anna.svensson@example.se", None, "019-12 34 56"],
+                  "Övriga synpunkter": ["Grannen LISA NILSSON stör", None, None]}).to_excel(
+        root / "data/raw/trygghet_2025.xlsx", index=False)
+    crimes = [CRIMES[0].replace("Misshandel, utomhus", "Ofredande av Lisa Nilsson"),
+              "K9;2025-03-09;12:00;Olaga hot;;", *CRIMES[1:]]
+    _crime_file(root).write_text(_crime_text(*crimes).replace("Y-koordinat\n", "Y-koordinat;Brottsplats\n")
+                                 .replace("K9;2025-03-09;12:00;Olaga hot;;", "K9;2025-03-09;12:00;Olaga hot;;;Storgatan 14"),
+                                 "utf-8")
+    text = _params_text(root).replace('    required: false\n', '    required: false\n'
+                                      '  notes:\n    path: data/raw/anteckningar/*.txt\n'
+                                      '  survey:\n    path: data/raw/trygghet_*.xlsx\n', 1)
+    (root / "params.yaml").write_text(text, "utf-8")
+
+
+def test_no_planted_personal_datum_reaches_a_table_the_quarantine_or_a_message(tmp_path, capsys):
+    root = _tiny_kommun(tmp_path)
+    _with_personal_data(root)
+    code, listed = _check(root, capsys)
+    code, lines = _ingest(root, capsys)
+    assert code == 0, lines
+    q = _quarantine(root)
+    assert {"missing coordinates", "unknown area"} <= set(q["reason"])  # the rows that quote them were read
+    shown = "\n".join(listed + lines)
+    found = [(p.name, s) for p in (root / "data/processed").rglob("*.*") for s in PLANTED
+             if s.lower().encode("utf-8") in p.read_bytes().lower()]
+    found += [("messages", s) for s in PLANTED if s.lower() in shown.lower()]
+    assert found == []
+    notes = pd.read_parquet(root / "data/processed/notes.parquet")
+    assert "Storgatan [nr]" in notes["text"].iloc[0] and notes["area_id"].iloc[0] == "Bäckby"

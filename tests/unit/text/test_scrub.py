@@ -51,7 +51,8 @@ def test_personnummer_forms(written):
 def test_samordningsnummer(written):
     out, c = scrub(f"Hon har {written} som id.")
     assert out == "Hon har [samordningsnummer] som id."
-    assert c == {"personnummer": 0, "samordningsnummer": 1, "phone": 0, "email": 0, "name": 0}
+    assert c == {"personnummer": 0, "samordningsnummer": 1, "phone": 0, "email": 0, "name": 0, "address": 0,
+                 "registration": 0}
 
 
 def test_luhn_failure_left_unless_labelled():
@@ -141,7 +142,8 @@ def test_everything_at_once_and_series():
     assert list(out.index) == [10, 11, 12]
     assert out[10] == "Ring [namn] på [telefon] eller [e-post], pnr [personnummer]."
     assert pd.isna(out[11]) and out[12] == "Lugnt i Bäckby."
-    assert c == {"personnummer": 1, "samordningsnummer": 0, "phone": 1, "email": 1, "name": 1}
+    assert c == {"personnummer": 1, "samordningsnummer": 0, "phone": 1, "email": 1, "name": 1, "address": 0,
+                 "registration": 0}
     again, c2 = scrub_series(out, allow=ALLOW)  # idempotent: tokens are not scrubbed again
     assert again.equals(out) and sum(c2.values()) == 0
 
@@ -149,3 +151,25 @@ def test_everything_at_once_and_series():
 def test_dotted_phone_number_is_removed_but_dotted_dates_stay():
     assert scrub("Ring 070.123.45.67 ikväll")[0] == "Ring [telefon] ikväll"
     assert scrub("Mötet 01.02.2025 kl 14.30")[0] == "Mötet 01.02.2025 kl 14.30"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Ring 070/123 45 67 i kväll", "Ring [telefon] i kväll"),
+    ("pnr 85 03 12-1231 enligt skolan", "pnr [personnummer] enligt skolan"),
+    ("mejla namn(at)domän.se eller namn [at] domän [dot] se", "mejla [e-post] eller [e-post]"),
+    ("rektor anna svensson ringde", "rektor [namn] ringde"),
+    ("RÄDDNINGSLEDARE KARL BERG kom", "RÄDDNINGSLEDARE [namn] kom"),
+    ("fritidsledaren Bo sa", "fritidsledaren [namn] sa"),
+    ("bråk på Storgatan 12 lgh 1102 i natt", "bråk på Storgatan [nr] i natt"),
+    ("klotter vid Bäckbyvägen 5B", "klotter vid Bäckbyvägen [nr]"),
+    ("en vit bil ABC 123 och en ABC12D", "en vit bil [regnr] och en [regnr]"),
+])
+def test_forms_that_were_missed_before(text, expected):
+    assert scrub(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", ["polisen gick dit", "EST 2025 vecka 12", "fritidsledaren på Bäckby",
+                                  "mellan 2023 och 2025", "SFS 2023:196", "Storgatan är avstängd",
+                                  "rektor sa att klotter ökar"])
+def test_titles_streets_and_years_alone_stay(text):
+    assert scrub(text)[0] == text
