@@ -198,3 +198,28 @@ def exclusion_reason(label: str, families: Families) -> str:
     """Why a label is excluded by the taxonomy ("" when it is not)."""
     r = match_rule(label, families)
     return r.reason if r is not None and r.target == EXCLUDE else ""
+
+
+def stated_exclusions(quarantine_reasons: pd.DataFrame, quality: pd.DataFrame, families: Families) -> pd.DataFrame:
+    """The crimes left out on purpose, with counts, for the report's method chapter.
+
+    From the ingest summary: crime rows quarantined as "excluded crime category 'X'" and
+    Polisen events counted as "excluded event type 'X'". ``reason`` is the taxonomy's (Swedish)
+    reason, or "uteslutet i params.yaml" when the user excluded it. Columns: source, label,
+    n_rows (NaN where the public version suppressed it), reason; most rows first.
+    """
+    rows = []
+    if quarantine_reasons is not None and len(quarantine_reasons):
+        for _, r in quarantine_reasons.iterrows():
+            m = re.match(r"^excluded crime category '(.*)'$", str(r["reason"]))
+            if m:
+                rows.append((r["source"], m[1], float(r["n_rows"])))
+    if quality is not None and len(quality):
+        for col in quality.columns:
+            m = re.match(r"^excluded event type '(.*)'$", str(col))
+            if m:
+                for _, r in quality[quality[col].notna()].iterrows():
+                    rows.append((r["source"], m[1], float(r[col])))
+    out = pd.DataFrame(rows, columns=["source", "label", "n_rows"])
+    out["reason"] = [exclusion_reason(lab, families) or "uteslutet i params.yaml" for lab in out["label"]]
+    return out.sort_values("n_rows", ascending=False, kind="stable").reset_index(drop=True)

@@ -38,7 +38,7 @@ LABELS: dict[str, list[tuple[str, str, float]]] = {
                  ("Misshandel, inomhus, bekant med offret", "0317", 0.30),
                  ("Misshandel, utomhus, bekant med offret", "0311", 0.15),
                  ("Grov misshandel, utomhus, obekant med offret", "0330", 0.08),
-                 ("Våldsamt motstånd", "1703", 0.05), ("Våldtäkt", "0620", 0.02)],
+                 ("Våldsamt motstånd", "1703", 0.05), ("Misshandel, ringa", "0314", 0.02)],
     "threats": [("Olaga hot", "0401", 0.55), ("Ofredande", "0404", 0.40), ("Olaga hot mot tjänsteman", "1705", 0.05)],
     "drugs": [("Narkotikabrott, innehav", "5010", 0.50), ("Narkotikabrott, eget bruk", "5011", 0.35),
               ("Narkotikabrott, överlåtelse", "5012", 0.15)],

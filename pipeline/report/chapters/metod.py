@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pandas as pd
 
+from pipeline.problems import stated_exclusions
 from pipeline.report import views
 from pipeline.report.doc import Doc
 from pipeline.report.inputs import is_empty
@@ -46,6 +48,12 @@ def build(d: Doc) -> None:
             rows = [[esc(SOURCE_SV.get(r["source"], r["source"])), esc(reason_sv(r["reason"])), d.cnt(r, "n_rows")]
                     for _, r in qr.sort_values(["source", "n_rows"], ascending=[True, False]).iterrows()]
             d.table("Rader i karantän per skäl", ["Källa", "Skäl", "Rader"], rows, "llr")
+        excluded = stated_exclusions(qr, q, inp.families)
+        if len(excluded):
+            d.para("Vissa brott ingår medvetet inte i problemområdena; de räknas här med antal och skäl.")
+            rows = [[esc(SOURCE_SV.get(r["source"], r["source"])), esc(r["label"]),
+                     d.count(r["n_rows"], pd.isna(r["n_rows"])), esc(r["reason"])] for _, r in excluded.iterrows()]
+            d.table("Brott som medvetet inte ingår", ["Källa", "Brott", "Antal", "Skäl"], rows, "llrl")
     d.h(2, "Varför problemen valdes")
     d.para("Enligt Brå:s checklista ska det framgå varför varje problem valts. Poängen, varje kriteriums bidrag och "
            "en motivering för varje problembild redovisas i kapitlet Prioriterade problembilder; kriterierna och deras "
