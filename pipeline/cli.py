@@ -37,6 +37,7 @@ HELP = {
     "fetch": "add the latest events from Polisen's open API to a local archive (polisen)",
     "national": "the lägesbild of every kommun (or --kommuner), fanned out with Dask, and a national overview",
     "check": "validate params and every source in one pass; list every problem with its fix (writes nothing)",
+    "init": "inspect the exports in data/raw and write a commented params.yaml for a kommun and year",
 }
 ARCHIVE = "data/raw/polisen_handelser_arkiv.jsonl"
 
@@ -57,8 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="parameter file (default: params.yaml); its folder is the run directory")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in (*STAGES, "notebook", "run", "check"):
+    for name in (*STAGES, "notebook", "run", "check", "init"):
         p = sub.add_parser(name, help=HELP[name], description=HELP[name])
+        if name == "init":
+            p.add_argument("--kommun", required=True, help="4-digit kommun code, e.g. 0484")
+            p.add_argument("--year", required=True, type=int, help="the report year, e.g. 2025")
+            p.add_argument("--force", action="store_true", help="overwrite an existing params file")
         if name == "notebook":
             p.add_argument("name", nargs="?", default=None,
                            help="notebook in notebooks/ without .ipynb (default: all of them)")
@@ -171,6 +176,13 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "check":
             return check_command(run, args)
+        if args.command == "init":
+            from pipeline.init import init
+            from pipeline.problems import load_families
+
+            console.print(f"[green]✓[/green] {init(run, args.kommun, args.year, load_families(), args.force)}",
+                          soft_wrap=True)
+            return 0
         params = load_params(args.params)  # as the user wrote it: messages name the file that way
         stages.check_config_files(run, params)
         for name in PIPELINE if args.command == "run" else (args.command,):

@@ -28,6 +28,9 @@ def _categories(labels: pd.Series, codes: pd.Series, cfg, families) -> pd.Series
     bad = {k: v for k, v in overrides.items() if v not in families.ids and v != EXCLUDE}
     if bad:
         k, v = next(iter(bad.items()))
+        if v == "TODO":
+            raise DataError(f"params.yaml: sources.crimes.labels.crime_categories: '{k}' is still TODO; write one "
+                            f"of {', '.join(families.ids)} or '{EXCLUDE}'" + (f" ({len(bad) - 1} more TODO)" if len(bad) > 1 else ""))
         raise DataError(f"params.yaml: sources.crimes.labels.crime_categories maps '{k}' to unknown family '{v}'; "
                         f"use one of {', '.join(families.ids)} or '{EXCLUDE}'")
     by_key = {label_key(k): v for k, v in overrides.items()}

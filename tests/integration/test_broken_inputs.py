@@ -319,3 +319,42 @@ def test_no_planted_personal_datum_reaches_a_table_the_quarantine_or_a_message(t
     assert found == []
     notes = pd.read_parquet(root / "data/processed/notes.parquet")
     assert "Storgatan [nr]" in notes["text"].iloc[0] and notes["area_id"].iloc[0] == "Bäckby"
+
+
+# ---------------------------------------------------------------- init → check → ingest
+def test_init_writes_params_that_check_and_ingest_accept_or_mark_todo(tmp_path, capsys):
+    root = _tiny_kommun(tmp_path)
+    (root / "params.yaml").unlink()
+    _crime_file(root).write_text(_crime_text(*CRIMES, "K7;2025-03-07;14:00;Egendomsbrott, övrigt;581300;6611300"),
+                                 "cp1252")
+    with pd.ExcelWriter(root / "data/raw/enkat_2025.xlsx") as xl:  # another sheet first, questions in full
+        pd.DataFrame({"Om enkäten": ["Trygghetsenkät 2025"]}).to_excel(xl, sheet_name="Info", index=False)
+        pd.DataFrame({
+            "Var bor du?": ["Bäckby", "Centrum", "Bäckby"],
+            "Hur trygg känner du dig när du går ut ensam sent på kvällen i ditt område?":
+                ["Mycket trygg", "Mkt otrygg", "Ganska trygg"],
+            "Hur stort problem är nedskräpning i ditt bostadsområde?": ["Inget problem alls", "Ganska stort", None],
+            "Hur stort problem är narkotikaförsäljning i ditt bostadsområde?": ["Vet ej", "Mkt stort", "Ganska litet"],
+            "Har du något mer att berätta om tryggheten där du bor?": ["Mörkt vid skolan", None, None],
+        }).to_excel(xl, sheet_name="Svar", index=False)
+    assert main(["--params", str(root / "params.yaml"), "init", "--kommun", "1980", "--year", "2025"]) == 0
+    params = yaml.safe_load(_params_text(root))
+    survey = params["sources"]["survey"]
+    assert survey["sheet"] == "Svar" and survey["columns"] == {
+        "area_name": "Var bor du?",
+        "safety_evening": "Hur trygg känner du dig när du går ut ensam sent på kvällen i ditt område?",
+        "item_littering": "Hur stort problem är nedskräpning i ditt bostadsområde?",
+        "item_drug_dealing": "Hur stort problem är narkotikaförsäljning i ditt bostadsområde?",
+        "free_text": "Har du något mer att berätta om tryggheten där du bor?"}
+    assert params["sources"]["crimes"]["labels"] == {"crime_categories": {"Egendomsbrott, övrigt": "TODO"}}
+    assert "notes" not in params["sources"] and params["kommun"]["name"] == "Västerås"
+    capsys.readouterr()
+    code, listed = _check(root, capsys)
+    assert code == 2 and "'Egendomsbrott, övrigt' is still TODO" in listed[0]
+    _edit_params(root, "Egendomsbrott, övrigt: TODO", "Egendomsbrott, övrigt: theft")
+    code, listed = _check(root, capsys)
+    assert code == 0, listed
+    assert "✓ survey: 2 of 8 problem items found, free text found, 1 free-text answers" in listed
+    code, lines = _ingest(root, capsys)
+    assert code == 0, lines
+    assert len(pd.read_parquet(root / "data/processed/survey_responses.parquet")) == 3
