@@ -130,7 +130,7 @@ def ingest_est(frames: list[tuple[str, pd.DataFrame]], areas: pd.DataFrame, gaze
     """
     if not frames:
         raise DataError("sources.est: no EST file found; set sources.est.path in params.yaml")
-    gaz = gazetteer_of(areas, gazetteer_places)
+    gaz = gazetteer_of(areas, gazetteer_places, cfg)
     allow, deny = scrub_lists(cfg, areas, gaz)
     mapping = est_type_map(cfg, families)
     optional = ["time", "place", "organisation", "text", "lat", "lon", "x", "y"]

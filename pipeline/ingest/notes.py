@@ -59,7 +59,16 @@ def scrub_frame(raw: pd.DataFrame, allow: frozenset[str], deny: frozenset[str]) 
     return out, total
 
 
-def gazetteer_of(areas: pd.DataFrame, places: pd.DataFrame | None) -> Gazetteer:
+def gazetteer_of(areas: pd.DataFrame, places: pd.DataFrame | None, cfg=None) -> Gazetteer:
+    """Area names, the gazetteer's places and the user's ``labels.area_names`` aliases
+    (spelling → area name or id) as one gazetteer for linking free text to areas."""
+    from pipeline.ingest.common import match_area_names
+
+    aliases = ((getattr(cfg, "labels", None) or {}).get("area_names")) or {}
+    if aliases:
+        target = match_area_names(pd.Series(list(aliases.values())), areas[["area_id", "area_name"]])
+        extra = pd.DataFrame({"place_name": list(aliases), "area_id": target.tolist()}).dropna(subset=["area_id"])
+        places = extra if places is None or not len(places) else pd.concat([places, extra], ignore_index=True)
     return build_gazetteer(areas[["area_id", "area_name"]], places)
 
 
@@ -161,7 +170,7 @@ def ingest_notes(frames: list[tuple[str, pd.DataFrame]], areas: pd.DataFrame, ga
     """
     if not frames:
         raise DataError("sources.notes: no note file found; set sources.notes.path in params.yaml")
-    gaz = gazetteer_of(areas, gazetteer_places)
+    gaz = gazetteer_of(areas, gazetteer_places, cfg)
     parts, rows_read, removed = [], 0, dict.fromkeys(KINDS, 0)
     for file, raw in frames:
         raw = data_rows(raw)

@@ -193,3 +193,16 @@ def test_scrub_allow_and_deny_lists_from_config():
     cfg = SourceParams(path="x", scrub_allow=["Sofia"], scrub_deny=["Lillen"])
     text = ingest_notes(frames, AREAS, None, cfg, FAM).table.loc[0, "text"]
     assert "Sofia" in text and "Lillen" not in text
+
+
+def test_area_name_aliases_link_notes_without_a_gazetteer():
+    from pipeline.config import SourceParams
+    from pipeline.ingest.notes import ingest_notes
+
+    areas = pd.DataFrame({"area_id": ["A1", "A2"], "area_name": ["Bäckby", "Centrum"]})
+    raw = pd.DataFrame({"Datum": ["2025-03-01", "2025-03-02"],
+                        "Anteckning": ["Klotter vid Gamla torget igen.", "Lugnt i Bäckby."]})
+    cfg = SourceParams(path="x", labels={"area_names": {"Gamla torget": "Centrum"}})
+    res = ingest_notes([("n.csv", raw)], areas, None, cfg, FAM)
+    assert res.table.set_index("text")["area_id"].to_dict() == {"Klotter vid Gamla torget igen.": "A2",
+                                                                 "Lugnt i Bäckby.": "A1"}
