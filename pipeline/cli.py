@@ -60,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in (*STAGES, "notebook", "run", "check", "init"):
         p = sub.add_parser(name, help=HELP[name], description=HELP[name])
+        if name == "demo-data":
+            p.add_argument("--profile", choices=("vasteras", "annan"), default="vasteras",
+                           help="vasteras: the demo's own exports; annan: the same kommun in other conventions")
         if name == "init":
             p.add_argument("--kommun", required=True, help="4-digit kommun code, e.g. 0484")
             p.add_argument("--year", required=True, type=int, help="the report year, e.g. 2025")
@@ -130,6 +133,8 @@ def run_stage(name: str, run: RunContext, params, args) -> None:
         if name == "notebook":
             summary = stages.notebook(run, params, getattr(args, "name", None),
                                       _parse_nb_params(getattr(args, "parameter", None)))
+        elif name == "demo-data":
+            summary = stages.demo_data(run, params, getattr(args, "profile", "vasteras"))
         else:
             summary = STAGES[name](run, params)
     console.print(f"[green]✓[/green] {summary} [dim]({time.perf_counter() - start:.1f} s)[/dim]", soft_wrap=True)

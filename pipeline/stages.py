@@ -71,11 +71,17 @@ def check_config_files(run: RunContext, params: Params) -> None:
 
 
 # ------------------------------------------------------------------ demo
-def demo_data(run: RunContext, params: Params) -> str:
+def demo_data(run: RunContext, params: Params, profile: str = "vasteras") -> str:
+    """Write the demo kommun into data/raw; ``profile`` "annan" writes it in another kommun's
+    conventions (:mod:`pipeline.demo.profiles`)."""
     from pipeline.demo import build_demo, write_demo
+    from pipeline.demo.profiles import other_conventions, write_profile
 
     data = build_demo(params.kommun, params.demo)
-    written = write_demo(data, run.raw)
+    if profile == "annan":
+        written = write_profile(other_conventions(data, params.kommun.name), run.raw)
+    else:
+        written = write_demo(data, run.raw)
     return f"demo kommun {params.kommun.name}: wrote {len(written)} raw files to {run.display(run.raw)}/"
 
 

@@ -45,3 +45,38 @@ def test_foreign_crime_export_needs_only_config(demo_run, tmp_path):
     ours = io.read_frame(run_dir / "data/processed/incidents.parquet")
     assert (ours["problem"].value_counts().sort_index() == theirs["problem"].value_counts().sort_index()).all()
     assert ours["source_file"].str.startswith("data/raw/brott/").all()  # relative to the run, wherever it is
+
+
+def test_second_profile_needs_no_hand_edits_from_init_to_report(tmp_path):
+    """Another kommun in other conventions (demo-data --profile annan): init → check → run, no edits."""
+    import json
+
+    import yaml
+
+    from tests.integration.conftest import SMALL_DEMO
+
+    run_dir = make_run_dir(tmp_path)
+    params = read_params(run_dir)
+    params["kommun"].update({"code": "0484", "name": "Eskilstuna", "lpo": "Lokalpolisområde Eskilstuna"})
+    write_params(run_dir, params)
+    cli(run_dir, "demo-data", "--profile", "annan")
+    (run_dir / "params.yaml").unlink()
+    cli(run_dir, "init", "--kommun", "0484", "--year", str(params["kommun"]["year"]))
+    written = yaml.safe_load((run_dir / "params.yaml").read_text("utf-8"))
+    assert "TODO" not in (run_dir / "params.yaml").read_text("utf-8")
+    assert set(written["sources"]) == {"areas", "population", "crimes", "police_events", "survey", "notes"}
+    assert written["scoring"]["weights"] and SMALL_DEMO  # init writes the weights itself
+    checked = cli(run_dir, "check")
+    assert "✓ survey: 8 of 8 problem items found, free text found" in checked.stderr
+    assert "absent: gazetteer, est" in checked.stderr
+    cli(run_dir, "run")
+    truth = json.loads((run_dir / "data/raw/demo_truth.json").read_text("utf-8"))
+    patterns = {p["id"]: p for p in truth["patterns"]}
+    pb = pd.read_csv(run_dir / "data/processed/problembilder.csv", dtype={"area_id": str})
+    top = set(zip(pb.head(10)["area_id"], pb.head(10)["problem"]))
+    for key in ("persistent_hotspot", "new_hotspot"):
+        assert (str(patterns[key]["area_id"]), patterns[key]["problem"]) in top, key
+    s = pd.read_parquet(run_dir / "data/processed/layers/survey_indicators.parquet")
+    unsafe = s[(s["indicator"] == "unsafe_evening") & (s["area_id"] != "kommun") & ~s["is_suppressed"]]
+    assert unsafe.sort_values("share_pct").iloc[-1]["area_id"] == patterns["unsafe_area"]["area_id"]
+    assert not pb["has_est"].any() if "has_est" in pb else True  # EST was not supplied: never evidence
