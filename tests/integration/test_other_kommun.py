@@ -63,7 +63,7 @@ def test_second_profile_needs_no_hand_edits_from_init_to_report(tmp_path):
     (run_dir / "params.yaml").unlink()
     cli(run_dir, "init", "--kommun", "0484", "--year", str(params["kommun"]["year"]))
     written = yaml.safe_load((run_dir / "params.yaml").read_text("utf-8"))
-    assert "TODO" not in (run_dir / "params.yaml").read_text("utf-8")
+    assert ": TODO" not in (run_dir / "params.yaml").read_text("utf-8")
     assert set(written["sources"]) == {"areas", "population", "crimes", "police_events", "survey", "notes"}
     assert written["scoring"]["weights"] and SMALL_DEMO  # init writes the weights itself
     checked = cli(run_dir, "check")
