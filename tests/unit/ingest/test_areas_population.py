@@ -102,9 +102,15 @@ def test_population_totals_only_year_from_filename_and_thousands(areas):
     assert res.table["population"].tolist() == [1234, 2000]
 
 
+def test_population_without_a_year_takes_the_configured_year(areas):
+    df = pd.DataFrame({"Område": ["Bäckby", "Centrum"], "Antal": ["1.200", "900"]})
+    res = ingest_population([("befolkning.csv", df)], areas, SourceParams(path="x", year=2023))
+    assert res.table["year"].tolist() == [2023, 2023] and res.table["population"].tolist() == [1200, 900]
+
+
 def test_population_fatal_errors(areas):
     df = pd.DataFrame({"Område": ["Bäckby"], "Antal": ["1"]})
-    with pytest.raises(DataError, match=r"^bef.csv: no year column and no year in the file name"):
+    with pytest.raises(DataError, match=r"^bef.csv: no year column and no year in the file name; add `sources.population.year"):
         ingest_population([("bef.csv", df)], areas, None)
     with pytest.raises(DataError, match=r"^bef_2024.csv: missing required column 'population'"):
         ingest_population([("bef_2024.csv", df.rename(columns={"Antal": "Siffra"}))], areas, None)
