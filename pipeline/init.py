@@ -247,7 +247,8 @@ def inspect_raw(run: RunContext, families) -> tuple[list[Found], list[str]]:
 
 # ---------------------------------------------------------------- writing params.yaml
 DEFAULT_WEIGHTS = {"harm_volume": 0.20, "rate_ratio": 0.10, "trend": 0.10, "concentration": 0.10, "signal": 0.05,
-                   "survey_unsafe": 0.10, "survey_problem": 0.10, "notes": 0.10, "est": 0.05, "triangulation": 0.10}
+                   "survey_unsafe": 0.10, "survey_problem": 0.10, "notes": 0.10, "est": 0.05, "triangulation": 0.10,
+                   "events": 0.05}  # the repository's params.yaml; a component added later gets 0 until set
 ORDER = ("areas", "population", "crimes", "police_events", "survey", "notes", "est", "gazetteer")
 
 
@@ -301,7 +302,9 @@ def render_params(code: str, year: int, found: list[Found], unknown: list[str]) 
             lines.append(f"    ignore_columns: {_y(unused)}   # not used: map one under columns: if it matters")
     if unknown:
         lines.append(f"  # files no source fits (not read): {', '.join(unknown)}")
-    lines += ["", "scoring:", "  weights:"] + [f"    {k}: {v:.2f}" for k, v in DEFAULT_WEIGHTS.items()]
+    from pipeline.scoring.components import COMPONENTS
+
+    lines += ["", "scoring:", "  weights:"] + [f"    {k}: {DEFAULT_WEIGHTS.get(k, 0.0):.2f}" for k in COMPONENTS]
     return "\n".join(lines) + "\n"
 
 
