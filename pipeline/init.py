@@ -305,7 +305,26 @@ def render_params(code: str, year: int, found: list[Found], unknown: list[str]) 
     from pipeline.scoring.components import COMPONENTS
 
     lines += ["", "scoring:", "  weights:"] + [f"    {k}: {DEFAULT_WEIGHTS.get(k, 0.0):.2f}" for k in COMPONENTS]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _default_sections()) + "\n"
+
+
+def _default_sections() -> list[str]:
+    """Every other params section at its default, written out.
+
+    DVC compares the params each stage lists (dvc.yaml) and refuses a params file that lacks
+    one, so a file from ``init`` must carry them all for ``make repro`` to run.
+    """
+    from pipeline.config import Params
+
+    skip = {"kommun", "demo", "sources", "scoring"}
+    out = ["", "# Defaults of the remaining sections (docs/data-contract.md says what each key does)."]
+    for name, field in Params.model_fields.items():
+        if name in skip or field.default is None:
+            continue
+        body = yaml.safe_dump({name: field.default.model_dump(mode="json")}, allow_unicode=True,
+                              sort_keys=False, default_flow_style=False)
+        out += body.rstrip("\n").split("\n")
+    return out
 
 
 def init(run: RunContext, code: str, year: int, families, force: bool = False) -> str:

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from pipeline import io
-from tests.integration.conftest import cli, make_run_dir, read_params, write_params
+from tests.integration.conftest import ROOT, cli, make_run_dir, read_params, write_params
 
 pytestmark = pytest.mark.slow
 
@@ -66,6 +66,9 @@ def test_second_profile_needs_no_hand_edits_from_init_to_report(tmp_path):
     assert ": TODO" not in (run_dir / "params.yaml").read_text("utf-8")
     assert set(written["sources"]) == {"areas", "population", "crimes", "police_events", "survey", "notes"}
     assert written["scoring"]["weights"] and SMALL_DEMO  # init writes the weights itself
+    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text("utf-8"))["stages"].values()
+    dvc_sections = {p.split(".")[0] for stage in stages for p in stage.get("params", [])}
+    assert dvc_sections - set(written) == set()  # dvc repro refuses a params file without them
     checked = cli(run_dir, "check")
     assert "✓ survey: 8 of 8 problem items found, free text found" in checked.stderr
     assert "absent: gazetteer, est" in checked.stderr
