@@ -199,8 +199,11 @@ def read_raw_table(path: Path, *, encoding: str | None = None, sep: str | None =
             delim = sep or detect_separator(text[:20_000])
             df, rejected, n_lines = split_delimited(text, delim, header_row or 1)
             attrs = {"rejected": tuple(rejected), "encoding": enc, "sep": delim, "lines": n_lines}
+        elif suffix == ".parquet":  # an export kept as Parquet (a national run's partitions): cells as text
+            df = read_parquet_as_text(path)
+            attrs = {"rejected": (), "encoding": None, "sep": None, "lines": len(df)}
         else:
-            raise DataError(f"{path}: unsupported file type '{suffix}'; use CSV, TXT or XLSX")
+            raise DataError(f"{path}: unsupported file type '{suffix}'; use CSV, TXT, XLSX or Parquet")
     except DataError:
         raise
     except Exception as exc:  # noqa: BLE001 - any reader failure is the same user message
@@ -232,9 +235,106 @@ def _read_excel(path: Path, sheet: str | int | None, header_row: int | None, sou
     return df
 
 
-def read_raw_layer(path: Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
-    """Read a GeoPackage, GeoJSON or Shapefile; raises DataError naming the file."""
+def iter_raw_table(path: Path, chunk_rows: int, *, encoding: str | None = None, sep: str | None = None,
+                   sheet: str | int | None = None, header_row: int | None = None, source: str = "<source>"):
+    """:func:`read_raw_table` in chunks of about ``chunk_rows`` rows, each with the same contract
+    (cells as text, index = data row − 1 counted over the whole file, ``attrs["rejected"]`` with
+    row numbers over the whole file), reading only what the chunk needs.
+
+    CSV/TXT: decoded line by line; a chunk ends at the first line after ``chunk_rows`` lines
+    where the count of ``"`` so far is even (outside any quoted cell, so a quoted line break or a
+    stray quote stays within one chunk), and is split by :func:`split_delimited` under the
+    file's header, so the reader's checks are those of the whole file. Parquet: by record
+    batches. XLSX: the sheet is read whole (at most 1 048 576 rows) and handed out in slices.
+    """
+    suffix = path.suffix.lower()
     try:
+        if suffix in {".csv", ".txt", ".tsv"}:
+            yield from _iter_delimited(path, chunk_rows, encoding, sep, header_row or 1, source)
+        elif suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            start = 0
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
+                df = batch.to_pandas().astype("str")
+                df = df.mask(df == "")
+                df.index = pd.RangeIndex(start, start + len(df))
+                df.attrs.update({"rejected": (), "encoding": None, "sep": None, "lines": len(df)})
+                start += len(df)
+                yield df
+        else:
+            whole = read_raw_table(path, encoding=encoding, sep=sep, sheet=sheet, header_row=header_row, source=source)
+            for start in range(0, max(len(whole), 1), chunk_rows):
+                yield whole.iloc[start:start + chunk_rows]
+    except DataError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any reader failure is the same user message
+        raise DataError(f"{path}: could not be read ({type(exc).__name__}: {exc}); "
+                        "check that it is a valid CSV/XLSX export") from exc
+
+
+def _iter_delimited(path: Path, chunk_rows: int, encoding: str | None, sep: str | None, header_row: int,
+                    source: str):
+    """The CSV/TXT part of :func:`iter_raw_table`."""
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 20)
+    enc = encoding or detect_encoding(head[: head.rfind(b"\n") + 1] or head)
+    delim = sep or detect_separator(head.decode(enc, errors="ignore").lstrip("\ufeff")[:20_000])
+    read = 0
+    with open(path, encoding=enc, newline="") as fh:
+        def lines():
+            nonlocal read
+            try:
+                for line in fh:
+                    read += 1
+                    yield line
+            except UnicodeDecodeError:
+                raise DataError(f"{path}: line {read + 1} is not valid {enc} text; set sources.{source}.encoding to "
+                                "the file's encoding (utf-8, utf-16, cp1252) or remove it to detect it") from None
+
+        physical = lines()
+        header, seen = [], 0
+        for line in physical:
+            header.append(line)
+            seen += bool(line.strip())
+            if seen == header_row:
+                break
+        header_text = "".join(header).lstrip("\ufeff")
+        if not header_text.strip():
+            raise DataError(f"{path}: the file is empty (not even a header row); re-export it with headers")
+        offset, block, quotes, first = 0, [], 0, True
+
+        def chunk(block):
+            nonlocal offset
+            df, rejected, n_lines = split_delimited(header_text + "".join(block), delim, header_row)
+            df.columns = [str(c).strip() for c in df.columns]
+            df.index = df.index + offset
+            df.attrs.update({"rejected": tuple((row + offset, *rest) for row, *rest in rejected), "encoding": enc,
+                             "sep": delim, "lines": n_lines})
+            offset += len(df) + len(rejected)  # every data row is in one or the other
+            return df
+
+        for line in physical:
+            block.append(line)
+            quotes += line.count('"')
+            if len(block) >= chunk_rows and quotes % 2 == 0:
+                yield chunk(block)
+                block, quotes, first = [], 0, False
+        if block or first:
+            yield chunk(block)
+
+
+def read_parquet_as_text(path: Path) -> pd.DataFrame:
+    """A Parquet table with every cell as text (NA for null or empty), as the CSV reader gives."""
+    df = pd.read_parquet(path).astype("str")
+    return df.mask(df == "")
+
+
+def read_raw_layer(path: Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
+    """Read a GeoPackage, GeoJSON, Shapefile or GeoParquet; raises DataError naming the file."""
+    try:
+        if Path(path).suffix.lower() == ".parquet":
+            return gpd.read_parquet(path)
         return gpd.read_file(path, layer=layer)
     except Exception as exc:  # noqa: BLE001
         raise DataError(f"{path}: could not be read as a GIS layer ({exc}); "

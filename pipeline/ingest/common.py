@@ -318,19 +318,22 @@ def concat_quarantine(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def make_result(table: pd.DataFrame, quarantine: pd.DataFrame, rows_read: int, source: str,
-                **counters: int) -> IngestResult:
+                accepted: int | None = None, **counters: int) -> IngestResult:
     """Bundle a result; add per-reason counts; check that every row is accounted for.
 
-    Raises DataError when nothing was accepted ("nothing matches"), naming the main reason.
+    ``accepted`` counts the accepted rows when they are not in ``table`` (a chunked ingest
+    wrote them to disk as it went). Raises DataError when nothing was accepted ("nothing
+    matches"), naming the main reason.
     """
     q = concat_quarantine([quarantine])
-    summary = {"rows_read": int(rows_read), "accepted": int(len(table)), "quarantined": int(len(q))}
+    accepted = len(table) if accepted is None else accepted
+    summary = {"rows_read": int(rows_read), "accepted": int(accepted), "quarantined": int(len(q))}
     for reason, n in q["reason"].value_counts().sort_index().items():
         summary[f"quarantine: {reason}"] = int(n)
     summary.update({k: int(v) for k, v in counters.items()})
     if summary["accepted"] + summary["quarantined"] != summary["rows_read"]:
         raise AssertionError(f"{source}: rows do not reconcile: {summary}")
-    if rows_read and not len(table):
+    if rows_read and not accepted:
         top = q["reason"].value_counts()
         files = ", ".join(sorted(q["source_file"].unique())[:3])
         raise DataError(f"{files}: none of the {rows_read} {source} rows could be used "
@@ -566,7 +569,8 @@ def reconcile(results: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """
     rows, quarantines, extras = [], [], []
     for source, res in results.items():
-        read, acc, qn = res.summary.get("rows_read"), len(res.table), len(res.quarantine)
+        read, qn = res.summary.get("rows_read"), len(res.quarantine)
+        acc = res.summary["accepted"] if "accepted" in res.summary else len(res.table)  # chunked: rows on disk
         if read is not None and read != acc + qn:
             raise DataError(f"ingest of {source}: {read} rows read but {acc} accepted + {qn} quarantined; "
                             "this is a bug: please report it with the input file")

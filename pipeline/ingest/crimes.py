@@ -69,6 +69,16 @@ def _read_file(file: str, raw: pd.DataFrame, cfg) -> pd.DataFrame:
 
 def ingest_crimes(frames: list[tuple[str, pd.DataFrame]], areas: gpd.GeoDataFrame, cfg, kommun,
                   families) -> IngestResult:
+    """Reported crimes as points in the kommun's areas: :func:`crime_rows` over all ``frames``
+    at once (a large export goes through :mod:`pipeline.ingest.stream` in chunks instead)."""
+    if not frames:
+        raise DataError("sources.crimes: no crime file found; set sources.crimes.path in params.yaml")
+    table, quarantine, rows_read, counters = crime_rows(frames, areas, cfg, kommun, families)
+    return make_result(table, quarantine, rows_read, SOURCE, **counters)
+
+
+def crime_rows(frames: list[tuple[str, pd.DataFrame]], areas: gpd.GeoDataFrame, cfg, kommun, families,
+               seen=None) -> tuple[gpd.GeoDataFrame, pd.DataFrame, int, dict[str, int]]:
     """Reported crimes as points in the kommun's areas.
 
     Required fields: ``date``, ``crime_label``, and ``x``/``y`` (SWEREF 99 TM, or WGS84
@@ -81,14 +91,17 @@ def ingest_crimes(frames: list[tuple[str, pd.DataFrame]], areas: gpd.GeoDataFram
     time (midnight when the time is missing: ``has_time`` False, counted as ``time_missing``); ``incident_id`` =
     Diarienummer or, when missing, "G" + 64-bit hash of the row's fields (stable across runs).
 
+    ``seen`` (a :class:`pipeline.ingest.stream.SeenRows`) holds the rows and accepted incident
+    ids of earlier chunks of the same ingest, so that both duplicate checks see across chunks;
+    it is updated with this chunk's rows.
+
     Returns
     -------
-    IngestResult
+    (table, quarantine, rows_read, counters)
         table: GeoDataFrame [incident_id, occurred_at, year, crime_code, crime_label, problem,
-        area_id, source_file, source_row, geometry (Point)] in EPSG:3006.
+        area_id, source_file, source_row, geometry (Point)] in EPSG:3006; the quarantined rows;
+        the rows read; counters for the summary (coordinates_swapped_back, time_missing).
     """
-    if not frames:
-        raise DataError("sources.crimes: no crime file found; set sources.crimes.path in params.yaml")
     df = pd.concat([_read_file(f, raw, cfg) for f, raw in frames], ignore_index=True)
     rows_read = len(df)
     fields = REQUIRED + OPTIONAL
@@ -115,8 +128,9 @@ def ingest_crimes(frames: list[tuple[str, pd.DataFrame]], areas: gpd.GeoDataFram
     area_id = joined.loc[~joined.index.duplicated(keep="first"), "area_id"].reindex(df.index)
 
     first, last = kommun.first_year, kommun.year
+    row_keys = seen.row_keys(df[fields]) if seen is not None else None
     checks = [
-        (df.duplicated(fields, keep="first"), "duplicate"),
+        (df.duplicated(fields, keep="first") | (seen.has_row(row_keys) if seen is not None else False), "duplicate"),
         (df["date"].isna(), "missing date"),
         (date.isna(), "bad date"),
         (~date.dt.year.between(first, last), f"date outside {first}–{last}"),
@@ -131,8 +145,12 @@ def ingest_crimes(frames: list[tuple[str, pd.DataFrame]], areas: gpd.GeoDataFram
     hashed = pd.util.hash_pandas_object(df[fields].fillna(""), index=False)
     gen_id = "G" + hashed.map(lambda h: f"{h:016x}")
     incident_id = df["incident_id"].where(df["incident_id"].notna(), gen_id)
-    dup_id, todo = screen(df, [(incident_id.where(todo).duplicated(keep="first"), "duplicate incident id")],
-                          SOURCE, keep=todo)
+    dup = incident_id.where(todo).duplicated(keep="first")
+    if seen is not None:
+        dup |= todo & seen.has_id(incident_id)
+    dup_id, todo = screen(df, [(dup, "duplicate incident id")], SOURCE, keep=todo)
+    if seen is not None:
+        seen.add(row_keys, incident_id[todo])
 
     occurred = (date + time.fillna(pd.Timedelta(0)))[todo].astype("datetime64[ns]")
     table = gpd.GeoDataFrame({
@@ -147,6 +165,5 @@ def ingest_crimes(frames: list[tuple[str, pd.DataFrame]], areas: gpd.GeoDataFram
         "source_file": df.loc[todo, "source_file"].astype(str),
         "source_row": df.loc[todo, "source_row"].astype("int64"),
     }, geometry=pts.geometry[todo], crs=CRS).reset_index(drop=True)
-    return make_result(table, concat_quarantine([quarantine, dup_id]), rows_read, SOURCE,
-                       coordinates_swapped_back=int((swapped & todo).sum()),
-                       time_missing=int((time.isna() & todo).sum()))
+    return (table, concat_quarantine([quarantine, dup_id]), rows_read,
+            {"coordinates_swapped_back": int((swapped & todo).sum()), "time_missing": int((time.isna() & todo).sum())})
