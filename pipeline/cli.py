@@ -38,6 +38,8 @@ HELP = {
     "national": "the lägesbild of every kommun (or --kommuner), fanned out with Dask, and a national overview",
     "check": "validate params and every source in one pass; list every problem with its fix (writes nothing)",
     "init": "inspect the exports in data/raw and write a commented params.yaml for a kommun and year",
+    "national-data": "write the synthetic country: every kommun's crime exports, areas and population as Parquet "
+                     "partitioned by kommun, over the real boundaries and populations",
 }
 ARCHIVE = "data/raw/polisen_handelser_arkiv.jsonl"
 
@@ -90,6 +92,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=2, help="LocalCluster worker processes (default: 2)")
     p.add_argument("--year", type=int, default=None, help="report year (default: kommun.year of --params)")
     p.add_argument("--years-back", type=int, default=3, help="years of events in each report (default: 3)")
+    p.add_argument("--crimes", default=None, help="a synthetic country from `lagesbild national-data` (its folder): "
+                   "each kommun runs on its crime exports too (default: Polisen's events only)")
+    p = sub.add_parser("national-data", help=HELP["national-data"], description=HELP["national-data"] + ". Synthetic: "
+                       "the demo generator scaled per kommun by population and kind; see docs/methods-events.md.")
+    p.add_argument("--data", default="../shared/data", help="national reference data (default: ../shared/data)")
+    p.add_argument("--out", default="national/synthetic", help="output folder (default: national/synthetic)")
+    p.add_argument("--incidents-per-year", type=int, default=1_500_000,
+                   help="reported crimes in the whole country in the report year (default: 1500000)")
+    p.add_argument("--seed", type=int, default=2025, help="random seed (default: 2025)")
+    p.add_argument("--year", type=int, default=None, help="report year (default: kommun.year of --params)")
+    p.add_argument("--years-back", type=int, default=3, help="years of crime exports (default: 3)")
+    p.add_argument("--scheduler", default=None, help="a running Dask scheduler (default: a LocalCluster)")
+    p.add_argument("--workers", type=int, default=2, help="LocalCluster worker processes (default: 2)")
     return parser
 
 
@@ -105,14 +120,39 @@ def national(run: RunContext, args) -> None:
     year = args.year or int(base["kommun"]["year"])
     codes = [c.strip().zfill(4) for c in args.kommuner.split(",")] if args.kommuner else None
     start = time.perf_counter()
+    crimes = run.resolve(args.crimes) if args.crimes else None
+    if crimes is not None and not (crimes / "truth.csv").exists():
+        raise DataError(f"--crimes {args.crimes}: no synthetic country there (truth.csv missing); write one with "
+                        f"`lagesbild national-data --out {args.crimes}`")
     status = run_national(run.resolve(args.data), run.resolve(args.out), base, year, args.years_back, codes,
-                          args.scheduler, args.workers, progress=lambda line: console.print(line, soft_wrap=True))
+                          args.scheduler, args.workers, progress=lambda line: console.print(line, soft_wrap=True),
+                          crimes=crimes)
     counts = status["status"].value_counts().to_dict()
     peaks = status.attrs.get("worker_peak_mb", {})
     console.print(f"[green]✓[/green] national: {len(status)} kommuner ({', '.join(f'{v} {k}' for k, v in counts.items())}); "
                   f"overview {run.display(run.resolve(args.out) / 'oversikt' / 'riksoversikt.pdf')}; "
                   f"peak memory per worker {', '.join(f'{v:,.0f} MB' for v in peaks.values()) or 'n/a'} "
                   f"[dim]({time.perf_counter() - start:.1f} s)[/dim]", soft_wrap=True)
+
+
+def national_data(run: RunContext, args) -> None:
+    from pipeline.national.synthetic import write_country
+
+    year = args.year
+    if year is None:
+        base = load_params(run.params_file) if run.params_file.exists() else None
+        if base is None:
+            raise DataError(f"{args.params}: not found; give --year or a params file with kommun.year")
+        year = base.kommun.year
+    start = time.perf_counter()
+    truth = write_country(run.resolve(args.data), run.resolve(args.out), year, args.years_back,
+                          args.incidents_per_year, args.seed, args.scheduler, args.workers,
+                          progress=lambda line: console.print(line, soft_wrap=True))
+    rows = int(truth["rows"].sum())
+    console.print(f"[green]✓[/green] national-data: {len(truth)} kommuner, {rows:,} export rows, "
+                  f"{int(truth[f'incidents_{year}'].sum()):,} incidents in {year} → "
+                  f"{run.display(run.resolve(args.out))}/ [dim]({time.perf_counter() - start:.1f} s)[/dim]",
+                  soft_wrap=True)
 
 
 def fetch(run: RunContext, args) -> None:
@@ -178,6 +218,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "national":
             national(run, args)
+            return 0
+        if args.command == "national-data":
+            national_data(run, args)
             return 0
         if args.command == "check":
             return check_command(run, args)
