@@ -269,6 +269,8 @@ class ComparisonParams(_Frozen):
     counts: str | None = Field(default=None, description="every kommun's monthly event counts, precomputed (Parquet "
                                "from `lagesbild national`); None = counted from the event files")
     coverage: str | None = Field(default=None, description="the national event files' coverage (CSV), with counts")
+    typed_register: str | None = Field(default=None, description="the typed kommun register, prepared once (Parquet from "
+                                 "`lagesbild national`); None = built from kommuner and population")
 
 
 class ReportParams(_Frozen):

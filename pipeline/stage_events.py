@@ -62,8 +62,11 @@ def national_tables(run: RunContext, params: Params, records, families) -> tuple
     for path in (c.kommuner, c.population):
         if not run.resolve(path).exists():
             raise DataError(f"{path}: not found; fix comparison.kommuner / comparison.population in params.yaml")
-    register = kommun_types(kommun_register(io.read_raw_layer(run.resolve(c.kommuner)),
-                                            io.read_raw_table(run.resolve(c.population)), c.kommuner, c.population))
+    if c.typed_register:  # prepared once for the whole country by a national run
+        register = io.read_frame(run.resolve(c.typed_register))
+    else:
+        register = kommun_types(kommun_register(io.read_raw_layer(run.resolve(c.kommuner)),
+                                                io.read_raw_table(run.resolve(c.population)), c.kommuner, c.population))
     if params.kommun.code not in set(register["kommun_code"]):
         raise DataError(f"{c.kommuner}: kommun {params.kommun.code} is not in the register; check kommun.code")
     if c.counts:  # precomputed for the whole country (a national run reads only its kommun's events)

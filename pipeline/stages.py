@@ -144,9 +144,10 @@ def read_core(run: RunContext, table: str) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------ layers
-def layers(run: RunContext, params: Params) -> str:
+def layers(run: RunContext, params: Params, gpkg: bool = True) -> str:
     """Grid hotspots, emerging hotspots, KDE, concentration, trends, time patterns, survey
-    indicators, note themes and EST summary."""
+    indicators, note themes and EST summary. ``gpkg=False`` (a national run) leaves out the
+    GeoPackage for QGIS; every layer is in the GeoParquet files either way."""
     from pipeline.geo.emerging import build_emerging_layer
     from pipeline.geo.layers import area_hotspots, build_hotspot_layers, grid_weights
     from pipeline.scoring.harm import harm_days
@@ -191,7 +192,8 @@ def layers(run: RunContext, params: Params) -> str:
             io.write_frame(out[name], run.layer(name))
         else:  # switched off: no stale file from an earlier run
             run.layer(name).unlink(missing_ok=True)
-    _write_gpkg(out, areas, run.layers_gpkg)
+    if gpkg:
+        _write_gpkg(out, areas, run.layers_gpkg)
     hot = out["grid_hotspots"]
     n_hot = int(((hot["problem"] == "all") & hot["hotspot_class"].str.startswith("hot")).sum())
     return (f"layers: {len(out['grid']):,} cells of {lp.grid_cell_m:g} m, {n_hot} significant hot cells for all crime "
@@ -291,24 +293,30 @@ def report_inputs(run: RunContext, params: Params, generated_on: dt.date | None 
     return load_inputs(run, params, generated_on)
 
 
-def report(run: RunContext, params: Params) -> str:
+def report(run: RunContext, params: Params, versions: tuple[str, ...] = ("intern", "publik"),
+           excel: bool = True) -> str:
+    """The report PDFs and their Excel tables, internal and public. A national run asks for the
+    internal PDF only (``versions=("intern",), excel=False``)."""
     from pipeline.report.excel import workbook_sheets
     from pipeline.report.public import make_public_inputs
     from pipeline.report.render import render_pdf
     from pipeline.report.svg import FigureCache
 
     inputs = report_inputs(run, params)
-    public_inputs = make_public_inputs(inputs, params.privacy)  # audited before anything is written
+    sources = {"intern": inputs}
+    if "publik" in versions:
+        sources["publik"] = make_public_inputs(inputs, params.privacy)  # audited before anything is written
     year = params.kommun.year
     figures = FigureCache()  # the public version reuses the figures suppression left unchanged
-    internal = render_pdf(inputs, run.report_pdf(year), figures)
-    public = render_pdf(public_inputs, run.report_pdf(year, public=True), figures)
+    pdfs = [render_pdf(sources[v], run.report_pdf(year, public=v == "publik"), figures) for v in versions]
+    sheets = {}
     # the internal tables hold quotes, named places and small counts; the public ones do not
-    for version, source in (("intern", inputs), ("publik", public_inputs)):
-        sheets = workbook_sheets(source)
+    for version in versions if excel else ():
+        sheets = workbook_sheets(sources[version])
         io.write_workbook(sheets, run.report_tables(year, version))
-    return (f"report: {run.display(internal)}, {run.display(public)} and {len(sheets)} Excel sheets each, "
-            "internal and public")
+    made = " and ".join(run.display(p) for p in pdfs)
+    return f"report: {made}" + (f" and {len(sheets)} Excel sheets each" if sheets else "") + \
+        f" ({', '.join(versions)})"
 
 
 # ------------------------------------------------------------------ notebooks

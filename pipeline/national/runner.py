@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import time
 import traceback
 from pathlib import Path
@@ -25,21 +26,50 @@ import yaml
 
 KEY_FILE = ".national-key"
 STAGES = ("ingest", "layers", "evidence", "score", "report")
+# What a national run leaves out of each kommun's run: the QGIS GeoPackage (the layers are in
+# GeoParquet), the public version and the Excel tables (the national overview has its own).
+# One report per kommun: the internal lägesbild PDF.
+STAGE_OPTIONS = {"layers": {"gpkg": False}, "report": {"versions": ("intern",), "excel": False}}
 
 
-def kommun_params(code: str, name: str, year: int, years_back: int, shared: dict[str, str], base: dict) -> dict:
-    """The params of one kommun's run: its events partition, the national comparison inputs, and
-    the scoring and report sections of the base params."""
+def kommun_params(code: str, name: str, year: int, years_back: int, shared: dict[str, str], base: dict,
+                  area_km2: float | None = None) -> dict:
+    """The params of one kommun's run: its events partition (and, from a synthetic country, its
+    crime, area and population partitions), the national comparison inputs, and the scoring and
+    report sections of the base params. With ``area_km2`` the grid is sized to the kommun
+    (:func:`grid_for_area`)."""
+    sources = {"areas": {"path": "data/raw/kommun.gpkg"}, "population": {"path": "data/raw/befolkning.csv"},
+               "police_events": {"path": shared["events"]}}
+    if shared.get("crimes"):
+        sources = {"areas": {"path": shared["areas"]}, "population": {"path": shared["population_areas"]},
+                   "crimes": {"path": shared["crimes"]}, "police_events": {"path": shared["events"]}}
+    layers = dict(base.get("layers", {}))
+    if area_km2 is not None:
+        layers |= grid_for_area(area_km2, layers)
     return {
         "kommun": {"code": code, "name": name, "lpo": f"Lokalpolisområde {name}", "year": year,
                    "years_back": years_back},
-        "sources": {"areas": {"path": "data/raw/kommun.gpkg"}, "population": {"path": "data/raw/befolkning.csv"},
-                    "police_events": {"path": shared["events"]}},
+        "sources": sources,
         "comparison": {"kommuner": shared["kommuner"], "population": shared["population"], "counts": shared["counts"],
-                       "coverage": shared["coverage"]},
-        "layers": base.get("layers", {}), "privacy": base.get("privacy", {}), "scoring": base["scoring"],
+                       "coverage": shared["coverage"], "typed_register": shared.get("register")},
+        "layers": layers, "privacy": base.get("privacy", {}), "scoring": base["scoring"],
         "report": base.get("report", {}),
     }
+
+
+MAX_CELLS = 20_000  # grid cells of a kommun in a national run
+
+
+def grid_for_area(area_km2: float, layers: dict) -> dict:
+    """Grid settings that keep a kommun under :data:`MAX_CELLS` cells: the base cell size (250 m)
+    where it fits, else the smallest multiple of it that does (Kiruna's 20 000 km² get 1 250 m),
+    with the Gi* distance band at least two cells and the KDE bandwidth at least 1.2 cells."""
+    base = float(layers.get("grid_cell_m", 250))
+    cell = base * max(1, math.ceil(math.sqrt(area_km2 * 1e6 / MAX_CELLS) / base))
+    if cell == base:
+        return {}
+    return {"grid_cell_m": cell, "gi_distance_m": max(float(layers.get("gi_distance_m", 500)), 2 * cell),
+            "kde_bandwidth_m": max(float(layers.get("kde_bandwidth_m", 300)), 1.2 * cell)}
 
 
 def _key(params: dict, files: list[Path]) -> str:
@@ -63,24 +93,32 @@ def run_kommun(task: dict) -> dict:
 
     code, root = task["code"], Path(task["root"])
     out = {"kommun_code": code, "kommun_name": task["name"], "status": "failed", "reason": "", "seconds": {},
-           "report": ""}
-    t0 = time.perf_counter()
+           "cpu": {}, "report": ""}
+    t0, c0 = time.perf_counter(), time.process_time()
     try:
-        params = kommun_params(code, task["name"], task["year"], task["years_back"], task["shared"], task["base"])
-        inputs = [Path(task["shared"]["events"]), Path(task["shared"]["counts"]), Path(task["boundaries"])]
+        shared = task["shared"]
+        synthetic = bool(shared.get("crimes"))
+        params = kommun_params(code, task["name"], task["year"], task["years_back"], shared, task["base"],
+                               task["area_km2"] if synthetic else None)
+        inputs = [Path(shared[k]) for k in ("events", "counts", "register", "crimes", "areas", "population_areas")
+                  if shared.get(k)]
+        inputs.append(Path(task["boundaries"]))
         key = _key({**params, "population": task["population"]}, inputs)
         run = RunContext.from_root(root)
         pdf = run.report_pdf(task["year"])
         if (root / KEY_FILE).exists() and (root / KEY_FILE).read_text() == key and pdf.exists():
             return out | {"status": "skipped", "report": str(pdf)}
+        root.mkdir(parents=True, exist_ok=True)
         (root / KEY_FILE).unlink(missing_ok=True)
-        kommun_inputs(root, code, task["name"], task["population"], Path(task["boundaries"]), task["pop_year"])
+        if not synthetic:  # the kommun's boundary as its one area, and its population
+            kommun_inputs(root, code, task["name"], task["population"], Path(task["boundaries"]), task["pop_year"])
         run.params_file.write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), "utf-8")
         p = Params.model_validate(params)
         for name in STAGES:
-            s = time.perf_counter()
-            getattr(stages, name)(run, p)
+            s, c = time.perf_counter(), time.process_time()
+            getattr(stages, name)(run, p, **STAGE_OPTIONS.get(name, {}))
             out["seconds"][name] = round(time.perf_counter() - s, 2)
+            out["cpu"][name] = round(time.process_time() - c, 2)
         (root / KEY_FILE).write_text(key)
         return out | {"status": "done", "report": str(pdf)}
     except DataError as exc:
@@ -90,6 +128,7 @@ def run_kommun(task: dict) -> dict:
         return out | {"reason": f"{type(exc).__name__}: {exc} ({Path(last.filename).name}:{last.lineno})"}
     finally:
         out["seconds"]["total"] = round(time.perf_counter() - t0, 2)
+        out["cpu"]["total"] = round(time.process_time() - c0, 2)
 
 
 def _client(scheduler: str | None, workers: int):
@@ -97,13 +136,18 @@ def _client(scheduler: str | None, workers: int):
 
     if scheduler:
         return Client(scheduler), None
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
     return Client(cluster), cluster
 
 
 def run_national(data: Path, out: Path, base: dict, year: int, years_back: int = 3, codes: list[str] | None = None,
-                 scheduler: str | None = None, workers: int = 2, progress=print) -> pd.DataFrame:
+                 scheduler: str | None = None, workers: int = 2, progress=print, crimes: Path | None = None,
+                 ) -> pd.DataFrame:
     """Prepare the national inputs, run every kommun (or ``codes``) on Dask, write the overview.
+
+    ``crimes``: a synthetic country written by ``lagesbild national-data``; each kommun then runs
+    on its crime, area and population partitions (else on Polisen's events only). Kommuner are
+    sent largest first, so that the last task to finish is a small one.
 
     Returns the status table (kommun_code, kommun_name, status, reason, seconds per stage,
     report), also written to ``out/status.csv``. ``progress`` gets one line per kommun.
@@ -134,8 +178,11 @@ def run_national(data: Path, out: Path, base: dict, year: int, years_back: int =
               "shared": {"events": str(prep["inputs"] / "events" / f"kommun_code={r.kommun_code}" / "part-0.parquet"),
                          "kommuner": str(Path(prep["kommuner_file"]).resolve()),
                          "population": str(Path(prep["population_file"]).resolve()),
-                         "counts": str(prep["counts"]), "coverage": str(prep["coverage"])}}
-             for r in reg.itertuples()]
+                         "counts": str(prep["counts"]), "coverage": str(prep["coverage"]),
+                         "register": str(prep["inputs"] / "kommuner.parquet"),
+                         **(_partitions(Path(crimes), r.kommun_code) if crimes else {})},
+              "area_km2": float(r.area_km2)}
+             for r in reg.sort_values("population", ascending=False, kind="stable").itertuples()]
     client, cluster = _client(scheduler, workers)
     results = []
     try:
@@ -150,8 +197,9 @@ def run_national(data: Path, out: Path, base: dict, year: int, years_back: int =
         client.close()
         if cluster is not None:
             cluster.close()
-    status = pd.DataFrame([{**{k: v for k, v in r.items() if k != "seconds"},
-                            **{f"seconds_{k}": v for k, v in r["seconds"].items()}} for r in results])
+    status = pd.DataFrame([{**{k: v for k, v in r.items() if k not in ("seconds", "cpu")},
+                            **{f"seconds_{k}": v for k, v in r["seconds"].items()},
+                            **{f"cpu_{k}": v for k, v in r["cpu"].items()}} for r in results])
     status = status.sort_values("kommun_code").reset_index(drop=True)
     io.write_frame(status, out / "status.csv")
     write_overview(out, prep["register"], prep["counts"], prep["coverage"], prep["boundaries"], year, years_back,
@@ -159,6 +207,15 @@ def run_national(data: Path, out: Path, base: dict, year: int, years_back: int =
     status.attrs["worker_peak_mb"] = worker_memory
     status.attrs["wall_s"] = time.perf_counter() - t0
     return status
+
+
+def _partitions(country: Path, code: str) -> dict[str, str]:
+    """A kommun's crime, area and population partitions in a synthetic country."""
+    from pipeline.national.synthetic import partition
+
+    country = country.resolve()
+    return {"crimes": str(partition(country, "crimes", code)), "areas": str(partition(country, "areas", code)),
+            "population_areas": str(partition(country, "population", code))}
 
 
 def _worker_peaks(client) -> dict[str, float]:
