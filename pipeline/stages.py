@@ -294,9 +294,9 @@ def report_inputs(run: RunContext, params: Params, generated_on: dt.date | None 
 
 
 def report(run: RunContext, params: Params, versions: tuple[str, ...] = ("intern", "publik"),
-           excel: bool = True) -> str:
-    """The report PDFs and their Excel tables, internal and public. A national run asks for the
-    internal PDF only (``versions=("intern",), excel=False``)."""
+           excel: bool = True, chapters: tuple[str, ...] | None = None) -> str:
+    """The report PDFs and their Excel tables, internal and public. A national run asks for a
+    short internal PDF only (``versions=("intern",), excel=False, chapters=<titles>``)."""
     from pipeline.report.excel import workbook_sheets
     from pipeline.report.public import make_public_inputs
     from pipeline.report.render import render_pdf
@@ -308,7 +308,14 @@ def report(run: RunContext, params: Params, versions: tuple[str, ...] = ("intern
         sources["publik"] = make_public_inputs(inputs, params.privacy)  # audited before anything is written
     year = params.kommun.year
     figures = FigureCache()  # the public version reuses the figures suppression left unchanged
-    pdfs = [render_pdf(sources[v], run.report_pdf(year, public=v == "publik"), figures) for v in versions]
+    if chapters is not None:
+        from pipeline.report.chapters import CHAPTERS
+
+        unknown = set(chapters) - {c.title for c in CHAPTERS}
+        if unknown:
+            raise ValueError(f"report: no chapter titled {', '.join(sorted(unknown))}")
+        chapters = tuple(c for c in CHAPTERS if c.title in chapters)
+    pdfs = [render_pdf(sources[v], run.report_pdf(year, public=v == "publik"), figures, chapters) for v in versions]
     sheets = {}
     # the internal tables hold quotes, named places and small counts; the public ones do not
     for version in versions if excel else ():

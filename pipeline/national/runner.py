@@ -27,9 +27,15 @@ import yaml
 KEY_FILE = ".national-key"
 STAGES = ("ingest", "layers", "evidence", "score", "report")
 # What a national run leaves out of each kommun's run: the QGIS GeoPackage (the layers are in
-# GeoParquet), the public version and the Excel tables (the national overview has its own).
-# One report per kommun: the internal lägesbild PDF.
-STAGE_OPTIONS = {"layers": {"gpkg": False}, "report": {"versions": ("intern",), "excel": False}}
+# GeoParquet), the public version, the Excel tables (the national overview has its own) and the
+# chapters whose figures cost most to draw and that a comparison across kommuner does not read
+# (maps, time of day, survey, dialogues, EST, harm, the analyst's chapters, appendices). One
+# report per kommun: a short internal PDF that says which chapters it leaves out; `lagesbild run`
+# in the kommun's run directory gives the whole lägesbild.
+NATIONAL_CHAPTERS = ("Sammanfattning", "Om kommunen", "Anmälda brott", "Jämförelse", "Prioriterade problembilder",
+                     "Metod och källor")
+STAGE_OPTIONS = {"layers": {"gpkg": False},
+                 "report": {"versions": ("intern",), "excel": False, "chapters": NATIONAL_CHAPTERS}}
 
 
 def kommun_params(code: str, name: str, year: int, years_back: int, shared: dict[str, str], base: dict,

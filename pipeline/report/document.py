@@ -38,7 +38,9 @@ def build_document(inputs: ReportInputs, figures: FigureCache | None = None,
     """The Typst source of ``main.typ`` and the figure files (SVG bytes by file name).
 
     The source imports ``lagesbild.typ`` (the template, copied beside it by render.py). Pass
-    the same ``figures`` cache to both versions to draw their common figures once.
+    the same ``figures`` cache to both versions to draw their common figures once. With fewer
+    ``chapters`` than :data:`CHAPTERS` (a national run's short version) the document opens with
+    a notice naming the chapters left out, so a reader knows the report is not the whole lägesbild.
     """
     d = Doc(inputs, figures)
     k = inputs.kommun
@@ -47,6 +49,10 @@ def build_document(inputs: ReportInputs, figures: FigureCache | None = None,
             f'version: {typst_str(inputs.report.version)}, public: {"true" if d.public else "false"}, '
             f'basis: {typst_str(EVENTS_ONLY_TITLE_SV if inputs.events_only else "")}, '
             f'draft: {typst_str(draft_status(inputs))})\n')
+    left_out = [c.title for c in CHAPTERS if c not in chapters]
+    if left_out:
+        d.notice("Kortversion från den nationella körningen: kapitlen " + ", ".join(left_out)
+                 + " ingår inte. Kommandot lagesbild run i kommunens katalog ger hela lägesbilden.")
     for chapter in chapters:
         d.h(1, chapter.title)
         chapter.build(d)

@@ -73,13 +73,16 @@ def compile_source(source: str, files: dict[str, bytes], workdir: Path, out_pdf:
                         f"the generated source is {workdir / 'main.typ'}") from exc
 
 
-def render_pdf(inputs: ReportInputs, out_path: Path, figures: FigureCache | None = None) -> Path:
+def render_pdf(inputs: ReportInputs, out_path: Path, figures: FigureCache | None = None,
+               chapters: tuple | None = None) -> Path:
     """Build the lägesbild PDF of ``inputs`` (the public version when they went through
     :func:`pipeline.report.public.make_public_inputs`) and move it atomically to ``out_path``;
-    returns ``out_path``. ``figures`` lets several versions share their common figures."""
+    returns ``out_path``. ``figures`` lets several versions share their common figures;
+    ``chapters`` (default: all) a shorter document (:func:`build_document`)."""
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    source, files = build_document(inputs, figures)
+    source, files = build_document(inputs, figures) if chapters is None else \
+        build_document(inputs, figures, chapters)
     with tempfile.TemporaryDirectory(prefix="lagesbild-typst-") as tmp:
         work = Path(tmp)
         pdf = work / "out.pdf"
