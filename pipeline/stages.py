@@ -86,35 +86,52 @@ def demo_data(run: RunContext, params: Params, profile: str = "vasteras") -> str
 
 
 # ------------------------------------------------------------------ ingest
-def check(run: RunContext, params: Params):
-    """Every problem of the params and the sources at once (nothing written); see :mod:`pipeline.check`."""
+def check(run: RunContext, params: Params, keep_rows: bool = False):
+    """Every problem of the params and the sources at once (nothing written); see :mod:`pipeline.check`.
+    ``keep_rows`` (ingest): a streamed crime ingest's spooled rows are kept for ingest to move
+    into place; otherwise they are removed."""
     from pipeline.check import run_checks
+    from pipeline.ingest.stream import discard_spooled
 
-    return run_checks(run, params, families_for(run, params))
+    report = run_checks(run, params, families_for(run, params))
+    if not keep_rows:
+        discard_spooled(report.sources.results)
+    return report
 
 
 def ingest(run: RunContext, params: Params) -> str:
     """Read every raw source, map it to its core table, quarantine what cannot be used.
 
     Runs the checks of ``lagesbild check`` first: when any blocks, every blocking problem is
-    raised as one line each and nothing is written."""
-    from pipeline.ingest import police_events
+    raised as one line each and nothing is written. A large crime export is streamed
+    (:mod:`pipeline.ingest.stream`): its rows wait in a temporary file, moved into place only
+    when every table is valid and removed when anything fails."""
+    from pipeline.ingest import police_events, stream
     from pipeline.ingest.common import reconcile
 
-    checked = check(run, params)
-    if checked.blocking:
-        raise DataError("\n".join(f.line() for f in checked.blocking))
+    checked = check(run, params, keep_rows=True)
     results, places = checked.sources.results, checked.sources.places
-    records = checked.sources.event_records
-    coverage = police_events.event_coverage(records)
-    national, national_summary = stage_events.national_tables(run, params, records, families_for(run, params))
-    quality, reasons, quarantine = reconcile(results)
-    core = {table: results[source].table for source, table in SOURCE_TABLE.items() if source in results}
-    core = {table: validate(table, frame) for table, frame in core.items()}  # all checked before any write
-    validate("quarantine", quarantine)
+    try:
+        if checked.blocking:
+            raise DataError("\n".join(f.line() for f in checked.blocking))
+        records = checked.sources.event_records
+        coverage = police_events.event_coverage(records)
+        national, national_summary = stage_events.national_tables(run, params, records, families_for(run, params))
+        quality, reasons, quarantine = reconcile(results)
+        core = {table: results[source].table for source, table in SOURCE_TABLE.items() if source in results}
+        spooled = {table: frame for table, frame in core.items() if stream.spooled_file(frame)}  # validated by chunk
+        core = {table: frame if table in spooled else validate(table, frame)
+                for table, frame in core.items()}  # all checked before any write
+        validate("quarantine", quarantine)
+    except BaseException:
+        stream.discard_spooled(results)
+        raise
 
     for table in CORE_TABLES:
-        io.write_frame(core.get(table, _empty_core(table)), run.core(table))
+        if table in spooled:
+            stream.commit_spooled(spooled[table], run.core(table))
+        else:
+            io.write_frame(core.get(table, _empty_core(table)), run.core(table))
     io.write_frame(places if places is not None else pd.DataFrame(columns=["place_name", "area_id", "x", "y"]),
                    run.core("gazetteer"))
     io.write_frame(coverage, stage_events.coverage_file(run))

@@ -65,7 +65,7 @@ def unrecognised_columns(frames: list[tuple[str, pd.DataFrame]], source: str, cf
 def ingest_sources(run: RunContext, params, families) -> SourcesRun:
     """Ingest every configured source; collect problems instead of stopping at the first one."""
     from pipeline.ingest import areas as ing_areas, crimes, police_events, population, survey
-    from pipeline.ingest import est as ing_est, notes as ing_notes
+    from pipeline.ingest import est as ing_est, notes as ing_notes, stream
 
     src, kommun = params.sources, params.kommun
     out = SourcesRun()
@@ -98,6 +98,15 @@ def ingest_sources(run: RunContext, params, families) -> SourcesRun:
                                                                   name=run.display)
         return out.event_records
 
+    def streamed_crimes():  # a large export: in chunks, its rows spooled beside incidents.parquet
+        headers = []
+        named = [(run.display(p), p) for p in _files(run, "crimes", src.crimes)]
+        try:
+            return stream.ingest_crimes_streamed(named, areas, src.crimes, kommun, families,
+                                                 run.core("incidents"), headers=headers)
+        finally:
+            out.frames["crimes"] = headers
+
     def areas_step():
         layers = [(run.display(p), io.read_raw_layer(p)) for p in _files(run, "areas", src.areas)]
         return ing_areas.ingest_areas(layers, src.areas, kommun)
@@ -112,7 +121,8 @@ def ingest_sources(run: RunContext, params, families) -> SourcesRun:
     areas = res.table
     steps = {
         "population": lambda: tabular("population", population.ingest_population, areas, src.population),
-        "crimes": lambda: tabular("crimes", crimes.ingest_crimes, areas, src.crimes, kommun, families),
+        "crimes": lambda: streamed_crimes() if stream.should_stream(_files(run, "crimes", src.crimes)) else
+        tabular("crimes", crimes.ingest_crimes, areas, src.crimes, kommun, families),
         "police_events": lambda: police_events.ingest_police_events(events(), kommun, families, src.police_events),
         "survey": lambda: tabular("survey", survey.ingest_survey, areas, src.survey, kommun),
         "gazetteer": lambda: tabular("gazetteer", ing_est.ingest_gazetteer, areas, src.gazetteer),

@@ -20,6 +20,8 @@ chunks.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +32,10 @@ import pyarrow.parquet as pq
 from pipeline.ingest.common import IngestResult, concat_quarantine, make_result
 
 CHUNK_ROWS = 200_000
+# crime exports larger than this in total go through the chunked ingest (about 400 000 rows of a
+# police export); smaller ones are read whole, which is a little faster
+STREAM_BYTES = 64 * 2**20
+SPOOLED = "spooled_rows"  # IngestResult.table.attrs key: the file that holds the accepted rows
 _KEYS = ("lagesbild-rows-a", "lagesbild-rows-b")  # hash_pandas_object keys (16 characters each)
 
 
@@ -131,20 +137,28 @@ class GeoParquetAppender:
             self._writer = None
 
 
-def ingest_crimes_chunked(chunks, areas, cfg, kommun, families, sink: GeoParquetAppender) -> IngestResult:
+def ingest_crimes_chunked(chunks, areas, cfg, kommun, families, sink: GeoParquetAppender,
+                          check=None) -> IngestResult:
     """Ingest crime exports chunk by chunk (``chunks``: (file name, frame) pairs in file and row
     order, as :func:`pipeline.io.iter_raw_table` yields them), appending accepted rows to
     ``sink``. Returns the :class:`IngestResult` of the whole ingest with a ``table`` of no rows
     (the rows are in the sink) and ``summary["accepted"]`` counting them; the quarantine,
-    the counters and the "nothing could be used" error are those of one big file."""
+    the counters and the "nothing could be used" error are those of one big file. ``check``
+    (e.g. the core table's schema validation) is applied to every chunk's table before it is
+    written."""
+    from pipeline.ingest.common import reader_quarantine
     from pipeline.ingest.crimes import SOURCE, crime_rows
 
     seen = SeenRows()
     quarantine, rows_read, counters, empty = [], 0, {}, None
     for file, frame in chunks:
+        rejected, notes = reader_quarantine([(file, frame)], SOURCE)  # rows the reader could not split
+        quarantine.append(rejected)
+        rows_read += len(rejected)
+        counters.update(notes)
         table, q, n, c = crime_rows([(file, frame)], areas, cfg, kommun, families, seen=seen)
         if len(table):
-            sink.append(table)
+            sink.append(table if check is None else check(table))
         empty = table.iloc[:0]
         quarantine.append(q)
         rows_read += n
@@ -154,3 +168,66 @@ def ingest_crimes_chunked(chunks, areas, cfg, kommun, families, sink: GeoParquet
         raise ValueError("ingest_crimes_chunked: no chunk given")
     sink.close(empty)
     return make_result(empty, concat_quarantine(quarantine), rows_read, SOURCE, accepted=sink.rows, **counters)
+
+
+def should_stream(paths) -> bool:
+    """Whether crime exports of these sizes go through the chunked ingest (:data:`STREAM_BYTES`)."""
+    return sum(Path(p).stat().st_size for p in paths) > STREAM_BYTES
+
+
+def ingest_crimes_streamed(named_paths: list[tuple[str, Path]], areas, cfg, kommun, families,
+                           target: Path, headers: list | None = None) -> IngestResult:
+    """The chunked ingest of the crime exports ``named_paths`` ((name in messages, path) pairs),
+    their accepted rows validated against the incidents schema chunk by chunk and written to a
+    temporary GeoParquet file beside ``target``. The result's ``table`` has no rows and names
+    that file in ``table.attrs[SPOOLED]``: :func:`commit_spooled` moves it into place once every
+    other table of the ingest is valid, :func:`discard_spooled` removes it (a check, or a failed
+    ingest). On any error the file is removed and nothing is left beside ``target``. ``headers``
+    gets each file's columns (a frame with no rows) for check's unused-columns warning."""
+    from pipeline import io
+    from pipeline.schemas import validate
+
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".parquet")
+    os.close(fd)
+
+    def chunks():
+        for name, path in named_paths:
+            for i, frame in enumerate(io.iter_raw_table(Path(path), CHUNK_ROWS, encoding=cfg.encoding, sep=cfg.sep,
+                                                        sheet=cfg.sheet, header_row=cfg.header_row,
+                                                        source="crimes")):
+                if i == 0 and headers is not None:
+                    headers.append((name, frame.iloc[:0]))
+                yield name, frame
+
+    try:
+        res = ingest_crimes_chunked(chunks(), areas, cfg, kommun, families, GeoParquetAppender(Path(tmp)),
+                                    check=lambda t: validate("incidents", t))
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    res.table.attrs[SPOOLED] = tmp
+    return res
+
+
+def spooled_file(table) -> Path | None:
+    """The file holding a streamed ingest's rows, or None for a table held in memory."""
+    path = getattr(table, "attrs", {}).get(SPOOLED)
+    return Path(path) if path else None
+
+
+def commit_spooled(table, target: Path) -> None:
+    """Move a streamed ingest's rows into ``target`` (atomic: same directory)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(spooled_file(table), 0o666 & ~umask)  # mkstemp makes 0600
+    os.replace(spooled_file(table), target)
+
+
+def discard_spooled(results: dict) -> None:
+    """Remove the rows file of every streamed result in ``results`` (source → IngestResult)."""
+    for res in results.values():
+        path = spooled_file(res.table)
+        if path is not None:
+            path.unlink(missing_ok=True)

@@ -100,3 +100,30 @@ def test_appender_types_a_column_that_starts_all_null(tmp_path):
     empty = GeoParquetAppender(tmp_path / "e.parquet")
     empty.close(frame([]))
     assert len(read_frame(tmp_path / "e.parquet")) == 0
+
+
+def test_streamed_ingest_spools_valid_rows_and_leaves_nothing_on_failure(tmp_path, areas, families):  # noqa: F811
+    from pathlib import Path
+
+    from pipeline.errors import DataError
+    from pipeline.ingest.stream import commit_spooled, discard_spooled, ingest_crimes_streamed, spooled_file
+
+    files = _csv(tmp_path)
+    whole = ingest_crimes(files, areas, SourceParams(path="x"), KOMMUN, families)
+    out = tmp_path / "processed" / "incidents.parquet"
+    named = [(files[0][0], tmp_path / "anmalda_brott_2025.csv")]
+    res = ingest_crimes_streamed(named, areas, SourceParams(path="x"), KOMMUN, families, out)
+    spool = spooled_file(res.table)
+    assert spool.parent == out.parent and spool.exists() and not out.exists() and res.summary == whole.summary
+    commit_spooled(res.table, out)
+    assert not spool.exists() and len(read_frame(out)) == whole.summary["accepted"]
+    again = ingest_crimes_streamed(named, areas, SourceParams(path="x"), KOMMUN, families, out)
+    discard_spooled({"crimes": again})
+    assert sorted(p.name for p in out.parent.iterdir()) == ["incidents.parquet"]
+    assert spooled_file(whole.table) is None
+    # nothing usable: the one-line error, and no temporary file left behind
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "\n" + ";".join(["5000-K9-25", "2031-01-01", "", "", "Stöld", "", "", "1", "2"]) + "\n")
+    with pytest.raises(DataError, match="none of the 1"):
+        ingest_crimes_streamed([("bad.csv", bad)], areas, SourceParams(path="x"), KOMMUN, families, out)
+    assert sorted(p.name for p in out.parent.iterdir()) == ["incidents.parquet"] and Path(out).stat().st_size > 0
