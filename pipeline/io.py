@@ -12,6 +12,7 @@ import contextlib
 import csv
 import io as _io
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -256,8 +257,7 @@ def iter_raw_table(path: Path, chunk_rows: int, *, encoding: str | None = None, 
 
             start = 0
             for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
-                df = batch.to_pandas().astype("str")
-                df = df.mask(df == "")
+                df = _text_cells(batch.to_pandas())
                 df.index = pd.RangeIndex(start, start + len(df))
                 df.attrs.update({"rejected": (), "encoding": None, "sep": None, "lines": len(df)})
                 start += len(df)
@@ -302,16 +302,22 @@ def _iter_delimited(path: Path, chunk_rows: int, encoding: str | None, sep: str 
         header_text = "".join(header).lstrip("\ufeff")
         if not header_text.strip():
             raise DataError(f"{path}: the file is empty (not even a header row); re-export it with headers")
-        offset, block, quotes, first = 0, [], 0, True
+        offset, lines_before, block, quotes, first = 0, 0, [], 0, True
+
+        def file_lines(reason: str) -> str:  # the reader's line numbers in a chunk → in the file
+            return re.sub(r"(?<=line )(\d+)|(?<=lines )(\d+)–(\d+)",
+                          lambda m: (str(int(m[1]) + lines_before) if m[1] else
+                                     f"{int(m[2]) + lines_before}–{int(m[3]) + lines_before}"), reason)
 
         def chunk(block):
-            nonlocal offset
+            nonlocal offset, lines_before
             df, rejected, n_lines = split_delimited(header_text + "".join(block), delim, header_row)
             df.columns = [str(c).strip() for c in df.columns]
             df.index = df.index + offset
-            df.attrs.update({"rejected": tuple((row + offset, *rest) for row, *rest in rejected), "encoding": enc,
-                             "sep": delim, "lines": n_lines})
+            df.attrs.update({"rejected": tuple((row + offset, file_lines(reason), line) for row, reason, line in rejected),
+                             "encoding": enc, "sep": delim, "lines": n_lines})
             offset += len(df) + len(rejected)  # every data row is in one or the other
+            lines_before += len(block)
             return df
 
         for line in physical:
@@ -326,8 +332,13 @@ def _iter_delimited(path: Path, chunk_rows: int, encoding: str | None, sep: str 
 
 def read_parquet_as_text(path: Path) -> pd.DataFrame:
     """A Parquet table with every cell as text (NA for null or empty), as the CSV reader gives."""
-    df = pd.read_parquet(path).astype("str")
-    return df.mask(df == "")
+    return _text_cells(pd.read_parquet(path))
+
+
+def _text_cells(df: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as text in an object column, NA for null or empty (the CSV reader's frame)."""
+    out = df.astype("str").astype(object)
+    return out.where(df.notna() & (out != ""), pd.NA)
 
 
 def read_raw_layer(path: Path, *, layer: str | None = None) -> gpd.GeoDataFrame:

@@ -127,3 +127,18 @@ def test_streamed_ingest_spools_valid_rows_and_leaves_nothing_on_failure(tmp_pat
     with pytest.raises(DataError, match="none of the 1"):
         ingest_crimes_streamed([("bad.csv", bad)], areas, SourceParams(path="x"), KOMMUN, families, out)
     assert sorted(p.name for p in out.parent.iterdir()) == ["incidents.parquet"] and Path(out).stat().st_size > 0
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 2, 4, 100])
+def test_chunks_keep_the_readers_rejected_rows_and_quoted_line_breaks(tmp_path, chunk_rows):
+    path = tmp_path / "y.csv"
+    path.write_text("Export 2025-11-30\n\nId;Text;Kod\n1;a;x\n2;\"two\nlines\";y\n3;\"stray;z\n4;d;w\n5;e;v;extra\n6;f;u\n",
+                    "utf-8")
+    whole = read_raw_table(path, header_row=2)
+    parts = list(iter_raw_table(path, chunk_rows, header_row=2))
+    got = pd.concat(parts)
+    pd.testing.assert_frame_equal(got, whole)
+    rejected = [r for p in parts for r in p.attrs["rejected"]]
+    assert rejected == list(whole.attrs["rejected"]) and len(rejected) >= 2  # the stray quote and the extra cell
+    assert got.loc[1, "Text"] == "two\nlines"
+    assert sum(len(p) for p in parts) + len(rejected) == max(r[0] for r in rejected) == 6  # every data row once
