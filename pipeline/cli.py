@@ -98,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "the demo generator scaled per kommun by population and kind; see docs/methods-events.md.")
     p.add_argument("--data", default="../shared/data", help="national reference data (default: ../shared/data)")
     p.add_argument("--out", default="national/synthetic", help="output folder (default: national/synthetic)")
+    p.add_argument("--kommuner", default=None, help="only these kommun codes, comma-separated, each with its volume "
+                   "in the whole country (default: all 290)")
     p.add_argument("--incidents-per-year", type=int, default=1_500_000,
                    help="reported crimes in the whole country in the report year (default: 1500000)")
     p.add_argument("--seed", type=int, default=2025, help="random seed (default: 2025)")
@@ -147,7 +149,8 @@ def national_data(run: RunContext, args) -> None:
     start = time.perf_counter()
     truth = write_country(run.resolve(args.data), run.resolve(args.out), year, args.years_back,
                           args.incidents_per_year, args.seed, args.scheduler, args.workers,
-                          progress=lambda line: console.print(line, soft_wrap=True))
+                          progress=lambda line: console.print(line, soft_wrap=True),
+                          codes=[c.strip().zfill(4) for c in args.kommuner.split(",")] if args.kommuner else None)
     rows = int(truth["rows"].sum())
     console.print(f"[green]✓[/green] national-data: {len(truth)} kommuner, {rows:,} export rows, "
                   f"{int(truth[f'incidents_{year}'].sum()):,} incidents in {year} → "

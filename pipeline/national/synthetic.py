@@ -24,6 +24,7 @@ import pandas as pd
 import shapely
 
 from pipeline import io
+from pipeline.errors import DataError
 
 PARTS = ("crimes", "areas", "population")
 GENERATOR_VERSION = 1  # bump when the generator's output changes, so old countries are rebuilt
@@ -64,9 +65,11 @@ def generate_kommun(task: dict) -> dict:
 
 
 def write_country(data: Path, out: Path, year: int, years_back: int, total: int, seed: int,
-                  scheduler: str | None = None, workers: int = 2, progress=print) -> pd.DataFrame:
+                  scheduler: str | None = None, workers: int = 2, progress=print,
+                  codes: list[str] | None = None) -> pd.DataFrame:
     """Generate and write the synthetic country under ``out``; returns the truth table (one row
-    per kommun: incidents per year, rows written, planted change)."""
+    per kommun: incidents per year, rows written, planted change). ``codes``: only these
+    kommuner, each with the volume it has in the whole country (the same bytes as there)."""
     from dataclasses import asdict
 
     from dask.distributed import as_completed
@@ -83,6 +86,7 @@ def write_country(data: Path, out: Path, year: int, years_back: int, total: int,
     years = list(range(year - years_back + 1, year + 1))
     files = [src["kommuner"], src["population"], *src["events"]]
     key = json.dumps({"version": GENERATOR_VERSION, "total": total, "seed": seed, "years": years,
+                      "kommuner": sorted(codes) if codes else "all",
                       "files": [f"{f.resolve()}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in files]})
     key = hashlib.sha256(key.encode()).hexdigest()
     truth_file = out / "truth.csv"
@@ -100,6 +104,11 @@ def write_country(data: Path, out: Path, year: int, years_back: int, total: int,
     for code in set(register["kommun_code"]) - set(centres):  # no event names the kommun itself
         centres[code] = tuple(shapely.get_coordinates(shapely.point_on_surface(shapes[code]))[0])
     plans = plan_country(register, centres, total, seed)
+    if codes:
+        unknown = sorted(set(codes) - set(register["kommun_code"]))
+        if unknown:
+            raise DataError(f"--kommuner: unknown kommun code(s) {', '.join(unknown)}; use 4-digit codes such as 1980")
+        plans = [p for p in plans if p.code in set(codes)]
     tasks = [{"plan": asdict(p), "boundary": shapely.to_wkb(shapes[p.code]), "years": years, "seed": seed,
               "out": str(out)} for p in sorted(plans, key=lambda p: -p.per_year)]  # largest first
     progress(f"national-data: {len(tasks)} kommuner, {total:,} incidents in {year}, years {years[0]}–{years[-1]}")

@@ -1,6 +1,8 @@
 """`lagesbild national` on a real Dask cluster: a `dask scheduler` and two `dask worker`
-processes on localhost give the same per-kommun results as the default LocalCluster; a rerun
-skips the kommuner whose inputs and params did not change; the national overview is written."""
+processes on localhost give the same per-kommun results as the default LocalCluster, on two tiny
+kommuner of the synthetic country (`lagesbild national-data --kommuner`) plus their real events;
+a rerun skips the kommuner whose inputs and params did not change; the national overview is
+written."""
 
 from __future__ import annotations
 
@@ -53,9 +55,20 @@ def scheduler():
                 p.kill()
 
 
-def national(out: Path, shared_data: Path, *extra: str) -> subprocess.CompletedProcess:
+@pytest.fixture(scope="module")
+def country(shared_data, tmp_path_factory):
+    """The two kommuner of the synthetic country, with their volumes in the whole country."""
+    out = tmp_path_factory.mktemp("country")
+    proc = subprocess.run([LAGESBILD, "--params", str(ROOT / "params.yaml"), "national-data", "--data",
+                           str(shared_data), "--out", str(out), "--kommuner", ",".join(KOMMUNER), "--workers", "1"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return out
+
+
+def national(out: Path, shared_data: Path, country: Path, *extra: str) -> subprocess.CompletedProcess:
     proc = subprocess.run([LAGESBILD, "--params", str(ROOT / "params.yaml"), "national", "--data", str(shared_data),
-                           "--out", str(out), "--kommuner", ",".join(KOMMUNER), *extra],
+                           "--out", str(out), "--kommuner", ",".join(KOMMUNER), "--crimes", str(country), *extra],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc
@@ -66,23 +79,29 @@ def _table(out: Path, code: str, name: str) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def test_scheduler_and_workers_give_the_local_clusters_results(scheduler, shared_data, tmp_path):
-    remote = national(tmp_path / "remote", shared_data, "--scheduler", scheduler)
-    local = national(tmp_path / "local", shared_data)
+def test_scheduler_and_workers_give_the_local_clusters_results(scheduler, shared_data, country, tmp_path):
+    truth = pd.read_csv(country / "truth.csv", dtype={"kommun_code": str})
+    assert sorted(truth["kommun_code"]) == list(KOMMUNER) and (truth["rows"] > 500).all()
+    remote = national(tmp_path / "remote", shared_data, country, "--scheduler", scheduler)
+    local = national(tmp_path / "local", shared_data, country)
     for proc in (remote, local):
         for code in KOMMUNER:  # progress per kommun
             assert any(f"{code} " in line and ": done" in line for line in proc.stderr.splitlines()), proc.stderr
     for code in KOMMUNER:
-        for name in ("event_month_counts", "event_trends", "event_comparison"):
+        for name in ("event_month_counts", "event_trends", "event_comparison", "area_trends", "grid_hotspots"):
             pd.testing.assert_frame_equal(_table(tmp_path / "remote", code, name), _table(tmp_path / "local", code, name))
         pb = [pd.read_csv(tmp_path / o / "kommuner" / code / "data/processed/problembilder.csv") for o in ("remote", "local")]
         pd.testing.assert_frame_equal(pb[0], pb[1])
         assert (tmp_path / "remote" / "kommuner" / code / "reports" / "lagesbild-2025.pdf").stat().st_size > 10_000
+        incidents = io.read_frame(tmp_path / "remote" / "kommuner" / code / "data" / "processed" / "incidents.parquet")
+        # the kommun's synthetic crimes of the report year, as generated (the demo's faults quarantined)
+        made = int(truth.loc[truth["kommun_code"] == code, "incidents_2025"].iloc[0])
+        assert 0.9 * made <= int((incidents["year"] == 2025).sum()) <= made
     status = pd.read_csv(tmp_path / "remote" / "status.csv", dtype={"kommun_code": str})
     assert sorted(status["kommun_code"]) == list(KOMMUNER) and (status["status"] == "done").all()
     over = pd.read_excel(tmp_path / "remote" / "oversikt" / "riksoversikt.xlsx", sheet_name=None, engine="calamine")
     assert len(over["Kommuner"]) == 290 and len(over["Län"]) == 21
     assert (tmp_path / "remote" / "oversikt" / "riksoversikt.pdf").stat().st_size > 20_000
     # a rerun with nothing changed skips every kommun
-    again = national(tmp_path / "remote", shared_data, "--scheduler", scheduler)
+    again = national(tmp_path / "remote", shared_data, country, "--scheduler", scheduler)
     assert pd.read_csv(tmp_path / "remote" / "status.csv")["status"].eq("skipped").all(), again.stderr
