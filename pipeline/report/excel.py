@@ -154,6 +154,8 @@ def about_sheet(inp: ReportInputs) -> Sheet:
                                     f"bara när minst {m} texter använder dem."),
             ("Granskning", "Före publicering har ett program prövat att räkna fram varje dolt tal ur alla tal i "
                            "filen och i den publika rapporten (linjärprogrammering); inget kunde räknas fram."),
+            ("Problembilder", f"Bara de {inp.report.top_n} prioriterade. Ett kriteriums bidrag, och då också poängen, "
+                              "visas som .. när det är beräknat ur ett dolt antal."),
             ("Polisens händelser", "Polisens publicerade händelser är redan offentliga och visas som de är."),
         ]
     rows += [(f"Blad: {name}", text) for name, text in SHEET_TEXT.items()]
@@ -174,7 +176,7 @@ def workbook_sheets(inp: ReportInputs) -> list[Sheet]:
         for c in COMPONENTS:
             if f"comp_{c}" in pb.columns:
                 contrib = (pb[f"comp_{c}"].astype(float) * weights.get(c, 0.0) / total).round(3)
-                extra[f"Bidrag: {component_sv(c)}"] = (contrib.tolist(), "0.000")
+                extra[f"Bidrag: {component_sv(c)}"] = (_hidden_as_dots(contrib, pb.get(f"comp_{c}_suppressed")), "0.000")
         src = {"has_crime": "B", "has_survey": "T", "has_notes": "M", "has_est": "E"}
         extra["Källor (B T M E)"] = ([" ".join(v for c, v in src.items() if bool(r.get(c, False))) for _, r in pb.iterrows()],
                                      None)
@@ -186,7 +188,8 @@ def workbook_sheets(inp: ReportInputs) -> list[Sheet]:
         w = {c: float(v) for c, v in (inp.weights or {}).items()} or \
             {c.removeprefix("comp_"): 1.0 for c in top.columns if str(c).startswith("comp_")}
         total = sum(w.values()) or 1.0
-        extra = {f"{component_sv(c)} ({round(100 * v / total)} %)": (level(top[f"comp_{c}"]).tolist(), "0")
+        extra = {f"{component_sv(c)} ({round(100 * v / total)} %)":
+                 (_hidden_as_dots(pd.Series(level(top[f"comp_{c}"]), index=top.index), top.get(f"comp_{c}_suppressed")), "0")
                  for c, v in w.items() if f"comp_{c}" in top.columns and v > 0}
         sheets.append(b.sheet("Prioriteringsmatris", top, ["rank", "score"], extra=extra))
     sheets.append(b.sheet("Brott per område", inp.area_trends,
@@ -255,6 +258,13 @@ def _with_first(sheet: Sheet | None, b: _Builder, frame: pd.DataFrame, cols: lis
     rest = b.sheet(sheet.name, frame, cols, keys=False)
     table = pd.concat([sheet.frame, rest.frame], axis=1)
     return Sheet(sheet.name, table, {**sheet.formats, **rest.formats}, {**sheet.widths, **rest.widths})
+
+
+def _hidden_as_dots(values: pd.Series, flags: pd.Series | None) -> list:
+    """``values`` as a list, ".." where the public version's flag hides the value it is computed from."""
+    if flags is None:
+        return values.tolist()
+    return [".." if f else v for v, f in zip(values.tolist(), flags.fillna("").astype(str))]
 
 
 def _sensitivity(b: _Builder, inp: ReportInputs) -> Sheet | None:

@@ -25,19 +25,22 @@ GROUP_COLOURS = {
 def contribution_chart(labels: list[str], contrib: pd.DataFrame, names: dict[str, str]) -> Figure:
     """One stacked bar per problembild (``labels``, top to bottom in rank order): the segments
     are what each component added to the score (``contrib``: rows like ``labels``, a column per
-    component, summing to the score); the score is written at the end of each bar."""
+    component, summing to the score); the score is written at the end of each bar. A component
+    the public version does not show (NaN) is left out of its bar, and that bar ends in ".."
+    instead of a score."""
     with mpl.rc_context(STYLE):
         cols = [c for c in contrib.columns if (contrib[c] > 0).any()]
+        partial = contrib.isna().any(axis=1).to_numpy()
         fig, ax = _fig(0.3 * len(labels) + 1.9)
         y = np.arange(len(labels))[::-1]
         left = np.zeros(len(labels))
         for c in cols:
-            v = contrib[c].to_numpy(float)
+            v = np.nan_to_num(contrib[c].to_numpy(float))
             ax.barh(y, v, left=left, height=0.62, color=GROUP_COLOURS.get(c, GREY), edgecolor="white", lw=0.5,
                     label=names.get(c, c))
             left += v
-        for yi, total in zip(y, left):
-            ax.text(total, yi, " " + fmt_num(total, 2), va="center", fontsize=7)
+        for yi, total, part in zip(y, left, partial):
+            ax.text(total, yi, " .." if part else " " + fmt_num(total, 2), va="center", fontsize=7)
         ax.set_yticks(y, labels)
         ax.set_xlim(0, max(left.max() * 1.12, 0.1))
         ax.xaxis.set_major_formatter(sv_formatter(1))

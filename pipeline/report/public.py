@@ -128,14 +128,74 @@ def coarsen_kde(kde: gpd.GeoDataFrame, size: float, counts: gpd.GeoDataFrame | N
 PUBLIC_PROBLEMBILD_COLUMNS = ("rank", "rank_low", "rank_high", "area_id", "area", "problem", "problem_label", "score",
                               "has_crime", "has_survey", "has_notes", "has_est", "n_sources", "n_sources_agree",
                               "is_signal", "report_year")
+# The source whose counts each score component is computed from (pipeline.scoring.components).
+# A component is an invertible function of them: the rate-ratio component gives an area's count
+# back to the unit (rate ratio × the kommun's rate × the area's population). So a component is
+# shown only where the public tables show those counts; the triangulation component (and the
+# number of sources that agree: ≥ 2 notes, ≥ 2 reports, rate ratio ≥ 1,25) rests on all four.
+COMPONENT_SOURCE = {"harm_volume": "crime", "rate_ratio": "crime", "trend": "crime", "concentration": "crime",
+                    "survey_unsafe": "survey", "survey_problem": "survey", "notes": "notes", "est": "est",
+                    "triangulation": "any"}
 
 
-def public_problembilder(pb: pd.DataFrame | None) -> pd.DataFrame | None:
+def _hidden_rows(frame: pd.DataFrame | None, cols: tuple[str, ...], keys: list[str]) -> set[tuple]:
+    """Keys of the rows of a public frame where any of ``cols`` is hidden (its ``_suppressed`` flag set)."""
+    if frame is None or len(frame) == 0 or not set(keys) <= set(frame.columns):
+        return set()
+    flags = [frame[f"{c}_suppressed"].fillna("").astype(str).ne("").to_numpy() for c in cols
+             if f"{c}_suppressed" in frame.columns]
+    if not flags:
+        return set()
+    hidden = np.logical_or.reduce(flags)
+    return set(map(tuple, frame.loc[hidden, keys].astype(str).to_numpy()))
+
+
+def hidden_sources(tables: dict[str, pd.DataFrame | None]) -> dict[str, set]:
+    """Per source, what the public ``tables`` hide: (area_id, problem) keys for crime (any year),
+    notes and EST; area_ids for the survey (any share of the latest survey)."""
+    crime = _hidden_rows(tables.get("area_year_counts"), ("n_incidents",), ["area_id", "problem"])
+    crime |= _hidden_rows(tables.get("area_trends"), ("n_year", "n_prev", "mean_3y"), ["area_id", "problem"])
+    sv = tables.get("survey_indicators")
+    survey = set()
+    if sv is not None and len(sv) and "survey_year" in sv.columns:
+        latest = sv[sv["survey_year"] == sv["survey_year"].max()]
+        survey = {a for a, in _hidden_rows(latest, ("share_pct",), ["area_id"])}
+    return {"crime": crime, "survey": survey,
+            "notes": _hidden_rows(tables.get("note_themes"), ("n_notes",), ["area_id", "problem"]),
+            "est": _hidden_rows(tables.get("est_summary"), ("n_est_reports",), ["area_id", "problem"])}
+
+
+def public_problembilder(pb: pd.DataFrame | None, tables: dict[str, pd.DataFrame | None] | None = None,
+                         top_n: int | None = None) -> pd.DataFrame | None:
+    """The ``top_n`` problembilder the report prioritises, without counts, places or explanations.
+    With the public ``tables``: a component computed from counts they hide is blanked (NaN, its
+    ``comp_<c>_suppressed`` flag "secondary"), and then the score, the triangulation component
+    and the number of agreeing sources too (the score minus the shown components would give it
+    back). The rank stays."""
     if pb is None or len(pb) == 0:
         return pb
     # Polisen's published events (events_*) are public on polisen.se: kept as they are
     keep = [c for c in pb.columns if c in PUBLIC_PROBLEMBILD_COLUMNS or str(c).startswith(("comp_", "events_"))]
-    return pb[keep].copy()
+    out = pb.sort_values("rank", kind="stable")
+    out = (out.head(top_n) if top_n else out)[keep].copy()
+    if tables is None:
+        return out
+    hidden = hidden_sources(tables)
+    cols = [f"comp_{c}" for c in COMPONENT_SOURCE if f"comp_{c}" in out.columns]
+    cols += [c for c in ("score", "n_sources_agree") if c in out.columns]
+    for c in cols:
+        out[c] = out[c].astype(float)
+        out[f"{c}_suppressed"] = ""
+    for i, r in out.iterrows():
+        key = (str(r["area_id"]), str(r["problem"]))
+        gone = {s for s in ("crime", "notes", "est") if key in hidden[s]} | ({"survey"} if key[0] in hidden["survey"] else set())
+        if not gone:
+            continue
+        blank = [f"comp_{c}" for c, s in COMPONENT_SOURCE.items() if s in gone or s == "any"] + ["score", "n_sources_agree"]
+        for c in (c for c in blank if c in out.columns):
+            out.at[i, c] = np.nan
+            out.at[i, f"{c}_suppressed"] = "secondary"
+    return out
 
 
 def public_reasons(reasons: pd.DataFrame | None) -> pd.DataFrame | None:
@@ -188,6 +248,7 @@ def make_public_inputs(inputs: ReportInputs, privacy: PrivacyParams | None = Non
     m, g = privacy.min_count, privacy.public_grid_m
     cubes = build_cubes(inputs, m, inputs.survey_min_n)
     pattern, tables = protect(cubes, lambda p: public_tables(inputs, p, cubes), inputs.kommun.year, m)
+    # the public problembilder: only the prioritised ones, without components resting on hidden counts
     return dataclasses.replace(
         inputs, privacy=privacy, privacy_applied=True, **tables,
         grid_hotspots=coarsen_hotspots(inputs.grid_hotspots, g, m),
@@ -195,7 +256,7 @@ def make_public_inputs(inputs: ReportInputs, privacy: PrivacyParams | None = Non
         kde=coarsen_kde(inputs.kde, g, inputs.grid_hotspots, m),
         hour_weekday=primary_only(inputs.hour_weekday, m),
         month_profile=primary_only(inputs.month_profile, m),
-        problembilder=public_problembilder(inputs.problembilder),
+        problembilder=public_problembilder(inputs.problembilder, tables, inputs.report.top_n),
         quarantine_reasons=public_reasons(inputs.quarantine_reasons),
         quality=inputs.quality[[c for c in ("source", "rows_read", "accepted", "quarantined") if c in inputs.quality]]
         if inputs.quality is not None and len(inputs.quality) else inputs.quality,

@@ -196,6 +196,31 @@ def _companions(att: Attacker, book: dict) -> None:
                 att.relation({key: 1.0, area: -1.0}, -np.inf, 0)  # answers naming it ≤ answers in the area
 
 
+def _component_relations(att: Attacker, book: dict, params: dict) -> int:
+    """The score's parts: the rate-ratio contribution c (shown to 0,001) gives the rate ratio
+    2^(2 · c · Σw / w) and with it the count: rate ratio × the kommun's rate × the area's population."""
+    from pipeline.report.labels_sv import component_sv
+
+    year, code = params["kommun"]["year"], str(params["kommun"]["code"])
+    w = params["scoring"]["weights"]
+    share = w["rate_ratio"] / sum(w.values())
+    trends = book["Brott per område"].assign(code=lambda f: f["Områdeskod"].astype(str))
+    kom = trends[trends["code"] == code].set_index("Problemområde")
+    pops = trends[trends["Problemområde"] == "Alla brott"].set_index("code")["Folkmängd"]
+    used = 0
+    for _, r in book["Problembilder"].iterrows():
+        c, a, p = _num(r[f"Bidrag: {component_sv('rate_ratio')}"]), str(r["Områdeskod"]), r["Problemområde"]
+        if c is None or not 0 < c < share or p not in kom.index or _num(pops.get(a)) is None:
+            continue
+        kommun_n, kommun_pop = _num(kom.loc[p, f"Anmälda brott {year}"]), _num(kom.loc[p, "Folkmängd"])
+        if kommun_n is None:
+            continue
+        lo, hi = (2 ** (2 * x / share) * kommun_n / kommun_pop * _num(pops[a]) for x in (c - 0.0005, c + 0.0005))
+        att.relation({("crime", a, p, year): 1.0}, lo, hi)
+        used += 1
+    return used
+
+
 def test_no_hidden_value_in_the_public_workbook_can_be_derived(demo_run):
     params = read_params(demo_run)
     year, code = params["kommun"]["year"], params["kommun"]["code"]
@@ -204,6 +229,7 @@ def test_no_hidden_value_in_the_public_workbook_can_be_derived(demo_run):
     _crime_relations(att, book, code, year)
     n = _survey_relations(att, book, code)
     _companions(att, book)
+    assert _component_relations(att, book, params) >= 5  # the prioritised problembilder's rate ratios
     small = {key for key, i in att.ix.items() if att.lo[i] == 1.0 and att.hi[i] == K - 1.0}  # shown "<5"
     assert len(small) > 100  # the demo has plenty of small cells
     narrowed = [(k, att.interval(k)) for k in sorted(small, key=str)]
@@ -230,6 +256,32 @@ def test_no_hidden_value_in_the_public_workbook_can_be_derived(demo_run):
         rows = f[f[count].map(_num).isna()]
         for col in derived:
             assert rows[col].map(_num).isna().all(), (sheet, col)
+
+
+def test_score_components_resting_on_a_hidden_count_are_hidden(demo_run):
+    """Each component of the score is a function of one source's counts (the notes component of
+    the notes and the units that wrote them, the crime components of the area's crimes): where
+    the public workbook hides that count, it hides the component, and then the score too."""
+    from pipeline.report.labels_sv import component_sv
+
+    params = read_params(demo_run)
+    year = params["kommun"]["year"]
+    book = _book(demo_run, "publik")
+    pb = book["Problembilder"]
+    assert len(pb) == params["report"]["top_n"]  # only the prioritised problembilder are published
+    sources = {"Brott per område": (f"Anmälda brott {year}", ("harm_volume", "rate_ratio", "trend", "concentration")),
+               "Medarbetardialoger": ("Anteckningar", ("notes",)), "EST": ("EST-rapporter", ("est",))}
+    blanked = 0
+    for sheet, (count, comps) in sources.items():
+        f = book[sheet].assign(code=lambda x: x["Områdeskod"].astype(str))
+        for _, r in pb.iterrows():
+            row = f[(f["code"] == str(r["Områdeskod"])) & (f["Problemområde"] == r["Problemområde"])]
+            if len(row) and _num(row.iloc[0][count]) is None:
+                cols = [f"Bidrag: {component_sv(c)}" for c in comps] + ["Poäng", "Källor som pekar åt samma håll"]
+                assert all(r[c] == ".." for c in cols if c in pb.columns), (sheet, r["Område"], r["Problemområde"])
+                blanked += 1
+    assert blanked >= 1  # the demo has prioritised problembilder with few notes
+    assert pb["Poäng"].map(_num).notna().sum() >= 3  # the others keep their score
 
 
 def test_previous_survey_shares_respect_the_group_size_of_their_own_year(demo_run):

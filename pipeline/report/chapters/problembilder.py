@@ -100,11 +100,14 @@ def build(d: Doc) -> None:
         if not d.public and pd.notna(r.get("place")) and r.get("place") != r.get("area"):
             where = f"{where} ({r['place']})"
         table.append([str(int(r["rank"])), f"{int(r['rank_low'])}–{int(r['rank_high'])}", esc(where),
-                      esc(d.label(r["problem"])), fmt_num(r["score"], 2),
+                      esc(d.label(r["problem"])), ".." if r.get("score_suppressed") else fmt_num(r["score"], 2),
                       esc(" ".join(v for c, v in src.items() if bool(r.get(c, False))) or "–")])
     d.table(f"Prioriterade problembilder {inp.kommun.year} (källor: B = anmälda brott, T = trygghetsmätning, "
             "M = medarbetardialog, E = EST)", ["Plats", "Kan hamna på", "Område", "Problem", "Poäng", "Källor"], table,
             "rrllrl")
+    if d.public and rows.get("score_suppressed", pd.Series("", index=rows.index)).fillna("").ne("").any():
+        d.para("Två punkter (..) betyder att poängen inte visas: den bygger på så få brott, anteckningar, "
+               "EST-rapporter eller enkätsvar att de små talen skulle gå att räkna fram ur den. Platsen visas.")
     d.h(2, "Hur säker är ordningen?")
     groups = views.rank_groups(rows)
     d.para("Punkten är problembildens plats, linjen de platser den hamnar på i 95 av 100 omräkningar när underlaget "
@@ -122,7 +125,8 @@ def build(d: Doc) -> None:
     d.figure("bidrag", (FR.contribution_chart, labels, contrib, names),
              f"Kriteriernas bidrag till poängen för de prioriterade problembilderna, {inp.kommun.year}.",
              f"Liggande staplade staplar, en per problembild. För {labels[0]} bidrog mest "
-             f"{names[lead.index[0]].lower()} ({fmt_num(lead.iloc[0], 2)} av {fmt_num(rows['score'].iloc[0], 2)}).")
+             f"{names[lead.index[0]].lower()} ({fmt_num(lead.iloc[0], 2)}"
+             + (f" av {fmt_num(rows['score'].iloc[0], 2)})." if pd.notna(rows["score"].iloc[0]) else ")."))
     mat = matrix_long(d)
     if len(mat):
         d.h(2, "Brå:s prioriteringsmatris")

@@ -81,3 +81,33 @@ def test_theme_words_need_k_texts_and_name_no_place_finer_than_an_area():
     words = {"vasaparken", "torg"}
     assert public_terms("mörkt, vasaparken, spottloskor, torg, belysning", "12, 9, 1, 6, 5", 5, words) == "mörkt, belysning"
     assert public_terms("mörkt, belysning", None, 5, words) == ""  # without counts no word is shown
+
+
+def test_public_problembilder_blank_what_rests_on_hidden_counts():
+    """The rate-ratio component gives an area's crime count back (rate ratio × the kommun's rate ×
+    the population), the notes component the number of notes: where the public tables hide the
+    count, the component goes, and with it the score and the agreeing sources; the rank stays."""
+    import pandas as pd
+
+    from pipeline.report.public import public_problembilder
+
+    pb = pd.DataFrame({"rank": [1, 2, 3], "rank_low": [1, 1, 2], "rank_high": [2, 3, 3], "area_id": ["a", "b", "c"],
+                       "problem": "theft", "score": [0.6, 0.5, 0.4], "n_sources_agree": [3, 2, 1],
+                       "comp_rate_ratio": [0.5, 0.4, 0.3], "comp_notes": [0.2, 0.3, 0.1], "comp_signal": 0.0,
+                       "comp_triangulation": [0.75, 0.5, 0.25], "crime_n_year": [50, 3, 40], "notes_n": [2, 9, 12]})
+    tables = {"area_trends": pd.DataFrame({"area_id": ["a", "b", "c"], "problem": "theft", "n_year": [50, np.nan, 40],
+                                           "n_year_suppressed": ["", "primary", ""]}),
+              "note_themes": pd.DataFrame({"area_id": ["a", "b"], "problem": "theft", "n_notes": [np.nan, 9.0],
+                                           "n_notes_suppressed": ["primary", ""]})}
+    out = public_problembilder(pb, tables, top_n=2).set_index("area_id")
+    assert list(out.index) == ["a", "b"]  # only the prioritised ones
+    assert not {"crime_n_year", "notes_n"} & set(out.columns)
+    a, b = out.loc["a"], out.loc["b"]
+    assert a["comp_rate_ratio"] == 0.5 and np.isnan(a["comp_notes"]) and a["comp_notes_suppressed"] == "secondary"
+    assert np.isnan(b["comp_rate_ratio"]) and b["comp_notes"] == 0.3 and b["comp_signal"] == 0.0
+    for r in (a, b):
+        assert np.isnan(r["score"]) and np.isnan(r["comp_triangulation"]) and np.isnan(r["n_sources_agree"])
+        assert r["score_suppressed"] == "secondary"
+    assert (out["rank"] == [1, 2]).all()
+    whole = public_problembilder(pb, {}, top_n=None)  # nothing hidden: everything stays
+    assert len(whole) == 3 and whole["score"].tolist() == [0.6, 0.5, 0.4]
