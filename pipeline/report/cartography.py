@@ -371,7 +371,9 @@ def _legend(fig, handles, ncol: int = 3, spare=None, title: str | None = None) -
               title_fontsize=7.5)
     if spare is not None:
         spare.legend(loc="center left", ncol=1, **kw)
-    else:
+    else:  # matplotlib fills a legend column by column: reorder so that it reads row by row, in class order
+        rows = -(-len(handles) // ncol)
+        kw["handles"] = [handles[r * ncol + c] for c in range(ncol) for r in range(rows) if r * ncol + c < len(handles)]
         fig.legend(loc="lower center", ncol=ncol, bbox_to_anchor=(0.5, 0.0), **kw)
 
 

@@ -156,13 +156,15 @@ def event_section(d, monthly: pd.DataFrame | None, yearly: pd.DataFrame | None, 
     if not _empty(yearly):
         partial = yearly[(yearly["problem"] == "all") & yearly["is_partial_year"].astype(bool)]
         if len(partial):
-            d.para("Delår: " + ", ".join(str(int(y)) for y in partial["year"]) + ". Underlaget täcker bara en del av "
-                   "dessa år; antalen gäller den täckta delen och takten per 10 000 invånare är uppräknad till helt år.")
+            years = ", ".join(str(int(y)) for y in partial["year"])
+            d.para(f"Delår: {years}. Underlaget täcker bara en del av " + ("året" if len(partial) == 1 else "dessa år")
+                   + "; antalen gäller den täckta delen och takten per 10 000 invånare är uppräknad till helt år.")
     for b in breaks.itertuples():
         how = {"declared": "känd förändring", "detected": "upptäckt i underlaget",
                "declared+detected": "känd förändring, bekräftad i underlaget"}.get(b.origin, b.origin)
+        label = str(b.label_sv).rstrip(". ")
         ev = f" ({b.evidence})" if isinstance(b.evidence, str) and b.evidence else ""
-        d.notice(f"Brott i källan från {month_sv(b.start)} ({how}): {b.label_sv}{ev} Serierna markerar brottet, och "
+        d.notice(f"Brott i källan från {month_sv(b.start)} ({how}): {label}{ev}. Serierna markerar brottet, och "
                  "trenden skattas med en nivåförändring från den månaden så att förändringen inte läses som en trend.")
     if not _empty(monthly):
         alltr = trends[trends["problem"] == "all"].iloc[0] if not _empty(trends) and (trends["problem"] == "all").any() else None

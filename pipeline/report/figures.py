@@ -75,38 +75,25 @@ def category_counts(area_trends: pd.DataFrame, families) -> Figure:
         ax.set_xlabel("Antal anmälda brott")
         ax.legend(loc="lower right")
         for yi, n in zip(y, k["n_year"]):
-            ax.text(float(n) if pd.notna(n) else 0, yi - 0.2, " " + fmt_int(n), va="center", fontsize=7)
+            ax.annotate(fmt_int(n), (float(n) if pd.notna(n) else 0, yi - 0.2), xytext=(3, 0),
+                        textcoords="offset points", va="center", fontsize=7)
         return fig
-
-
-def _direct_labels(ax, ends: list[tuple[float, float, str]], fontsize: float = 7.0) -> None:
-    """Label lines at their right end (x, y, text), nudged apart vertically so none overlap."""
-    if not ends:
-        return
-    lo, hi = ax.get_ylim()
-    gap = 0.055 * (hi - lo)
-    ends = sorted(ends, key=lambda e: e[1])
-    ys = [e[1] for e in ends]
-    for i in range(1, len(ys)):
-        ys[i] = max(ys[i], ys[i - 1] + gap)
-    for (x, y, text), y2 in zip(ends, ys):
-        ax.annotate(text, (x, y), xytext=(x + 0.15, y2), fontsize=fontsize, va="center", ha="left",
-                    arrowprops=dict(arrowstyle="-", lw=0.4, color=GREY) if abs(y2 - y) > 0.2 * gap else None)
 
 
 def yearly_trend(area_year_counts: pd.DataFrame, families, problems: list[str]) -> Figure:
     """Left: all crime in the kommun per year (bars, rate per 1 000 above). Right: the given
     problem families per year as an index (first year = 100) on an axis from 0, so a change of
-    a few percent looks like one; each line is named at its end."""
+    a few percent looks like what it is; lines differ in style and marker and are named in a
+    legend under the panel (lines that all end near 100 leave no room for labels at their ends)."""
     with mpl.rc_context(STYLE):
         k = area_year_counts[area_year_counts["area_id"] == "kommun"]
-        fig, (a1, a2) = _fig(3.2, ncols=2)
+        fig, (a1, a2) = _fig(3.2 + 0.16 * len(problems), ncols=2)
         tot = k[k["problem"] == "all"].sort_values("year")
         years = tot["year"].astype(int)
         a1.bar(years, tot["n_incidents"].astype(float), color=DARK, width=0.6)
         for yr, n, r in zip(tot["year"], tot["n_incidents"], tot["rate_per_1000"]):
             a1.text(int(yr), float(n), fmt_num(r, 1), ha="center", va="bottom", fontsize=7)
-        first, last = (int(years.min()), int(years.max())) if len(years) else (0, 0)
+        first = int(years.min()) if len(years) else 0
         a1.set_title("Alla anmälda brott per år")
         a1.yaxis.set_major_formatter(sv_formatter())
         a1.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -114,24 +101,23 @@ def yearly_trend(area_year_counts: pd.DataFrame, families, problems: list[str]) 
         a1.set_xlabel("Siffran över stapeln: brott per 1 000 invånare", fontsize=7)
         markers = "osD^vP*X"
         styles = ["-", "--", ":", "-."]
-        ends, top = [], 100.0
+        top = 100.0
         for i, p in enumerate(problems):
             s = k[k["problem"] == p].sort_values("year")
             if s.empty or not s["n_incidents"].iloc[0]:
                 continue
             idx = 100 * s["n_incidents"].astype(float) / float(s["n_incidents"].iloc[0])
             a2.plot(s["year"].astype(int), idx, marker=markers[i % 8], linestyle=styles[i % 4], ms=3.5,
-                    color=mpl.colormaps["Greys"](0.45 + 0.5 * i / max(len(problems) - 1, 1)))
-            ends.append((float(s["year"].iloc[-1]), float(idx.iloc[-1]), problem_label(p, families)))
+                    color=mpl.colormaps["Greys"](0.45 + 0.5 * i / max(len(problems) - 1, 1)),
+                    label=problem_label(p, families))
             top = max(top, float(idx.max()))
         a2.axhline(100, color=GREY, lw=0.6)
         a2.set_title(f"Problemområden, index ({first} = 100)")
         a2.set_xticks(sorted(years.unique()))
         a2.yaxis.set_major_formatter(sv_formatter())
         a2.set_ylim(0, top * 1.15)  # from zero: no cut axis that makes small changes look large
-        a2.set_xlim(first - 0.3, last + 2.6)
-        a2.spines["bottom"].set_bounds(first, last)
-        _direct_labels(a2, ends)
+        if a2.get_legend_handles_labels()[0]:
+            a2.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=1, fontsize=7, frameon=False)
         return fig
 
 

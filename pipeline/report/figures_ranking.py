@@ -71,7 +71,8 @@ def rank_intervals(labels: list[str], rank: pd.Series, low: pd.Series, high: pd.
 def bra_matrix(matrix: pd.DataFrame) -> Figure:
     """The prioritisation matrix: problembilder (rows) × criteria (columns), each cell the
     criterion's value 0–1 shaded and printed; a column labelled "Poäng" (the weighted mean of
-    the others) is set apart by a gap and a frame."""
+    the others) is set apart by a gap and a frame. A value the public version does not show (NaN)
+    is written ".."."""
     with mpl.rc_context(STYLE):
         rows = list(dict.fromkeys(matrix["row_label"]))
         cols = list(dict.fromkeys(matrix["criterion_label"]))
@@ -81,7 +82,7 @@ def bra_matrix(matrix: pd.DataFrame) -> Figure:
         ax = fig.add_subplot()
         ax.imshow(grid, cmap="Greys", vmin=0, vmax=1.4, aspect="auto")
         for (i, j), v in np.ndenumerate(grid):
-            ax.text(j, i, fmt_num(v, 2 if cols[j].startswith("Poäng") else 1) if not np.isnan(v) else "–",
+            ax.text(j, i, fmt_num(v, 2 if cols[j].startswith("Poäng") else 1) if not np.isnan(v) else "..",
                     ha="center", va="center", fontsize=7,
                     color="white" if (not np.isnan(v) and v > 0.75) else "black",
                     fontweight="bold" if cols[j].startswith("Poäng") else "normal")

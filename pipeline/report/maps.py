@@ -250,6 +250,5 @@ def area_choropleth(areas: gpd.GeoDataFrame, values: pd.Series, label: str,
                 pts = areas.geometry.representative_point()
                 inside = frozenset(areas.loc[(pts.x > x0) & (pts.x < x1) & (pts.y > y0) & (pts.y < y1), "area_id"].astype(str))
             _finish(ax, areas, None, skip=inside)
-        fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 3), fontsize=7, frameon=False,
-                   title=label, title_fontsize=7.5, bbox_to_anchor=(0.5, 0.0))
+        _legend(fig, handles, ncol=min(len(handles), 3), title=label)
         return fig

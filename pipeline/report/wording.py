@@ -58,7 +58,9 @@ def trend_phrase(row, prefix: str = "") -> str:
     ch, trend = _v(row, f"{prefix}change_pct"), _v(row, f"{prefix}trend")
     parts = []
     if ch is not None:
-        parts.append(f"förändrades {fmt_pct(ch, 0, signed=True)} mot året innan")
+        pct = fmt_pct(abs(ch), 0)
+        parts.append("var lika många som året innan" if pct == fmt_pct(0, 0) else
+                     f"{'ökade' if ch > 0 else 'minskade'} med {pct} mot året innan")
     if trend == "rising":
         parts.append("visar en säker ökande trend över perioden")
     elif trend == "falling":
@@ -78,8 +80,8 @@ def _fact(component: str, row, public: bool) -> str | None:
     """The fact behind a component, in words (None when the row has nothing to say)."""
     n, rr = _v(row, "crime_n_year"), _v(row, "crime_rate_ratio")
     if component == "harm_volume":
-        return f"{fmt_int(n)} anmälda brott med högt skadevärde" if n and not public else \
-            "många brott med högt skadevärde"
+        return f"{fmt_int(n)} anmälda brott som tillsammans väger tungt i skadevärde" if n and not public else \
+            "många brott som tillsammans väger tungt i skadevärde"
     if component == "rate_ratio":
         return f"{fmt_num(rr, 1)} gånger kommunens nivå per invånare" if rr and not public else \
             "fler brott per invånare än i kommunen som helhet"

@@ -66,7 +66,9 @@ def build(d: Doc) -> None:
                                             "döljs (..) tills ett program som prövar alla summor, medelvärden och andra "
                                             "kolumner i de publika tabellerna inte kan räkna fram något dolt tal "
                                             "(linjärprogrammering). Andelar i trygghetsmätningen visas bara för grupper "
-                                            f"med minst {d.inp.survey_min_n} svar, för varje mätår. Kartor aggregeras "
+                                            f"med minst {d.inp.survey_min_n} svar, för varje mätår. Av problembilderna "
+                                            "visas bara de prioriterade, och ett kriterium som räknats ur ett dolt tal "
+                                            "visas inte (inte heller poängen). Kartor aggregeras "
                                             f"till rutor om {fmt_int(d.inp.privacy.public_grid_m)} m."),
     ]
     d.add("\n".join(f"#terms.item[{esc(t)}][{esc(x)}]" for t, x in defs))

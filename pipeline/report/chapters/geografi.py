@@ -130,6 +130,13 @@ def build(d: Doc) -> None:
 
 
 # ---------------------------------------------------------------- appendix C: the maps' numbers
+def _count_widths(n: int) -> str:
+    """Columns of appendix C's count tables: problem and area wide, the number column narrow, and
+    the ``n`` count columns sharing the rest so their long headers wrap instead of crowding out
+    the names."""
+    return "(1.6fr, auto, 1.4fr, " + ", ".join(["1fr"] * n) + ")"
+
+
 def map_tables(d: Doc) -> None:
     """Tables C.1–C.4: the numbers behind each map, per area (appendix C)."""
     inp, k = d.inp, d.inp.kommun
@@ -157,7 +164,7 @@ def map_tables(d: Doc) -> None:
             head = {"hot_99": "Hotspot 99 %", "hot_95": "Hotspot 95 %", "hot_90": "Hotspot 90 %", "cold": "Färre än väntat"}
             d.table(f"C.2 Rutor per område som är hotspots eller har färre brott än väntat, {k.year}",
                     ["Problemområde", "Nr", "Område"] + [head[c] for c in cols], rows, "lrl" + "r" * len(cols),
-                    numbered=False)
+                    widths=_count_widths(len(cols)), numbered=False)
     eh = inp.emerging_hotspots
     if not is_empty(eh) and "area_id" in eh.columns:
         probs = map_problems(d, "emerging", eh)
@@ -172,7 +179,7 @@ def map_tables(d: Doc) -> None:
                     for (p, a), r in tab.iterrows()]
             d.table(f"C.3 Rutor per område och mönster över tid, {k.first_year}–{k.year}",
                     ["Problemområde", "Nr", "Område"] + [names[c] for c in cols], rows, "lrl" + "r" * len(cols),
-                    numbered=False)
+                    widths=_count_widths(len(cols)), numbered=False)
     kd, cells = inp.kde, gh
     if not is_empty(kd) and not is_empty(cells) and "area_id" in cells.columns:
         probs = map_problems(d, "kde", kd)

@@ -68,8 +68,10 @@ def build(d: Doc) -> None:
     inp, k = d.inp, d.inp.kommun
     cmp = inp.event_comparison
     if is_empty(cmp):
-        d.missing("för jämförelse med andra kommuner (Polisens händelser för hela landet och kommunregistret, "
-                  "params.yaml comparison:)")
+        d.missing("för jämförelse med andra kommuner (Polisens händelser för hela landet och kommunregistret)")
+        if not d.public:  # guidance for the author, never a file path, never in the public version
+            d.para("Att göra: ange de två underlagen i lägesbildens inställningar, avsnittet för jämförelse "
+                   "(comparison), och kör lägesbilden igen.")
         return
     units = cmp.drop_duplicates("unit").set_index("unit")
     year, days = int(cmp["year"].iloc[0]), int(cmp["days_covered"].iloc[0])

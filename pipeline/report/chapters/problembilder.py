@@ -120,8 +120,10 @@ def build(d: Doc) -> None:
     contrib = views.contributions(rows, weights(d))
     names = {c: component_sv(c) for c in contrib.columns}
     lead = contrib.iloc[0].sort_values(ascending=False)
+    partial = " En stapel som slutar med två punkter (..) visar bara de bidrag som går att visa; poängen visas inte." \
+        if contrib.isna().any(axis=1).any() else ""
     d.para("Varje stapel är en problembilds poäng, uppdelad på vad varje kriterium bidrog med (kriteriets värde gånger "
-           "dess vikt). Bidragen summerar till poängen.")
+           f"dess vikt). Bidragen summerar till poängen.{partial}")
     d.figure("bidrag", (FR.contribution_chart, labels, contrib, names),
              f"Kriteriernas bidrag till poängen för de prioriterade problembilderna, {inp.kommun.year}.",
              f"Liggande staplade staplar, en per problembild. För {labels[0]} bidrog mest "

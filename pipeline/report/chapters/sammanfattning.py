@@ -30,8 +30,11 @@ def build(d: Doc) -> None:
         tot = t[(t["area_id"] == "kommun") & (t["problem"] == "all")]
         if len(tot):
             r = tot.iloc[0]
+            ch = r["change_pct"]
+            how = ("" if pd.isna(ch) else f" Det är lika många som {k.year - 1}." if fmt_pct(abs(ch), 0) == fmt_pct(0, 0)
+                   else f" Det är {fmt_pct(abs(ch), 0)} {'fler' if ch > 0 else 'färre'} än {k.year - 1}.")
             facts.append(f"Under {k.year} anmäldes {fmt_int(r['n_year'])} brott i {k.name}, {fmt_num(r['rate_per_1000'], 1)} "
-                         f"per 1 000 invånare. Det är {fmt_pct(r['change_pct'], 0, signed=True)} jämfört med {k.year - 1}.")
+                         f"per 1 000 invånare.{how}")
         kt = t[(t["area_id"] == "kommun") & (t["problem"] != "all")]
         none = pd.Series(False, index=kt.index)
         for label, sel in (("ökade säkert i år", kt["year_change"] == "increase" if "year_change" in kt else none),

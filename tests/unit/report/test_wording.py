@@ -36,7 +36,7 @@ def test_trend_phrase_speaks_the_verdict_when_the_layer_gives_one():
            "crime_trend": "stable", "crime_change_pct": 108.0}
     assert wording.trend_phrase(row, "crime_").startswith("ökade kraftigt i år")
     assert wording.trend_phrase({"change_pct": 12.0, "trend": "stable"}) == \
-        "förändrades +12\u00a0% mot året innan och visar ingen säker långsiktig trend"
+        "ökade med 12\u00a0% mot året innan och visar ingen säker långsiktig trend"
     assert wording.trend_cell({"trend": "rising"}) == "ökande"
 
 
@@ -45,10 +45,10 @@ def test_reason_names_the_two_largest_contributions_and_never_the_heading():
                      "notes_n": 11, "n_sources_agree": 4})
     contrib = pd.Series({"rate_ratio": 0.05, "harm_volume": 0.09, "notes": 0.085, "triangulation": 0.1})
     text = wording.reason(row, contrib, public=False)
-    assert text == ("77 anmälda brott med högt skadevärde och personal har skrivit om det i 11 anteckningar; "
+    assert text == ("77 anmälda brott som tillsammans väger tungt i skadevärde och personal har skrivit om det i 11 anteckningar; "
                     "fyra av fyra källor pekar åt samma håll.")
     public = wording.reason(row, contrib, public=True)
-    assert "77" not in public and "11" not in public and public.startswith("Många brott med högt skadevärde")
+    assert "77" not in public and "11" not in public and public.startswith("Många brott som tillsammans väger tungt i skadevärde")
 
 
 def test_the_matrix_is_the_score_criteria_so_no_row_dominates_one_ranked_above_it():
