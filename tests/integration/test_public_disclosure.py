@@ -33,7 +33,7 @@ def _book(run, version):
 def _pdf_text(path) -> str:
     doc = pdfium.PdfDocument(path)
     text = "\n".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
-    text = re.sub("\ufffe\\s*", "", text)  # words hyphenated across lines
+    text = re.sub("\\s*[\ufffe\u00ad]\\s*", "", text)  # words hyphenated across lines
     return re.sub(r"[\s\u00a0\u202f]+", " ", text)
 
 
@@ -221,6 +221,54 @@ def _component_relations(att: Attacker, book: dict, params: dict) -> int:
     return used
 
 
+COUNT = r"(\d{1,3}(?: \d{3})*|<5|\.\.)"
+CHANGE = r"(?:[+−-]?\d+ %|–|\.\.)"
+
+
+def _segment(text: str, start: str, end: str) -> str:
+    """The text from caption ``start`` to the next ``end`` (the table and a little after it)."""
+    i = text.index(start)
+    j = text.find(end, i + len(start))
+    return text[i: j if j > 0 else None]
+
+
+def _shown(s: str):
+    """A count as the PDF prints it: a number, or "<5" / ".." as the string."""
+    return s if s in ("<5", "..") else float(s.replace(" ", ""))
+
+
+def _pdf_relations(att: Attacker, text: str, book: dict, code: str, year: int) -> int:
+    """The public PDF's tables, as cells the attacker adds to the workbook's: the kommun's crimes per
+    family (this year and last), crimes per area, and the rows of the notes, EST and open-answer
+    tables (the harm table repeats the family counts, and "5 683 346 663" cannot be split
+    into a count and a harm without knowing one of them). A number the PDF shows for a cell the workbook hides would
+    pin that cell; the same cell in both is one unknown, so every relation above applies."""
+    names = {r["Område"]: str(r["Områdeskod"]) for _, r in book["Brott per område"].iterrows()}
+    families = sorted(set(book["Brott per område"]["Problemområde"]) - {"Alla brott"}, key=len, reverse=True)
+    fam = "|".join(re.escape(f) for f in families + ["Alla brott"])
+    area = "|".join(re.escape(a) for a in sorted(names, key=len, reverse=True) if names[a] != code)
+    found = 0
+    seg = _segment(text, f"Anmälda brott i kommunen per problemområde, {year}", "Utveckling över tid")
+    for label, now, prev in re.findall(rf"({fam}) {COUNT} {COUNT} {CHANGE}", seg):
+        att.cell(("crime", code, label, year), _shown(now))
+        att.cell(("crime", code, label, year - 1), _shown(prev))
+        found += 1
+    seg = _segment(text, f"Alla anmälda brott per område, {year}", "Kvot mot kommunen över 1")
+    for name, n in re.findall(rf"({area}) {COUNT} (?:\d{{1,3}},\d|–|\.\.) ", seg):
+        att.cell(("crime", names[name], "Alla brott", year), _shown(n))
+        found += 1
+    for sheet, caption in (("Medarbetardialoger", "Teman i medarbetardialogerna"),
+                           ("EST", "EST-rapporter per område och problemområde"),
+                           ("Öppna enkätsvar", "Öppna svar per område och problemområde")):
+        if caption not in text:
+            continue
+        seg = _segment(text, caption, "Tabell")
+        for name, label, n in re.findall(rf"({area}) ({fam}) {COUNT}", seg):
+            att.cell((sheet, names[name], label), _shown(n))
+            found += 1
+    return found
+
+
 def test_no_hidden_value_in_the_public_workbook_can_be_derived(demo_run):
     params = read_params(demo_run)
     year, code = params["kommun"]["year"], params["kommun"]["code"]
@@ -282,6 +330,39 @@ def test_score_components_resting_on_a_hidden_count_are_hidden(demo_run):
                 blanked += 1
     assert blanked >= 1  # the demo has prioritised problembilder with few notes
     assert pb["Poäng"].map(_num).notna().sum() >= 3  # the others keep their score
+
+
+def test_no_hidden_value_can_be_derived_from_the_workbook_and_the_pdf_together(demo_run):
+    """The attacker holds the workbook and the public PDF: the PDF's tables (the kommun's crimes per
+    family, the areas' crimes, notes, EST and open answers) join the same linear system, so a
+    number the PDF shows for a cell the workbook hides, or a total the PDF adds, narrows it."""
+    params = read_params(demo_run)
+    year, code = params["kommun"]["year"], str(params["kommun"]["code"])
+    book = _book(demo_run, "publik")
+    text = _pdf_text(demo_run / f"reports/lagesbild-{year}-publik.pdf")
+
+    def attacker(pdf_text: str) -> tuple[Attacker, int]:
+        att = Attacker()
+        _crime_relations(att, book, code, year)
+        _survey_relations(att, book, code)
+        _companions(att, book)
+        _component_relations(att, book, params)
+        return att, _pdf_relations(att, pdf_text, book, code, year)
+
+    att, found = attacker(text)
+    areas = (book["Brott per område"]["Områdeskod"].astype(str) != code) & (book["Brott per område"]["Problemområde"] == "Alla brott")
+    assert found >= areas.sum() + 10  # every area's row and the kommun's family rows were read from the PDF
+    small = sorted((k for k, i in att.ix.items() if att.lo[i] == 1.0 and att.hi[i] == K - 1.0), key=str)
+    assert len(small) > 100
+    narrowed = [(k, iv) for k, iv in ((k, att.interval(k)) for k in small) if iv[0] > 1 + 1e-6 or iv[1] < K - 1 - 1e-6]
+    assert not narrowed, f"{len(narrowed)} hidden cells narrowed with the PDF, e.g. {narrowed[:3]}"
+    # the attacker would notice: a PDF that printed one hidden EST count gives it away
+    est = book["EST"]
+    row = est[est["EST-rapporter"].astype(str).str.startswith("<")].iloc[0]
+    caption = "EST-rapporter per område och problemområde"
+    att2, _ = attacker(text.replace(caption, f"{caption} {row['Område']} {row['Problemområde']} 3 3", 1))
+    lo, hi = att2.interval(("EST", str(row["Områdeskod"]), row["Problemområde"]))
+    assert lo == hi == 3
 
 
 def test_previous_survey_shares_respect_the_group_size_of_their_own_year(demo_run):
