@@ -187,13 +187,14 @@ class LayersParams(_Frozen):
     grid_cell_m: float = Field(default=250, gt=0)
     gi_distance_m: float = Field(default=500, gt=0)
     fdr_alpha: float = Field(default=0.05, gt=0, lt=1)
-    permutations: int = Field(default=0, ge=0)
+    permutations: int = Field(default=9999, ge=1, description="draws of the area hot spots' permutation test")
     permutation_seed: int = Field(default=20250101, description="seed of the conditional permutations")
     ehs_time_step: Literal["month", "quarter", "year"] = "month"
     ehs_time_lags: int = Field(default=1, ge=0)
     ehs_variance: Literal["cube", "step"] = "cube"
     ehs_fdr: bool = True
-    ehs_locations: Literal["with_incidents", "all"] = "with_incidents"
+    ehs_locations: Literal["all", "with_incidents"] = Field(
+        default="all", description="all cells (calibrated) or only cells with incidents (Esri-like, not calibrated)")
     kde_bandwidth_m: float = Field(default=300, gt=0)
     significance: float = Field(default=0.05, gt=0, lt=1)
 

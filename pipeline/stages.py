@@ -166,7 +166,7 @@ def layers(run: RunContext, params: Params, gpkg: bool = True) -> str:
     indicators, note themes and EST summary. ``gpkg=False`` (a national run) leaves out the
     GeoPackage for QGIS; every layer is in the GeoParquet files either way."""
     from pipeline.geo.emerging import build_emerging_layer
-    from pipeline.geo.layers import area_hotspots, build_hotspot_layers, grid_weights
+    from pipeline.geo.layers import area_hotspots, build_hotspot_layers, cell_land_area, grid_weights
     from pipeline.scoring.harm import harm_days
     from pipeline.stats.survey import problem_index, survey_indicators
     from pipeline.stats.time_patterns import time_patterns
@@ -179,11 +179,11 @@ def layers(run: RunContext, params: Params, gpkg: bool = True) -> str:
         out = {name: _empty_layer(name) for name in CRIME_LAYER_FILES}
     else:
         harm = harm_days(incidents["problem"], incidents["crime_label"], harm_table(run, params))
-        out = build_hotspot_layers(incidents, areas, harm, lp, k.year, seed=lp.permutation_seed)
+        out = build_hotspot_layers(incidents, areas, harm, lp, k.year)
         out["area_hotspots"] = area_hotspots(incidents, areas, harm, lp, k.year)
         grid = out["grid"]
         out["emerging_hotspots"] = build_emerging_layer(incidents, grid, grid_weights(grid, lp), lp, k.first_year,
-                                                        k.year)
+                                                        k.year, exposure=cell_land_area(grid, areas))
         out["area_trends"], out["area_year_counts"] = area_trends(incidents, population, year=k.year,
                                                                   first_year=k.first_year, alpha=lp.significance,
                                                                   harm=harm)
@@ -212,7 +212,8 @@ def layers(run: RunContext, params: Params, gpkg: bool = True) -> str:
     if gpkg:
         _write_gpkg(out, areas, run.layers_gpkg)
     hot = out["grid_hotspots"]
-    n_hot = int(((hot["problem"] == "all") & hot["hotspot_class"].str.startswith("hot")).sum())
+    n_hot = int(((hot["problem"] == "all") & hot["hotspot_class"].str.startswith("hot")
+                 & (hot["gi_q"] <= lp.fdr_alpha)).sum())
     return (f"layers: {len(out['grid']):,} cells of {lp.grid_cell_m:g} m, {n_hot} significant hot cells for all crime "
             f"(FDR {lp.fdr_alpha:g}); trends for {out['area_trends']['area_id'].nunique()} areas")
 

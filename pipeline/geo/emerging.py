@@ -3,7 +3,10 @@
 Hand-written: esda has no space-time Gi* and no EHSA; ``pyehsa`` loops in Python over bins
 (seconds for 100 locations), and R's sfdep deviates from Esri's rules (DOMAIN.md §5). Here every
 step is a sparse-matrix × dense-matrix product or a vectorised array operation over the whole
-cube. Method, formulas and the precedence table: ``docs/methods-trends.md``.
+cube. A bin is judged significant on the exact test of its space-time window count under
+random placement of each time step's incidents (:func:`spacetime_exact_p`), not on the normal
+approximation of its z-score, which is kept for the Mann–Kendall trend and for mapping.
+Method, formulas and the precedence table: ``docs/methods-trends.md``.
 
 Reference: Esri, "How Emerging Hot Spot Analysis works" (ArcGIS Pro, Space Time Pattern Mining);
 Getis & Ord (1992) Geographical Analysis 24(3):189–206; Ord & Getis (1995) 27(4):286–306.
@@ -20,8 +23,10 @@ import scipy.sparse as sp
 from scipy.special import ndtr
 
 from pipeline.config import LayersParams
+from pipeline.geo.grid import cell_position
 from pipeline.stats.fdr import benjamini_hochberg
 from pipeline.stats.mann_kendall import mann_kendall
+from pipeline.stats.placement import two_sided, window_count_tails
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +54,8 @@ def space_time_cube(cell_ids: pd.Series, periods: pd.Series, all_cells: pd.Index
 
 
 def _binary_with_self(w: sp.spmatrix) -> sp.csr_matrix:
-    w = sp.csr_matrix(w, dtype=float)
+    """A binary copy of ``w`` with the diagonal set; the caller's matrix is left untouched."""
+    w = sp.csr_matrix(w, dtype=float, copy=True)
     w.data[:] = 1.0
     w.eliminate_zeros()
     return sp.csr_matrix(w.maximum(sp.identity(w.shape[0], format="csr")))
@@ -79,10 +85,7 @@ def spacetime_gi_star(cube: np.ndarray, w: sp.spmatrix, time_lags: int = 1,
     wb = _binary_with_self(w)
     if wb.shape != (n, n):
         raise ValueError(f"weights are {wb.shape} but the cube has {n} locations")
-    lag_sum = wb @ x                       # Σ_j w_ij x_jt, (n, T)
-    win = lag_sum.copy()
-    for lag in range(1, min(time_lags, t_steps - 1) + 1):
-        win[:, lag:] += lag_sum[:, :-lag]  # add step t−lag; a loop over lags, not bins
+    win = _window_sums(x, wb, time_lags)   # a loop over lags, not bins
     deg = np.asarray(wb.sum(axis=1)).ravel()
     m_t = np.minimum(np.arange(t_steps), time_lags) + 1
     big_w = deg[:, None] * m_t[None, :]
@@ -98,11 +101,50 @@ def spacetime_gi_star(cube: np.ndarray, w: sp.spmatrix, time_lags: int = 1,
     return z, p
 
 
+def _window_sums(x: np.ndarray, wb: sp.csr_matrix, time_lags: int) -> np.ndarray:
+    """Σ over the space-time window of each bin: spatial neighbours (self included) at steps
+    t, t−1, …, t−k (only steps that exist)."""
+    lag_sum = wb @ x
+    win = lag_sum.copy()
+    for lag in range(1, min(time_lags, x.shape[1] - 1) + 1):
+        win[:, lag:] += lag_sum[:, :-lag]
+    return win
+
+
+def spacetime_exact_p(cube: np.ndarray, w: sp.spmatrix, time_lags: int = 1,
+                      exposure: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Exact two-sided p-value and direction of every bin's space-time window count.
+
+    Null: within each time step the N_t incidents of that step are placed independently over
+    the locations, in location j with probability e_j / Σ e (``exposure``; equal by default).
+    Conditioning on every step's total means a busy month (seasonality, a rise of the whole
+    kommun) is not "hot" anywhere. The window of bin (i, t) holds the spatial neighbours of i
+    at steps t−k..t, so its count is exactly Binomial(Σ_{s=t−k..t} N_s, π_i) with
+    π_i = Σ_{j ∈ N(i)} e_j / Σ e (see :mod:`pipeline.stats.placement`).
+
+    Returns (p, direction), each (n, T): p = min(1, 2·min(P(L ≥ l), P(L ≤ l))) and direction
+    +1 where the upper tail is the smaller (hot side), −1 for the lower (cold), 0 on a tie.
+    """
+    x = np.asarray(cube, dtype=float)
+    n, t_steps = x.shape
+    wb = _binary_with_self(w)
+    if wb.shape != (n, n):
+        raise ValueError(f"weights are {wb.shape} but the cube has {n} locations")
+    e = np.ones(n) if exposure is None else np.asarray(exposure, dtype=float)
+    if e.shape != (n,) or (e < 0).any() or not e.sum() > 0:
+        raise ValueError("exposure must be n values >= 0 with a positive sum")
+    prob = np.clip((wb @ e) / e.sum(), 0.0, 1.0)
+    totals = _window_sums(x.sum(axis=0, keepdims=True), sp.identity(1, format="csr"), time_lags)
+    upper, lower = window_count_tails(np.rint(_window_sums(x, wb, time_lags)), np.rint(totals), prob[:, None])
+    return two_sided(upper, lower), np.sign(lower - upper)
+
+
 def classify_emerging(z: np.ndarray, p: np.ndarray, mk_z: np.ndarray, mk_p: np.ndarray,
                       alpha: float = 0.05) -> np.ndarray:
     """Assign each location (row) one of the 17 EHSA categories.
 
-    A bin is hot when p < alpha and z > 0, cold when p < alpha and z < 0. "≥ 90 %" means
+    A bin is hot when p < alpha and z > 0, cold when p < alpha and z < 0 (only the sign of
+    ``z`` is used: the pipeline passes the direction of the exact test). "≥ 90 %" means
     10·n_hot ≥ 9·T. A trend is significant when mk_p < alpha; its sign is that of mk_z.
     Rules are applied in this order (first match wins; cold mirrors hot with the trend sign
     flipped, so an intensifying cold spot has a significant *decreasing* z trend):
@@ -172,34 +214,38 @@ def classify_emerging(z: np.ndarray, p: np.ndarray, mk_z: np.ndarray, mk_p: np.n
 
 
 def emerging_hotspots(cube: np.ndarray, w: sp.csr_matrix, time_lags: int = 1,
-                      variance: str = "cube", alpha: float = 0.05, fdr: bool = True) -> pd.DataFrame:
+                      variance: str = "cube", alpha: float = 0.05, fdr: bool = True,
+                      exposure: np.ndarray | None = None) -> pd.DataFrame:
     """Emerging Hot Spot Analysis of a (locations × steps) cube.
 
-    Space-time Gi* per bin (:func:`spacetime_gi_star`), Mann–Kendall with tie correction on each
-    location's z series (:func:`pipeline.stats.mann_kendall.mann_kendall`), categories by
-    :func:`classify_emerging` (precedence documented there). With ``fdr`` (the default) a bin is
-    significant when its Benjamini–Hochberg q over all bins of the cube is below ``alpha``;
-    without it, when its analytic p-value is. A cube has n × T bins (264,000 for 11,000 cells
-    over 24 months): uncorrected, about 5 % of bins of a pattern-free cube would be "hot" or
-    "cold" and sparse counts would light up wherever one or two incidents fall.
+    Space-time Gi* per bin (:func:`spacetime_gi_star`; ``variance`` applies to the z-scores),
+    Mann–Kendall with tie correction on each location's z series
+    (:func:`pipeline.stats.mann_kendall.mann_kendall`), categories by
+    :func:`classify_emerging` (precedence documented there). A bin is hot or cold by the exact
+    test of :func:`spacetime_exact_p` (random placement within each step, ``exposure`` per
+    location). With ``fdr`` (the default) a bin is significant when its Benjamini–Hochberg q
+    over all n × T bins of the cube is below ``alpha`` (264,000 bins for 11,000 cells over 24
+    months); without it, when its own p is — then about ``alpha`` of the bins of a
+    pattern-free cube are called, which is only useful for a single location.
 
     Returns
     -------
     DataFrame, one row per location in cube order: ehs_category, mk_tau, mk_z, mk_p,
     n_hot_steps, n_cold_steps, pct_hot (share of steps hot, in %).
     """
-    z, p = spacetime_gi_star(cube, w, time_lags=time_lags, variance=variance)
+    z, _ = spacetime_gi_star(cube, w, time_lags=time_lags, variance=variance)
+    p, direction = spacetime_exact_p(cube, w, time_lags=time_lags, exposure=exposure)
     if fdr:
         p = benjamini_hochberg(p.ravel(), alpha)[0].reshape(p.shape)
     mk = mann_kendall(z)
-    cat = classify_emerging(z, p, mk["z"].to_numpy(), mk["p"].to_numpy(), alpha)
+    cat = classify_emerging(direction, p, mk["z"].to_numpy(), mk["p"].to_numpy(), alpha)
     sig = p < alpha
-    n_hot = (sig & (z > 0)).sum(axis=1)
+    n_hot = (sig & (direction > 0)).sum(axis=1)
     return pd.DataFrame({
         "ehs_category": pd.array(cat, dtype="str"),
         "mk_tau": mk["tau"].to_numpy(), "mk_z": mk["z"].to_numpy(), "mk_p": mk["p"].to_numpy(),
         "n_hot_steps": n_hot.astype("int64"),
-        "n_cold_steps": (sig & (z < 0)).sum(axis=1).astype("int64"),
+        "n_cold_steps": (sig & (direction < 0)).sum(axis=1).astype("int64"),
         "pct_hot": 100.0 * n_hot / max(z.shape[1], 1),
     })
 
@@ -221,19 +267,23 @@ def _periods(occurred_at: pd.Series, step: str) -> pd.Series:
 
 
 def build_emerging_layer(incidents: gpd.GeoDataFrame, grid: gpd.GeoDataFrame, w: sp.csr_matrix,
-                         params: LayersParams, first_year: int, year: int,
-                         min_incidents: int = 50, n_steps: int | None = None) -> gpd.GeoDataFrame:
-    """The ``emerging_hotspots`` layer (contracts.md) for problem "all" and each family.
+                         params: LayersParams, first_year: int, year: int, n_steps: int | None = None,
+                         exposure: np.ndarray | None = None) -> gpd.GeoDataFrame:
+    """The ``emerging_hotspots`` layer (contracts.md) for problem "all" and each family present.
 
     Window: ``n_steps`` steps of ``params.ehs_time_step`` ending with the last step of ``year``;
     by default 24 months, 8 quarters, or all years from ``first_year``; never starting before
-    January of ``first_year``. Incidents are placed in the grid cell that contains them
-    (points on a shared edge go to the first cell listed). With ``params.ehs_locations ==
-    "with_incidents"`` (the default, as Esri's tool does without an analysis mask) only cells
-    with at least one incident of the problem in the window are locations of its cube, so the
-    cube mean and variance are not diluted by empty countryside; the other cells get
-    ``no_pattern``. With ``"all"`` every grid cell is a location. A family is analysed only with
-    at least ``min_incidents`` incidents in the window ("all" always).
+    January of ``first_year``. Incidents are placed in their grid cell by the same arithmetic
+    as the Gi* and KDE layers (:func:`pipeline.geo.grid.cell_position`: a point on a shared
+    edge goes to the cell north/east of it). ``exposure`` (e.g. each cell's area inside the
+    kommun; None = equal cells) weights the random-placement null of the bin test.
+
+    With ``params.ehs_locations == "all"`` (the default) every grid cell is a location and the
+    test holds its level (docs/methods-trends.md). ``"with_incidents"`` keeps only cells with at
+    least one incident of the problem in the window, as Esri's tool does without an analysis
+    mask; choosing locations by their own counts makes the test anti-conservative, so that mode
+    is for comparison with ArcGIS only. Every family with incidents in the window is analysed:
+    the exact test needs no minimum count (a sparse family simply cannot reach significance).
 
     Returns a GeoDataFrame with columns cell_id, problem, ehs_category, mk_tau, mk_z, mk_p,
     n_hot_steps, n_cold_steps, area_id, geometry (grid polygons, the grid's CRS).
@@ -249,30 +299,36 @@ def build_emerging_layer(incidents: gpd.GeoDataFrame, grid: gpd.GeoDataFrame, w:
         raise ValueError(f"incidents are in {incidents.crs} but the grid is in {grid.crs}; reproject first")
     if w.shape != (len(grid), len(grid)):
         raise ValueError(f"weights are {w.shape} but the grid has {len(grid)} cells")
+    if params.ehs_locations == "with_incidents":
+        log.warning("layers.ehs_locations = with_incidents: locations chosen by their own counts; "
+                    "emerging hot spots are not calibrated in this mode (use 'all')")
 
     per = _periods(incidents["occurred_at"], step)
-    inc = incidents.loc[(per >= start).to_numpy() & (per <= end).to_numpy(), ["problem", "geometry"]].copy()
-    inc["period"] = per[inc.index]
-    joined = gpd.sjoin(inc, grid[["cell_id", "geometry"]], how="inner", predicate="intersects")
-    joined = joined[~joined.index.duplicated(keep="first")]
+    sel = (per >= start).to_numpy() & (per <= end).to_numpy()
+    inc = incidents.loc[sel, ["problem", "geometry"]]
+    cell_m = float(params.grid_cell_m)
+    pos = cell_position(inc, grid, cell_m)
+    inside = pos >= 0
+    cells = pd.Series(grid["cell_id"].to_numpy(dtype=object)[pos[inside]])
+    periods = pd.Series(per[sel].to_numpy()[inside])
+    fam = inc["problem"].astype("object").to_numpy()[inside]
     all_cells = pd.Index(grid["cell_id"])
-    groups = [("all", joined)]
-    for fam, sub in joined.groupby("problem", sort=True):
-        if len(sub) >= min_incidents:
-            groups.append((str(fam), sub))
+    groups = [("all", np.ones(len(fam), bool))]
+    groups += [(str(f), fam == f) for f in sorted({f for f in fam if isinstance(f, str) and f})]
     frames = []
-    for problem, sub in groups:
-        cube = space_time_cube(sub["cell_id"], sub["period"], all_cells, pd.Index(all_periods))
+    for problem, member in groups:
+        cube = space_time_cube(cells[member], periods[member], all_cells, pd.Index(all_periods))
         keep = cube.sum(axis=1) > 0 if params.ehs_locations == "with_incidents" else np.ones(len(cube), bool)
         found = emerging_hotspots(cube[keep], w[keep][:, keep], time_lags=params.ehs_time_lags,
-                                  variance=params.ehs_variance, alpha=params.significance, fdr=params.ehs_fdr)
+                                  variance=params.ehs_variance, alpha=params.significance, fdr=params.ehs_fdr,
+                                  exposure=None if exposure is None else np.asarray(exposure, float)[keep])
         res = _expand(found, keep)
         res.insert(0, "problem", problem)
         res.insert(0, "cell_id", grid["cell_id"].to_numpy())
         res["area_id"] = grid["area_id"].to_numpy()
         frames.append(res.drop(columns="pct_hot"))
         log.info("emerging hot spots %s: %d incidents, %d steps, %d cells not no_pattern",
-                 problem, len(sub), len(all_periods), int((res["ehs_category"] != "no_pattern").sum()))
+                 problem, int(member.sum()), len(all_periods), int((res["ehs_category"] != "no_pattern").sum()))
     out = pd.concat(frames, ignore_index=True)
     geom = np.tile(grid.geometry.to_numpy(), len(frames))
     return gpd.GeoDataFrame(out, geometry=geom, crs=grid.crs)[list(EMERGING_COLUMNS)]

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse, stats
 
+from pipeline.stats.placement import two_sided, window_count_tails, window_sum_tails
+
 HOTSPOT_CLASSES = ("hot_99", "hot_95", "hot_90", "not_significant", "cold_90", "cold_95", "cold_99")
 
 
@@ -65,21 +67,47 @@ def gi_star(x: np.ndarray, w: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray
     return (z[:, 0], p[:, 0]) if one_d else (z, p)
 
 
+def _distinct_draws(rng: np.random.Generator, pool: int, k: int, draws: int) -> np.ndarray:
+    """``draws`` rows of k distinct indices from range(pool), each row a uniform random k-subset
+    (in random order). Rejection of rows with a repeated index when k is small against the pool
+    (the usual case: k² ≪ pool), a partial shuffle otherwise."""
+    if k == 0:
+        return np.zeros((draws, 0), dtype="int64")
+    if k * k > pool:
+        return np.argsort(rng.random((draws, pool)), axis=1)[:, :k]
+    idx = rng.integers(0, pool, size=(draws, k))
+    while True:
+        srt = np.sort(idx, axis=1)
+        bad = (srt[:, 1:] == srt[:, :-1]).any(axis=1)
+        if not bad.any():
+            return idx
+        idx[bad] = rng.integers(0, pool, size=(int(bad.sum()), k))
+
+
 def gi_star_permutation(x: np.ndarray, w: sparse.csr_matrix, permutations: int, seed: int,
-                        chunk: int = 256) -> np.ndarray:
-    """Two-sided pseudo p-values of Gi* by conditional permutation.
+                        alternative: str = "two-sided") -> np.ndarray:
+    """Pseudo p-values of Gi* by conditional permutation, vectorised over units.
 
     For unit i, x_i stays in place and its neighbours' values are replaced ``permutations``
     times by a random draw, without replacement, from the other n − 1 values; the permuted
     local sum ``L_i = w_ii x_i + Σ_{j≠i} w_ij x_{π(j)}`` is compared with the observed one
-    (Gi* and its z are monotone in L_i, since Σx and W_i do not change):
+    (Gi* and its z are monotone in L_i, since Σx and W_i do not change). With U = #{L ≥ L_obs}
+    and D = #{L ≤ L_obs} over the draws:
 
-        p_i = min(1, 2 · (1 + min(#{L ≥ L_obs}, #{L ≤ L_obs})) / (permutations + 1)).
+    - ``"two-sided"``: p = min(1, 2·(1 + min(U, D)) / (permutations + 1));
+    - ``"folded"``: esda's ``p_sim`` (``alternative="directed"``): (1 + min(U, P − U)) / (P + 1).
 
-    As in esda (Anselin 1995; Rey et al. 2023, esda ``crand``), the same permutation draws are
-    reused for every unit (shifted to skip the unit itself), which keeps the cost at
-    O(n · permutations · max W_i). The smallest possible p is 2/(permutations+1): with many
-    cells, Benjamini–Hochberg can then reject nothing (DOMAIN.md §5) — prefer analytic p.
+    The reference distribution of unit i depends only on x_i, w_ii and the multiset of its
+    neighbour weights (the pool is all values but x_i). Units that share these share one set
+    of draws: on a lattice with binary weights that is a few hundred groups (number of
+    neighbours × distinct count) instead of n, so the cost is O(groups · permutations · k)
+    plus a sort, not O(n · permutations · k). Each unit's p is a valid Monte Carlo p-value
+    of the conditional permutation test (Anselin 1995, Geogr. Anal. 27:93–115; esda's
+    ``crand`` likewise reuses one draw matrix for all units). Hand-written because esda's
+    loop over units is the cost this avoids (``benchmarks/bench_gi.py``).
+
+    The smallest possible p is 2/(permutations + 1): Benjamini–Hochberg over m units can only
+    reject anything when ``permutations + 1 ≥ 2m/α`` (DOMAIN.md §5; see :func:`min_permutations`).
 
     Parameters
     ----------
@@ -90,6 +118,7 @@ def gi_star_permutation(x: np.ndarray, w: sparse.csr_matrix, permutations: int, 
         Number of draws (> 0).
     seed : int
         Seed of ``numpy.random.default_rng``; required, results are reproducible.
+    alternative : "two-sided" or "folded"
 
     Returns
     -------
@@ -99,37 +128,130 @@ def gi_star_permutation(x: np.ndarray, w: sparse.csr_matrix, permutations: int, 
         raise ValueError("permutations must be > 0")
     if seed is None:
         raise ValueError("gi_star_permutation needs an explicit seed")
+    if alternative not in ("two-sided", "folded"):
+        raise ValueError(f"alternative must be 'two-sided' or 'folded', got {alternative!r}")
     xf = np.asarray(x, dtype="float64").ravel()
     n = len(xf)
-    w = sparse.csr_matrix(w, dtype="float64")
-    w.sort_indices()
+    w = sparse.csr_matrix(w, dtype="float64", copy=True)
+    if w.shape != (n, n):
+        raise ValueError(f"w has shape {w.shape}, x has {n} rows")
+    w.sum_duplicates()
     diag = w.diagonal()
     off = w.copy()
     off.setdiag(0)
     off.eliminate_zeros()
     k = np.diff(off.indptr)
-    kmax = int(k.max()) if n else 0
-    observed = w @ xf
-    rng = np.random.default_rng(seed)
-    if kmax == 0 or n < 2:
+    if n < 2 or not k.any():
         return np.ones(n)
-    kmax = min(kmax, n - 1)
-    draws = np.stack([rng.choice(n - 1, size=kmax, replace=False) for _ in range(permutations)])
-    # neighbour weights padded to kmax (zeros beyond each unit's own count)
+    observed = w @ xf
+    kmax = int(k.max())
+    # each unit's neighbour weights, sorted and padded: part of the group key
     wpad = np.zeros((n, kmax))
-    cols = np.arange(kmax)
-    mask = cols[None, :] < k[:, None]
-    wpad[mask] = off.data
-    p = np.empty(n)
-    for start in range(0, n, chunk):
-        ids = np.arange(start, min(start + chunk, n))
-        idx = draws[None, :, :] + (draws[None, :, :] >= ids[:, None, None])  # skip unit i
-        sims = np.einsum("cpk,ck->cp", xf[idx], wpad[ids]) + (diag[ids] * xf[ids])[:, None]
-        obs = observed[ids][:, None]
-        upper = (sims >= obs).sum(axis=1)
-        lower = (sims <= obs).sum(axis=1)
-        p[ids] = np.minimum(1.0, 2.0 * (1 + np.minimum(upper, lower)) / (permutations + 1))
-    return p
+    wpad[np.arange(kmax)[None, :] < k[:, None]] = off.data
+    wpad = -np.sort(-wpad, axis=1)
+    key = np.column_stack([xf, diag, k, wpad])
+    order = np.lexsort(key.T[::-1])              # units sorted by group key
+    srt = key[order]
+    starts = np.flatnonzero(np.r_[True, (srt[1:] != srt[:-1]).any(axis=1)])
+    bounds = np.r_[starts, n]
+    first = order[starts]                         # one representative unit per group
+    rng = np.random.default_rng(seed)
+    upper = np.empty(n)
+    lower = np.empty(n)
+    scale = np.abs(xf).max() * max(1.0, np.abs(w.data).max()) * (kmax + 1)
+    tol = 1e-10 * max(scale, 1.0)
+    for g, rep in enumerate(first):
+        members = order[bounds[g]:bounds[g + 1]]
+        kg = int(k[rep])
+        draws = _distinct_draws(rng, n - 1, kg, permutations)
+        draws += draws >= rep                     # skip the unit itself
+        sims = np.sort(xf[draws] @ wpad[rep, :kg] + diag[rep] * xf[rep])
+        obs = observed[members]
+        upper[members] = permutations - np.searchsorted(sims, obs - tol, side="left")
+        lower[members] = np.searchsorted(sims, obs + tol, side="right")
+    if alternative == "folded":
+        larger = np.minimum(upper, permutations - upper)
+        return (larger + 1.0) / (permutations + 1.0)
+    return np.minimum(1.0, 2.0 * (1.0 + np.minimum(upper, lower)) / (permutations + 1.0))
+
+
+def min_permutations(n_tests: int, alpha: float) -> int:
+    """Fewest draws with which Benjamini–Hochberg at level ``alpha`` over ``n_tests`` two-sided
+    permutation p-values can reject at all: 2/(P + 1) ≤ alpha/n_tests."""
+    return int(np.ceil(2.0 * n_tests / alpha)) - 1
+
+
+def _binary(w: sparse.spmatrix, what: str) -> sparse.csr_matrix:
+    w = sparse.csr_matrix(w, dtype="float64", copy=True)
+    w.sum_duplicates()
+    w.eliminate_zeros()
+    if len(w.data) and not np.all(w.data == 1.0):
+        raise ValueError(f"{what} needs binary weights (every stored weight 1)")
+    if (w.diagonal() != 1).any():
+        raise ValueError(f"{what} needs the unit itself in its window (w_ii = 1)")
+    return w
+
+
+def window_probabilities(w: sparse.spmatrix, exposure: np.ndarray | None = None) -> np.ndarray:
+    """π_i = Σ_{j ∈ window(i)} e_j / Σ_j e_j: the chance that one randomly placed incident falls
+    in cell i's window (binary weights, self included). ``exposure`` None means equal cells."""
+    w = _binary(w, "window_probabilities")
+    n = w.shape[0]
+    e = np.ones(n) if exposure is None else np.asarray(exposure, dtype="float64")
+    if e.shape != (n,) or (e < 0).any() or not np.isfinite(e).all() or not e.sum() > 0:
+        raise ValueError("exposure must be n finite values >= 0 with a positive sum")
+    return np.clip((w @ e) / e.sum(), 0.0, 1.0)
+
+
+def gi_star_exact(counts: np.ndarray, w: sparse.spmatrix, exposure: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Exact p-values of the Gi* window count under random placement of the incidents.
+
+    With binary weights (self included) Gi* is monotone in the window count
+    L_i = Σ_j w_ij x_j. If the N = Σ x incidents were placed independently, each in cell j with
+    probability e_j / Σ e, then exactly L_i ~ Binomial(N, π_i) with π_i from
+    :func:`window_probabilities` (DOMAIN.md §5). Returns ``(p, upper, lower)``:
+    upper = P(L ≥ L_i), lower = P(L ≤ L_i), p = min(1, 2·min(upper, lower)); per column for a
+    2-D ``counts`` (n, k) (each column its own N). Valid at any count level and as small as the
+    data warrant (see :mod:`pipeline.stats.placement`).
+    """
+    x = np.asarray(counts, dtype="float64")
+    one_d = x.ndim == 1
+    x2 = x[:, None] if one_d else x
+    if (x2 < 0).any() or not np.allclose(x2, np.round(x2)):
+        raise ValueError("gi_star_exact needs counts (whole numbers >= 0)")
+    wb = _binary(w, "gi_star_exact")
+    if wb.shape[0] != x2.shape[0]:
+        raise ValueError(f"w has shape {wb.shape}, counts have {x2.shape[0]} rows")
+    prob = window_probabilities(wb, exposure)[:, None]
+    upper, lower = window_count_tails(np.rint(wb @ x2), np.rint(x2.sum(axis=0))[None, :], prob)
+    p = two_sided(upper, lower)
+    return (p[:, 0], upper[:, 0], lower[:, 0]) if one_d else (p, upper, lower)
+
+
+def gi_star_harm_exact(cell: np.ndarray, harm: np.ndarray, w: sparse.spmatrix,
+                       exposure: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Exact p-values of the window harm sum under random placement of the incidents, each
+    keeping its harm value.
+
+    ``cell`` is the grid position of each incident (-1 = outside, ignored), ``harm`` its harm
+    in days. The statistic is S_i = Σ_{incidents k in window(i)} h_k (Gi* on harm per cell is
+    monotone in it). Under the null each incident falls in the window independently with
+    probability π_i, so S_i = Σ_v v·M_v with M_v ~ Binomial(N_v, π_i): the exact law comes
+    from :func:`pipeline.stats.placement.window_sum_tails` (harm on a lattice; the unit is
+    whole days unless that needs more than 16,384 points). Returns ``(p, upper, lower)``.
+    """
+    wb = _binary(w, "gi_star_harm_exact")
+    n = wb.shape[0]
+    cell = np.asarray(cell, dtype="int64")
+    h = np.asarray(harm, dtype="float64")
+    ok = (cell >= 0) & (h > 0) & np.isfinite(h)
+    values, vidx = np.unique(h[ok], return_inverse=True)
+    by_value = np.zeros((n, len(values)))
+    np.add.at(by_value, (cell[ok], vidx), 1.0)
+    prob = window_probabilities(wb, exposure)
+    upper, lower, _ = window_sum_tails(wb @ by_value, values, by_value.sum(axis=0), prob)
+    return two_sided(upper, lower), upper, lower
 
 
 def classify_hotspots(z: np.ndarray, q: np.ndarray, levels: tuple[float, float, float] = (0.01, 0.05, 0.10)) -> np.ndarray:

@@ -2,9 +2,12 @@
 for all crime ("all"), harm-weighted all crime ("harm") and each problem family present.
 
 Pure: frames and params in, frames out. Gi* uses binary distance-band weights with the cell
-itself included (``layers.gi_distance_m``), analytic two-sided p-values and Benjamini–Hochberg
-q-values within each problem layer; classes are judged on q (DOMAIN.md §5). Conditional
-permutations replace the analytic p only when ``layers.permutations > 0`` and a seed is given.
+itself included (``layers.gi_distance_m``). The z-score is kept for mapping; significance comes
+from the exact test of the window count (harm sum for "harm") under random placement of the
+year's incidents over the kommun, each cell weighted by its area inside the kommun
+(:func:`pipeline.geo.hotspots.gi_star_exact`), then Benjamini–Hochberg within each problem
+layer; classes are judged on q (DOMAIN.md §5, docs/methods-hotspots.md). Area hot spots (25
+units) use conditional permutations with ``layers.permutations`` draws.
 """
 
 from __future__ import annotations
@@ -14,11 +17,15 @@ import logging
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from pipeline.config import LayersParams
 from pipeline.geo.concentration import concentration
 from pipeline.geo.grid import cell_centres, cell_position, make_grid
-from pipeline.geo.hotspots import classify_hotspots, gi_star, gi_star_permutation
+from pipeline.errors import DataError
+from pipeline.geo.hotspots import (
+    classify_hotspots, gi_star, gi_star_exact, gi_star_harm_exact, gi_star_permutation, min_permutations,
+)
 from pipeline.geo.kde import kde_surface
 from pipeline.geo.weights import distance_band_weights
 from pipeline.schemas import CRS
@@ -39,6 +46,19 @@ def _cell_area_ids(grid: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, cell_m: floa
     return pd.Series(pd.array(hit["area_id"].to_numpy(dtype=object), dtype="str"), name="area_id")
 
 
+def cell_land_area(grid: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> np.ndarray:
+    """Area (m²) of each grid cell inside the union of ``areas``: the exposure of the
+    random-placement null (a cell cut by the kommun boundary can receive fewer incidents)."""
+    shape = shapely.union_all(areas.geometry.to_numpy())
+    return shapely.area(shapely.intersection(grid.geometry.to_numpy(), shape))
+
+
+def _direction(upper: np.ndarray, lower: np.ndarray) -> np.ndarray:
+    """+1 where the upper tail is the smaller (more than expected: hot side), −1 where the lower
+    one is (cold side), 0 where they tie (never significant)."""
+    return np.sign(lower - upper)
+
+
 def grid_weights(grid: gpd.GeoDataFrame, params: LayersParams):
     """Binary distance-band weights (self included) between the cell centres of ``grid``: the
     spatial neighbours of Gi* and of the emerging-hot-spot cube."""
@@ -46,7 +66,7 @@ def grid_weights(grid: gpd.GeoDataFrame, params: LayersParams):
 
 
 def build_hotspot_layers(incidents: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, harm: pd.Series,
-                         params: LayersParams, year: int, seed: int | None = None) -> dict:
+                         params: LayersParams, year: int) -> dict:
     """Grid, Gi* hot spots, KDE and concentration for the incidents of ``year``.
 
     Parameters
@@ -58,11 +78,9 @@ def build_hotspot_layers(incidents: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, h
     harm : Series
         Harm days per incident, on ``incidents.index`` (missing = 0).
     params : LayersParams
-        ``grid_cell_m``, ``gi_distance_m``, ``permutations``, ``kde_bandwidth_m`` are used.
+        ``grid_cell_m``, ``gi_distance_m``, ``fdr_alpha``, ``kde_bandwidth_m`` are used.
     year : int
         Report year; only incidents with ``year == year`` enter.
-    seed : int, optional
-        Seed for conditional permutations; required when ``params.permutations > 0``.
 
     Returns
     -------
@@ -70,7 +88,8 @@ def build_hotspot_layers(incidents: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, h
         ``grid`` GeoDataFrame (cell_id, area_id, geometry);
         ``grid_hotspots`` GeoDataFrame (cell_id, problem, n_incidents, harm_days, gi_z, gi_p,
         gi_q, hotspot_class, area_id, geometry) — one row per cell and problem; for problem
-        "harm" Gi* is computed on harm days, otherwise on incident counts;
+        "harm" Gi* is computed on harm days, otherwise on incident counts; gi_p is the exact
+        two-sided random-placement p-value, gi_q its BH adjustment within the problem;
         ``kde`` GeoDataFrame (cell_id, problem, density_per_km2_year, geometry) — incidents per
         km² per year (harm days per km² per year for "harm");
         ``concentration`` DataFrame (problem, n_incidents, n_cells, top1_pct, top5_pct,
@@ -113,12 +132,11 @@ def build_hotspot_layers(incidents: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, h
     gi_input[:, 1] = harm_cell[:, 1]
 
     w = grid_weights(grid, params)
-    z, p = gi_star(gi_input, w)
-    if params.permutations > 0:
-        if seed is None:
-            raise ValueError("layers.permutations > 0 needs an explicit seed")
-        p = np.column_stack([gi_star_permutation(gi_input[:, c], w, params.permutations, seed + c)
-                             for c in range(len(problems))])
+    z, _ = gi_star(gi_input, w)                      # for mapping; significance below
+    exposure = cell_land_area(grid, areas)
+    p, upper, lower = gi_star_exact(counts, w, exposure)
+    p[:, 1], upper[:, 1], lower[:, 1] = gi_star_harm_exact(pos, harm_days, w, exposure)
+    direction = _direction(upper, lower)
     q = np.column_stack([benjamini_hochberg(p[:, c], params.fdr_alpha)[0] for c in range(len(problems))])
 
     k = len(problems)
@@ -133,7 +151,7 @@ def build_hotspot_layers(incidents: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, h
         "gi_z": z.T.ravel(),
         "gi_p": p.T.ravel(),
         "gi_q": q.T.ravel(),
-        "hotspot_class": pd.array(classify_hotspots(z.T.ravel(), q.T.ravel()), dtype="str"),
+        "hotspot_class": pd.array(classify_hotspots(direction.T.ravel(), q.T.ravel()), dtype="str"),
         "area_id": pd.array(np.tile(grid["area_id"].to_numpy(dtype=object), k), dtype="str"),
     }, geometry=geom, crs=CRS)
 
@@ -164,11 +182,15 @@ def build_hotspot_layers(incidents: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, h
 def area_hotspots(incidents: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, harm: pd.Series,
                   params: LayersParams, year: int) -> gpd.GeoDataFrame:
     """Gi* with the areas themselves as units: queen contiguity (self included), binary weights,
-    analytic two-sided p and Benjamini–Hochberg q per problem, as for the grid.
+    two-sided conditional-permutation p (``params.permutations`` draws, seed
+    ``params.permutation_seed``) and Benjamini–Hochberg q per problem.
 
     The value is the incident count of the report year per area (harm days for "harm"). Areas
     differ in size and population, so this answers "is this area and its neighbours a cluster
     of many incidents", not "is the risk per inhabitant high" (that is ``area_trends.rate_ratio``).
+    Permutations, not the normal approximation: with a couple of dozen units the analytic p
+    is not shown to be valid; the draws must let BH reject at all
+    (:func:`pipeline.geo.hotspots.min_permutations`), else DataError.
 
     Returns a GeoDataFrame: area_id, problem, n_incidents, harm_days, gi_z, gi_p, gi_q,
     hotspot_class, geometry (area polygons), one row per area and problem ("all", "harm",
@@ -176,17 +198,23 @@ def area_hotspots(incidents: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, harm: pd
     """
     from pipeline.geo.weights import queen_weights
 
+    need = min_permutations(len(areas), params.fdr_alpha)
+    if params.permutations < need:
+        raise DataError(f"layers.permutations is {params.permutations}, but Benjamini–Hochberg over {len(areas)} "
+                        f"areas at {params.fdr_alpha:g} needs at least {need} draws; set layers.permutations: "
+                        f"{max(need, 9999)} in params.yaml")
     inc = incidents[(incidents["year"] == year).to_numpy()]
     harm_days = pd.to_numeric(harm.reindex(inc.index), errors="coerce").fillna(0.0)
     families = sorted(inc["problem"].dropna().astype(str).unique())
     w = queen_weights(areas.geometry.reset_index(drop=True))
     frames = []
-    for problem in ["all", "harm", *families]:
+    for c, problem in enumerate(["all", "harm", *families]):
         sub = inc if problem in ("all", "harm") else inc[inc["problem"] == problem]
         n = sub.groupby("area_id").size().reindex(areas["area_id"], fill_value=0).to_numpy(float)
         h = harm_days.loc[sub.index].groupby(sub["area_id"]).sum().reindex(areas["area_id"], fill_value=0.0)
         x = h.to_numpy(float) if problem == "harm" else n
-        z, p = gi_star(x, w)
+        z, _ = gi_star(x, w)
+        p = gi_star_permutation(x, w, params.permutations, params.permutation_seed + c)
         q = benjamini_hochberg(p, params.fdr_alpha)[0]
         frames.append(pd.DataFrame({"area_id": areas["area_id"].astype(str).to_numpy(), "problem": problem,
                                     "n_incidents": n.astype("int64"), "harm_days": h.to_numpy(float),

@@ -14,8 +14,9 @@ def benjamini_hochberg(p: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndar
 
     which rejects exactly the hypotheses with ``p ≤ p_(k)``, ``k = max{i : p_(i) ≤ i·alpha/m}``
     (Benjamini & Hochberg 1995, J. R. Stat. Soc. B 57:289–300). Equal to
-    ``statsmodels.stats.multitest.multipletests(p, alpha, method='fdr_bh')``. NaN p-values are
-    left out of m, get q = NaN and are not rejected.
+    ``statsmodels.stats.multitest.multipletests(p, alpha, method='fdr_bh')``. NaN p-values
+    (tests not run) are left out of m, get q = NaN and are not rejected; an infinite p-value is
+    a bug upstream and raises ValueError, like any value outside [0, 1].
 
     Parameters
     ----------
@@ -34,7 +35,9 @@ def benjamini_hochberg(p: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndar
     p = np.asarray(p, dtype="float64")
     if p.ndim != 1:
         raise ValueError(f"p must be one-dimensional, got shape {p.shape}")
-    ok = np.isfinite(p)
+    if np.isinf(p).any():
+        raise ValueError("p-values must lie in [0, 1]; got an infinite value (NaN marks a missing test)")
+    ok = ~np.isnan(p)
     if ((p[ok] < 0) | (p[ok] > 1)).any():
         raise ValueError("p-values must lie in [0, 1]")
     q = np.full(p.shape, np.nan)

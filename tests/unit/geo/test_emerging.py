@@ -1,6 +1,7 @@
-"""Emerging Hot Spot Analysis: Gi* against esda and a brute-force loop, one test per category
-rule edge case on hand-made significance series, planted patterns on a synthetic grid, and the
-layer builder on a tiny GeoDataFrame."""
+"""Emerging Hot Spot Analysis: Gi* against esda and a brute-force loop, the exact bin test
+against scipy's binomial, one test per category rule edge case on hand-made significance
+series, planted patterns and pattern-free cubes on synthetic grids, and the layer builder on a
+tiny GeoDataFrame."""
 
 import geopandas as gpd
 import numpy as np
@@ -12,9 +13,11 @@ from libpysal.weights import lat2W
 from shapely.geometry import Point, box
 
 from pipeline.config import LayersParams
+from scipy import stats
+
 from pipeline.geo.emerging import (
     CATEGORIES, EMERGING_COLUMNS, build_emerging_layer, classify_emerging, emerging_hotspots,
-    space_time_cube, spacetime_gi_star,
+    space_time_cube, spacetime_exact_p, spacetime_gi_star,
 )
 
 H, C, N = "H", "C", "."  # hot, cold, not significant
@@ -39,7 +42,11 @@ def test_new_hot_only_final_step():
 
 
 def test_new_beats_oscillating_when_cold_earlier():
-    assert _cls("C" + "." * 8 + "H") == "new_hot"
+    assert _cls("C" + "." * 8 + "H") == "new_hot"      # Esri's wording allows Oscillating too
+
+
+def test_final_cold_after_nine_hot_steps_is_new_cold():
+    assert _cls("H" * 9 + "C") == "new_cold"          # not Historical, not Oscillating
 
 
 def test_consecutive_run_of_two_or_more():
@@ -186,13 +193,17 @@ def test_planted_new_and_persistent_hotspots_are_recovered(planted):
 
 # --- layer builder -----------------------------------------------------------------------------
 
-def test_build_emerging_layer_on_a_tiny_grid():
-    side = 6
-    grid = gpd.GeoDataFrame(
+def _tiny_grid(side=6, cell=100):
+    return gpd.GeoDataFrame(
         {"cell_id": [f"c{i:02d}" for i in range(side * side)],
          "area_id": ["A" if i % side < 3 else "B" for i in range(side * side)]},
-        geometry=[box(100 * (i % side), 100 * (i // side), 100 * (i % side + 1), 100 * (i // side + 1))
+        geometry=[box(cell * (i % side), cell * (i // side), cell * (i % side + 1), cell * (i // side + 1))
                   for i in range(side * side)], crs="EPSG:3006")
+
+
+def test_build_emerging_layer_on_a_tiny_grid():
+    side = 6
+    grid = _tiny_grid(side)
     rng = np.random.default_rng(5)
     n = 600
     cells = rng.integers(0, side * side, n)
@@ -201,37 +212,94 @@ def test_build_emerging_layer_on_a_tiny_grid():
         {"occurred_at": months.astype("datetime64[ns]"), "problem": np.where(rng.random(n) < 0.9, "theft", "fire")},
         geometry=[Point(100 * (c % side) + 50, 100 * (c // side) + 50) for c in cells], crs="EPSG:3006")
     w = lat2W(side, side, rook=False).sparse.tocsr()
-    out = build_emerging_layer(inc, grid, w, LayersParams(), first_year=2021, year=2025, min_incidents=100)
+    params = LayersParams(grid_cell_m=100)
+    out = build_emerging_layer(inc, grid, w, params, first_year=2021, year=2025)
     assert list(out.columns) == list(EMERGING_COLUMNS)
-    assert sorted(out["problem"].unique()) == ["all", "theft"]  # fire has < 100 incidents
-    assert len(out) == 2 * side * side and out.crs == grid.crs
+    assert sorted(out["problem"].unique()) == ["all", "fire", "theft"]  # no minimum count: fire too
+    assert len(out) == 3 * side * side and out.crs == grid.crs
     assert out["ehs_category"].isin(CATEGORIES).all()
     # 2024–2025 incidents fall in the 24-month window ending December 2025
-    out2 = build_emerging_layer(inc, grid, w, LayersParams(), first_year=2021, year=2026, min_incidents=10)
+    out2 = build_emerging_layer(inc, grid, w, params, first_year=2021, year=2026)
     assert len(out2) > 0
 
 
-def test_fdr_keeps_a_pattern_free_cube_quiet():
-    """Pure noise: uncorrected p < 0.05 marks about 5 % of bins; BH over the cube marks almost none."""
-    side, t_steps = 20, 24
-    cube = np.random.default_rng(3).normal(10, 1, (side * side, t_steps))
+def test_an_incident_on_a_cell_edge_is_in_the_same_cell_as_in_the_gi_layer():
+    """The cube places points by the grid arithmetic of Gi* and KDE (north/east on an edge), not
+    by a spatial join that picks whichever touching cell comes first."""
+    from pipeline.geo.grid import cell_position
+
+    grid = _tiny_grid(4)
+    edge = gpd.GeoDataFrame({"occurred_at": pd.to_datetime(["2025-12-10"] * 30).astype("datetime64[ns]"),
+                             "problem": "theft"}, geometry=[Point(200, 200)] * 30, crs="EPSG:3006")
+    pos = cell_position(edge, grid, 100)
+    assert (pos == 10).all()                          # cell c10: x 200–300, y 200–300
+    touching = gpd.sjoin(edge.head(1), grid, predicate="intersects")["cell_id"]
+    assert sorted(touching) == ["c05", "c06", "c09", "c10"]   # a join has four candidates
+    # with no neighbours (identity weights) only the cell holding the incidents can be hot
+    out = build_emerging_layer(edge, grid, sp.identity(16, format="csr"), LayersParams(grid_cell_m=100),
+                               first_year=2024, year=2025)
+    hot = out[(out["problem"] == "all") & (out["n_hot_steps"] > 0)]["cell_id"]
+    assert list(hot) == ["c10"]
+
+
+def test_spacetime_gi_star_leaves_the_callers_weights_alone():
+    w = (lat2W(3, 3).sparse * 2.0).tocsr()
+    before = w.copy()
+    spacetime_gi_star(np.ones((9, 4)), w)
+    spacetime_exact_p(np.ones((9, 4)), w)
+    assert (w != before).nnz == 0 and set(w.data) == {2.0}
+
+
+def test_exact_bin_p_is_the_binomial_tail_given_each_step_total():
+    w = lat2W(4, 4, rook=True).sparse.tocsr()
+    rng = np.random.default_rng(4)
+    cube = rng.poisson(1.0, (16, 5)).astype(float)
+    e = rng.uniform(0.5, 2, 16)
+    p, direction = spacetime_exact_p(cube, w, time_lags=1, exposure=e)
+    a = w.toarray() > 0
+    np.fill_diagonal(a, True)
+    prob = (a @ e) / e.sum()
+    for i in range(16):
+        for t in range(5):
+            steps = range(max(0, t - 1), t + 1)
+            window = sum(cube[a[i], s].sum() for s in steps)
+            total = sum(cube[:, s].sum() for s in steps)
+            up, low = stats.binom.sf(window - 1, total, prob[i]), stats.binom.cdf(window, total, prob[i])
+            assert p[i, t] == pytest.approx(min(1, 2 * min(up, low)), rel=1e-12)
+            assert direction[i, t] == np.sign(low - up)
+
+
+def _placed_cube(rng, side, per_step, lam=None):
+    """Each step's incidents placed at random over the cells (the null), optionally with extra
+    rate ``lam`` (cells × steps) on top."""
+    cube = np.stack([np.bincount(rng.integers(0, side * side, n), minlength=side * side) for n in per_step], 1)
+    return cube.astype(float) + (rng.poisson(lam) if lam is not None else 0)
+
+
+def test_a_pattern_free_cube_has_no_emerging_hot_spots_at_the_fdr_level():
+    """Random placement within each step, strong seasonality (one month five times busier):
+    uncorrected, several percent of the bins are significant; with BH over the cube no
+    location gets a category in at least 37 of 40 cubes (nominal 38)."""
+    side, rng = 15, np.random.default_rng(3)
     w = lat2W(side, side, rook=False).sparse.tocsr()
-    z, p = spacetime_gi_star(cube, w, time_lags=1)
-    assert 0.02 < (p < 0.05).mean() < 0.08
-    raw = emerging_hotspots(cube, w, fdr=False)
-    corrected = emerging_hotspots(cube, w, fdr=True)
-    assert (raw["ehs_category"] != "no_pattern").sum() >= 8
-    assert (corrected["ehs_category"] != "no_pattern").sum() <= 2
+    per_step = np.full(24, 60)
+    per_step[6] = 300
+    quiet = 0
+    for _ in range(40):
+        cube = _placed_cube(rng, side, per_step)
+        quiet += (emerging_hotspots(cube, w)["ehs_category"] == "no_pattern").all()
+    assert quiet >= 37
+    p, _ = spacetime_exact_p(cube, w)
+    assert (p < 0.05).mean() > 0.01                               # the uncorrected test does call bins
+    z, _ = spacetime_gi_star(cube, w, variance="cube")
+    assert (2 * stats.norm.sf(np.abs(z[:, 6])) < 0.05).mean() > 0.5   # and z with the cube's mean calls the busy month
 
 
-def test_only_cells_with_incidents_are_locations_by_default():
-    """Esri's rule without an analysis mask: empty cells are not locations (no_pattern) and do not
-    dilute the cube mean; with ehs_locations='all' they are."""
+def test_only_cells_with_incidents_are_locations_when_asked():
+    """ehs_locations='with_incidents' (Esri without a mask): empty cells are not locations
+    (no_pattern, no trend); the default 'all' keeps every cell."""
     side = 6
-    grid = gpd.GeoDataFrame(
-        {"cell_id": [f"c{i:02d}" for i in range(side * side)], "area_id": "A"},
-        geometry=[box(100 * (i % side), 100 * (i // side), 100 * (i % side + 1), 100 * (i // side + 1))
-                  for i in range(side * side)], crs="EPSG:3006")
+    grid = _tiny_grid(side).assign(area_id="A")
     rng = np.random.default_rng(8)
     n = 400
     cells = rng.integers(0, 12, n)  # only the first two rows of the grid ever see incidents
@@ -240,11 +308,13 @@ def test_only_cells_with_incidents_are_locations_by_default():
                            geometry=[Point(100 * (c % side) + 50, 100 * (c // side) + 50) for c in cells],
                            crs="EPSG:3006")
     w = lat2W(side, side, rook=False).sparse.tocsr()
-    sparse_only = build_emerging_layer(inc, grid, w, LayersParams(), 2021, 2025, min_incidents=10)
-    everything = build_emerging_layer(inc, grid, w, LayersParams(ehs_locations="all"), 2021, 2025, min_incidents=10)
+    sparse_only = build_emerging_layer(inc, grid, w, LayersParams(grid_cell_m=100, ehs_locations="with_incidents"),
+                                       2021, 2025)
+    everything = build_emerging_layer(inc, grid, w, LayersParams(grid_cell_m=100), 2021, 2025)
     empty = sparse_only["cell_id"].isin([f"c{i:02d}" for i in range(12, 36)])
     assert (sparse_only.loc[empty, "ehs_category"] == "no_pattern").all()
     assert sparse_only.loc[empty, "mk_z"].isna().all()
-    # counted among all cells, the busy rows stand out against the empty ones
+    assert everything["mk_z"].notna().all()
+    # against the whole grid the busy rows stand out
     busy_all = everything[~everything["cell_id"].isin([f"c{i:02d}" for i in range(12, 36)])]
-    assert (busy_all["ehs_category"] != "no_pattern").sum() > (sparse_only.loc[~empty, "ehs_category"] != "no_pattern").sum()
+    assert (busy_all["ehs_category"].str.endswith("_hot")).sum() > 0

@@ -95,14 +95,35 @@ def test_kde_peak_at_cluster(layers):
     assert (kde["density_per_km2_year"] >= 0).all()
 
 
-def test_permutations_need_a_seed(kommun):
+def test_gi_p_is_the_exact_random_placement_test_weighted_by_land_area(kommun, layers):
+    """gi_p of a cell: the binomial tail of its window count with π = the window's share of the
+    grid's area inside the kommun (cells cut by the boundary weigh less)."""
+    from scipy import stats
+
+    areas, _, _ = kommun
+    hot = layers["grid_hotspots"]
+    allp = hot[hot["problem"] == "all"].reset_index(drop=True)
+    grid = layers["grid"]
+    land = grid.geometry.intersection(areas.union_all()).area.to_numpy()
+    assert land.min() < 0.5 * 250**2 and land.max() == pytest.approx(250**2)
+    centres = np.column_stack([grid.geometry.centroid.x, grid.geometry.centroid.y])
+    i = int(np.flatnonzero(grid["cell_id"] == "E591000N6610500")[0])
+    window = np.hypot(*(centres - centres[i]).T) <= 500 + 1e-6
+    big_n, count = allp["n_incidents"].sum(), allp.loc[window, "n_incidents"].sum()
+    up = stats.binom.sf(count - 1, big_n, land[window].sum() / land.sum())
+    assert allp.loc[i, "gi_p"] == pytest.approx(min(1.0, 2 * up), rel=1e-10)
+
+
+def test_area_hotspots_need_enough_permutations_for_bh(kommun):
+    from pipeline.errors import DataError
+    from pipeline.geo.layers import area_hotspots
+
     areas, inc, harm = kommun
-    params = LayersParams(permutations=99)
-    with pytest.raises(ValueError, match="seed"):
-        build_hotspot_layers(inc, areas, harm, params, 2025)
-    out = build_hotspot_layers(inc, areas, harm, params, 2025, seed=3)
-    p = out["grid_hotspots"]["gi_p"]
-    assert p.min() >= 2 / 100
+    inc = inc.assign(area_id=np.where(inc.geometry.x < CX, "W", "E"))
+    with pytest.raises(DataError, match="at least 79 draws"):
+        area_hotspots(inc, areas, harm, LayersParams(permutations=20), 2025)
+    out = area_hotspots(inc, areas, harm, LayersParams(permutations=199), 2025)
+    assert (out["gi_p"] >= 2 / 200).all()
 
 
 def test_area_hotspots_match_the_textbook_formula_on_a_row_of_areas():

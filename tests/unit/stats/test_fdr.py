@@ -41,3 +41,9 @@ def test_rejects_bad_input():
         benjamini_hochberg(np.array([0.1, 1.2]), 0.05)
     with pytest.raises(ValueError):
         benjamini_hochberg(np.array([0.1]), 1.5)
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf])
+def test_an_infinite_p_value_is_an_error_not_a_missing_test(bad):
+    with pytest.raises(ValueError, match="infinite"):
+        benjamini_hochberg(np.array([0.01, bad, 0.3]), 0.05)
