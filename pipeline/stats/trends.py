@@ -1,173 +1,31 @@
-"""Count trends per area × problem family: yearly counts and rates, change against the previous
-year and the 3-year mean, a negative binomial (NB2) trend with estimated dispersion, and
-Mann–Kendall on the yearly counts. Formulas and references: ``docs/methods-trends.md``.
+"""Count trends per area × problem family: yearly counts and rates, the change against the
+previous year and the 3-year mean, and the one verdict per row — this year's exact rate-ratio
+test beside the multi-year negative binomial trend (:mod:`pipeline.stats.verdict`).
+Formulas and references: ``docs/methods-trends.md``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
-from scipy.special import digamma, polygamma
 
 from pipeline.stats.fdr import benjamini_hochberg
 from pipeline.stats.mann_kendall import mann_kendall
+from pipeline.stats.rate_ratio import rate_ratio_tests
+from pipeline.stats.verdict import verdict_codes, verdict_phrases, year_change
+from pipeline.stats.yearly_nb import yearly_trend
 
 KOMMUN = "kommun"
 ALL = "all"
-_THETA_MAX = 1e6  # θ = 1/α above this is treated as Poisson (α = 0)
-MIN_NB_INCIDENTS = 20  # NB trend fitted only for area × problem with at least this many in the period
+MIN_TREND_INCIDENTS = 20  # the yearly trend is fitted only with at least this many incidents in the period
 AREA_TRENDS_COLUMNS = (
     "area_id", "problem", "n_year", "n_prev", "change_pct", "mean_3y", "change_vs_3y_pct",
-    "harm_days_year", "population", "rate_per_1000", "kommun_rate_per_1000", "rate_ratio",
-    "irr", "irr_low", "irr_high", "irr_p", "irr_q", "nb_alpha", "mk_tau", "mk_p", "trend",
+    "harm_days_year", "population", "rate_per_1000", "kommun_rate_per_1000", "rate_ratio", "rate_ratio_p",
+    "rate_ratio_q", "irr", "irr_low", "irr_high", "irr_p", "irr_q", "trend_pct_per_year", "year_dispersion", "mk_tau", "mk_p",
+    "trend", "has_trend_fit", "year_rr", "year_rr_low", "year_rr_high", "year_p", "year_q", "year_change",
+    "verdict_code", "verdict_sv",
 )
 AREA_YEAR_COLUMNS = ("area_id", "problem", "year", "n_incidents", "harm_days", "population", "rate_per_1000")
-_NAN_FIT = dict(irr=np.nan, irr_low=np.nan, irr_high=np.nan, irr_p=np.nan, nb_alpha=np.nan,
-                converged=False, model="none")
-
-
-def _design(years: np.ndarray, months: np.ndarray) -> np.ndarray:
-    """Columns: intercept, year − max(year), dummies for months 2..12 (January is the reference)."""
-    cols = [np.ones(len(years)), (years - years.max()).astype(float)]
-    cols += [(months == m).astype(float) for m in range(2, 13)]
-    return np.column_stack(cols)
-
-
-def _theta_step(y, mu, theta, m):
-    """One Newton step on log θ (θ = 1/α) of the NB2 log-likelihood, rows independent.
-
-    U(θ) = Σ m [ψ(y+θ) − ψ(θ) + ln θ + 1 − ln(θ+μ) − (y+θ)/(θ+μ)]
-    U'(θ) = Σ m [ψ'(y+θ) − ψ'(θ) + 1/θ − 2/(θ+μ) + (y+θ)/(θ+μ)²]   (MASS::theta.ml)
-    """
-    t = theta[:, None]
-    u = (m * (digamma(y + t) - digamma(t) + np.log(t) + 1 - np.log(t + mu) - (y + t) / (t + mu))).sum(1)
-    du = (m * (polygamma(1, y + t) - polygamma(1, t) + 1 / t - 2 / (t + mu) + (y + t) / (t + mu) ** 2)).sum(1)
-    g, h = u * theta, du * theta**2 + u * theta  # derivatives in φ = ln θ
-    step = np.where(h < 0, -g / np.where(h < 0, h, -1.0), np.sign(g))
-    return np.exp(np.clip(np.log(theta) + np.clip(step, -2, 2), np.log(1e-4), np.log(_THETA_MAX) + 1))
-
-
-def _nb2_batch(y: np.ndarray, x: np.ndarray, estimate_alpha: np.ndarray,
-               max_iter: int = 200, tol: float = 1e-8) -> dict[str, np.ndarray]:
-    """Fit log E[y_b] = x β_b for every row b of ``y`` (B, n) with a shared design ``x`` (n, k).
-
-    Rows with ``estimate_alpha`` are NB2 (Var = μ + αμ², α by maximum likelihood, alternating
-    IRLS for β at fixed α with Newton steps on log(1/α), as R's MASS::glm.nb does); the other
-    rows are Poisson (α = 0). A month whose count is zero in every year has μ̂ = 0 and adds
-    nothing to the likelihood of β₁ or α, so those observations are masked out.
-    Hand-written and batched because fitting hundreds of series one by one with statsmodels
-    takes seconds; ``tests/unit/stats/test_trends.py`` checks it against
-    ``statsmodels.discrete.discrete_model.NegativeBinomial``.
-
-    Returns arrays b1, se1 (from the expected information (XᵀWX)⁻¹, W = μ/(1+αμ)), alpha,
-    converged.
-    """
-    n_b, n = y.shape
-    k = x.shape[1]
-    month_cols = x[:, 2:]
-    zero_month = (y @ month_cols == 0)                                  # (B, 11)
-    first_month = x[:, 2:].sum(1) == 0                                  # January rows
-    jan_zero = (y[:, first_month].sum(1) == 0)
-    mask = np.ones_like(y)
-    mask[:, first_month] = np.where(jan_zero[:, None], 0.0, 1.0)
-    mask *= 1.0 - (zero_month.astype(float) @ month_cols.T).clip(0, 1)
-    ybar = (y * mask).sum(1) / np.maximum(mask.sum(1), 1)
-    beta = np.zeros((n_b, k))
-    beta[:, 0] = np.log(np.maximum(ybar, 1e-3))
-    theta = np.full(n_b, np.inf)
-    ridge = 1e-10 * np.eye(k)
-    converged = np.zeros(n_b, dtype=bool)
-    prev_b1, prev_th = np.full(n_b, np.nan), np.full(n_b, np.inf)
-    for it in range(max_iter):
-        eta = np.clip(beta @ x.T, -50, 50)
-        mu = np.exp(eta)
-        if it == 4:  # start α from the moment estimate once β is near the Poisson fit
-            over = ((mask * ((y - mu) ** 2 - y)).sum(1)) / np.maximum((mask * mu**2).sum(1), 1e-12)
-            # Σ((y−μ)² − y) ≤ 0: the likelihood falls as α leaves 0, so the MLE is α = 0
-            theta = np.where(estimate_alpha & (over > 0), 1.0 / np.clip(over, 1e-3, 1e3), np.inf)
-        elif it > 4 and estimate_alpha.any():
-            est = np.isfinite(theta)
-            theta[est] = _theta_step(y[est], mu[est], theta[est], mask[est])
-            theta[theta >= _THETA_MAX] = np.inf  # α < 1e-6: indistinguishable from Poisson
-        w = mask * mu / (1 + mu / theta[:, None])
-        z = eta + (y - mu) / mu
-        xtwx = np.einsum("nk,bn,nl->bkl", x, w, x) + ridge
-        xtwz = np.einsum("nk,bn->bk", x, w * z)
-        beta = np.linalg.solve(xtwx, xtwz[..., None])[..., 0]
-        if it > 5:
-            with np.errstate(invalid="ignore"):
-                done = (np.abs(beta[:, 1] - prev_b1) < tol) & (np.abs(np.log(theta) - np.log(prev_th)) < 1e-4)
-                done |= (np.abs(beta[:, 1] - prev_b1) < tol) & ~np.isfinite(theta)
-            converged = done
-            if done.all():
-                break
-        prev_b1, prev_th = beta[:, 1].copy(), theta.copy()
-    mu = np.exp(np.clip(beta @ x.T, -50, 50))
-    w = mask * mu / (1 + mu / theta[:, None])
-    cov = np.linalg.inv(np.einsum("nk,bn,nl->bkl", x, w, x) + ridge)
-    alpha = np.where(np.isfinite(theta), 1.0 / theta, 0.0)
-    return {"b1": beta[:, 1], "se1": np.sqrt(cov[:, 1, 1]), "alpha": alpha, "converged": converged}
-
-
-def _fit_batch(y: np.ndarray, x: np.ndarray, min_total: int) -> pd.DataFrame:
-    """irr, irr_low, irr_high, irr_p, nb_alpha, converged, model for every row of ``y``."""
-    total = y.sum(1)
-    usable = (total > 0) & (np.ptp(x[:, 1]) > 0)
-    nb = total >= min_total
-    out = pd.DataFrame({k: np.full(len(y), v) for k, v in _NAN_FIT.items()})
-    if usable.any():
-        r = _nb2_batch(y[usable], x, nb[usable])
-        b, se = r["b1"], r["se1"]
-        ok = r["converged"] & np.isfinite(se) & (se > 0)
-        z95 = norm.ppf(0.975)
-        idx = np.flatnonzero(usable)
-        out.loc[idx, "converged"] = ok
-        good = idx[ok]
-        out.loc[good, "irr"] = np.exp(b[ok])
-        out.loc[good, "irr_low"] = np.exp(b[ok] - z95 * se[ok])
-        out.loc[good, "irr_high"] = np.exp(b[ok] + z95 * se[ok])
-        out.loc[good, "irr_p"] = 2 * norm.sf(np.abs(b[ok] / se[ok]))
-        out.loc[good, "nb_alpha"] = np.where(nb[usable][ok], r["alpha"][ok], np.nan)
-        out.loc[good, "model"] = np.where(nb[usable][ok], "nb2", "poisson")
-    return out
-
-
-def fit_nb_trend(monthly: pd.DataFrame, min_total: int = MIN_NB_INCIDENTS) -> dict:
-    """Yearly incidence-rate ratio from monthly counts with a negative binomial (NB2) model.
-
-    log E[n_ym] = b0 + b1·(y − y_max) + Σ_{m=2..12} c_m [month = m],
-    Var[n_ym] = μ + α μ² with α estimated by maximum likelihood (a GLM NegativeBinomial family
-    would silently fix α = 1). The fit alternates IRLS for β at fixed α with Newton steps for
-    α, as R's ``MASS::glm.nb`` does (:func:`_nb2_batch`; checked against
-    ``statsmodels.discrete.discrete_model.NegativeBinomial`` NB2 MLE). IRR = exp(b1), the
-    multiplicative change per year; 95 % Wald CI exp(b1 ± 1.96 se) with se from the expected
-    information (XᵀWX)⁻¹; irr_p the Wald p-value of b1 = 0. nb_alpha = 0 means the MLE of α is
-    on the boundary (no over-dispersion): the fit is then the Poisson fit.
-
-    Falls back to a Poisson fit (``model="poisson"``, nb_alpha NaN) when the total is below
-    ``min_total``; returns NaN (``model="none"``, converged False) when all counts are zero, only
-    one year is present or the fit does not converge (e.g. every incident in one year).
-
-    Parameters
-    ----------
-    monthly : DataFrame with columns year, month (1..12), n_incidents; every month of the
-        period should be present, zeros included.
-
-    Returns
-    -------
-    dict with irr, irr_low, irr_high, irr_p, nb_alpha, converged (bool), model
-    ("nb2" | "poisson" | "none").
-
-    Reference: Cameron & Trivedi (2013) Regression Analysis of Count Data, 2nd ed., §3.3.
-    """
-    years = monthly["year"].to_numpy(dtype=float)
-    months = monthly["month"].to_numpy(dtype=int)
-    y = monthly["n_incidents"].to_numpy(dtype=float)
-    if len(y) == 0:
-        return dict(_NAN_FIT)
-    row = _fit_batch(y[None, :], _design(years, months), min_total).iloc[0]
-    return {k: (bool(row[k]) if k == "converged" else row[k] if k == "model" else float(row[k])) for k in _NAN_FIT}
 
 
 def population_totals(population: pd.DataFrame) -> pd.DataFrame:
@@ -199,9 +57,22 @@ def _population_grid(population: pd.DataFrame, areas: list[str], years: list[int
     return np.vstack([grid, kommun[None, :]])
 
 
+def this_year_tests(n_year: np.ndarray, n_prev: np.ndarray, kappa: np.ndarray) -> pd.DataFrame:
+    """:func:`pipeline.stats.rate_ratio.rate_ratio_test` of every row's report-year count
+    against the year before, with the row's year-level dispersion κ (0 where unknown).
+    Returns year_rr, year_rr_low, year_rr_high (NaN where undefined or infinite: no incidents
+    the year before) and year_p (NaN where both years are empty)."""
+    r = rate_ratio_tests(np.asarray(n_year, float), np.nan_to_num(np.asarray(n_prev, float)),
+                         kappa=np.nan_to_num(np.asarray(kappa, float)))
+    both_empty = (np.asarray(n_year, float) + np.nan_to_num(np.asarray(n_prev, float))) == 0
+    out = pd.DataFrame({"year_rr": r["rr"], "year_rr_low": r["rr_low"], "year_rr_high": r["rr_high"],
+                        "year_p": np.where(both_empty, np.nan, r["p"])})
+    return out.where(np.isfinite(out), np.nan)
+
+
 def area_trends(incidents: pd.DataFrame, population: pd.DataFrame, year: int, first_year: int,
                 alpha: float = 0.05, harm: pd.Series | None = None,
-                min_nb_incidents: int = MIN_NB_INCIDENTS, fdr: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+                min_trend_incidents: int = MIN_TREND_INCIDENTS, fdr: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Trend table per area × problem (contracts.md ``area_trends``) and yearly counts
     (``area_year_counts``) for years ``first_year``..``year``.
 
@@ -211,15 +82,22 @@ def area_trends(incidents: pd.DataFrame, population: pd.DataFrame, year: int, fi
     - change_pct = 100 (n_year − n_prev)/n_prev (NA when n_prev is 0 or before first_year)
     - mean_3y = mean count of the (up to) three years before ``year`` within the period;
       change_vs_3y_pct = 100 (n_year − mean_3y)/mean_3y
-    - rate_per_1000 = 1000 n / population of that year; rate_ratio = rate / kommun rate
-    - irr… from :func:`fit_nb_trend` on monthly counts (only with ≥ ``min_nb_incidents``
-      incidents in the period, else NA); mk_tau, mk_p: Mann–Kendall on the yearly counts
-    - trend = "rising" if irr_q < alpha and irr > 1 and mk_tau > 0; "falling" if irr_q < alpha
-      and irr < 1 and mk_tau < 0; else "stable" (the model must be significant and the
-      distribution-free test must agree in sign). With ``fdr`` (default) irr_q is the
-      Benjamini–Hochberg adjustment of irr_p over all fitted area × problem rows: a kommun
-      with 25 areas and 13 problems tests over 300 trends, and uncorrected about 5 % of them
-      would be flagged on flat data; without ``fdr`` irr_q = irr_p.
+    - rate_per_1000 = 1000 n / population of that year; rate_ratio = rate / kommun rate;
+      rate_ratio_p: exact conditional test of the area's rate against the rest of the kommun
+      in the report year (binomial, exposures = populations; NaN for the kommun rows and
+      without population), rate_ratio_q its BH adjustment over all area rows
+    - irr, irr_low, irr_high, irr_p: the NB2 slope of the yearly counts with the year-level
+      dispersion κ pooled per problem (``year_dispersion``; :mod:`pipeline.stats.yearly_nb`),
+      only with ≥ ``min_trend_incidents`` incidents in the period (``has_trend_fit``);
+      trend_pct_per_year = 100 (irr − 1); mk_tau, mk_p: Mann–Kendall on the yearly counts
+    - year_rr, year_rr_low, year_rr_high, year_p: the exact conditional test of this year
+      against the year before (beta-binomial with the problem's κ;
+      :mod:`pipeline.stats.rate_ratio`)
+    - irr_q, year_q: Benjamini–Hochberg over *both* sets of p-values of all rows together
+      (``fdr``; else the raw p), so the table's trend flags hold one false-discovery level
+    - trend = "rising" if irr_q < alpha, irr > 1 and mk_tau > 0; "falling" if irr_q < alpha,
+      irr < 1 and mk_tau < 0; else "stable"; year_change, verdict_code, verdict_sv:
+      :mod:`pipeline.stats.verdict`
 
     ``harm`` (optional, aligned to ``incidents``) gives harm in days per incident; harm columns
     are NaN without it.
@@ -234,18 +112,16 @@ def area_trends(incidents: pd.DataFrame, population: pd.DataFrame, year: int, fi
     problems = sorted(set(inc["problem"].dropna().astype(str)) - {ALL})
     a_idx = pd.Index(areas).get_indexer(inc["area_id"].astype("str"))
     p_idx = pd.Index(problems).get_indexer(inc["problem"].astype("str"))
-    m_idx = (inc["year"].to_numpy() - first_year) * 12 + inc["occurred_at"].dt.month.to_numpy() - 1
-    n_a, n_p, n_m = len(areas) + 1, len(problems) + 1, 12 * n_y  # kommun and all last
-    counts = np.zeros((n_a, n_p, n_m))
-    harm_sum = np.zeros((n_a, n_p, n_m))
+    y_idx = inc["year"].to_numpy() - first_year
+    n_a, n_p = len(areas) + 1, len(problems) + 1  # kommun and all last
+    yearly = np.zeros((n_a, n_p, n_y))
+    harm_y = np.zeros((n_a, n_p, n_y))
     for a_sel in (a_idx, np.full(len(inc), n_a - 1)):
         for p_sel in (p_idx, np.full(len(inc), n_p - 1)):
             ok = (a_sel >= 0) & (p_sel >= 0)
-            flat = (a_sel[ok] * n_p + p_sel[ok]) * n_m + m_idx[ok]
-            counts += np.bincount(flat, minlength=n_a * n_p * n_m).reshape(counts.shape)
-            harm_sum += np.bincount(flat, weights=h[ok], minlength=n_a * n_p * n_m).reshape(counts.shape)
-    yearly = counts.reshape(n_a, n_p, n_y, 12).sum(axis=3)
-    harm_y = harm_sum.reshape(n_a, n_p, n_y, 12).sum(axis=3)
+            flat = (a_sel[ok] * n_p + p_sel[ok]) * n_y + y_idx[ok]
+            yearly += np.bincount(flat, minlength=n_a * n_p * n_y).reshape(yearly.shape)
+            harm_y += np.bincount(flat, weights=h[ok], minlength=n_a * n_p * n_y).reshape(yearly.shape)
     pop = _population_grid(population, areas, years)                     # (n_a, n_y)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(pop[:, None, :] > 0, 1000 * yearly / pop[:, None, :], np.nan)
@@ -272,18 +148,33 @@ def area_trends(incidents: pd.DataFrame, population: pd.DataFrame, year: int, fi
         change = np.where(n_prev > 0, 100 * (n_year - n_prev) / n_prev, np.nan)
         change_3y = np.where(mean_3y > 0, 100 * (n_year - mean_3y) / mean_3y, np.nan)
         rate_ratio = rate[:, :, last] / rate[n_a - 1, :, last][None, :]
-    mk = mann_kendall(yearly.reshape(-1, n_y))
-    x = _design(np.repeat(years, 12).astype(float), np.tile(np.arange(1, 13), n_y))
-    flat_counts = counts.reshape(-1, n_m)
-    enough = flat_counts.sum(1) >= min_nb_incidents
-    fit = _fit_batch(flat_counts[enough], x, min_nb_incidents).set_index(np.flatnonzero(enough))
-    fit = fit.reindex(range(len(flat_counts)))  # too few incidents: NA irr, trend stable
-    irr, irr_p, tau = fit["irr"].to_numpy(), fit["irr_p"].to_numpy(), mk["tau"].to_numpy()
-    fitted = np.isfinite(irr_p)
-    irr_q = np.full_like(irr_p, np.nan)
-    irr_q[fitted] = benjamini_hochberg(irr_p[fitted], alpha)[0] if fdr else irr_p[fitted]
-    sig = irr_q < alpha
+    series = yearly.reshape(-1, n_y)
+    mk = mann_kendall(series)
+    fit = yearly_trend(series, np.tile(np.arange(n_p), n_a), min_total=min_trend_incidents)
+    kappa_by_problem = pd.Series(fit["kappa"]).groupby(np.tile(np.arange(n_p), n_a)).max()
+    kappa = np.nan_to_num(kappa_by_problem.reindex(np.tile(np.arange(n_p), n_a)).to_numpy())
+    ty = this_year_tests(n_year.ravel(), n_prev.ravel(), kappa) if n_y >= 2 else \
+        pd.DataFrame(np.nan, index=range(len(series)), columns=["year_rr", "year_rr_low", "year_rr_high", "year_p"])
+    irr, irr_p, tau = fit["irr"], fit["irr_p"], mk["tau"].to_numpy()
+    year_p = ty["year_p"].to_numpy()
+    pooled = np.r_[irr_p, year_p]
+    q = np.full(len(pooled), np.nan)
+    tested = np.isfinite(pooled)
+    q[tested] = benjamini_hochberg(pooled[tested], alpha)[0] if fdr else pooled[tested]
+    irr_q, year_q = q[:len(irr_p)], q[len(irr_p):]
+    sig = np.nan_to_num(irr_q, nan=1.0) < alpha
     trend = np.where(sig & (irr > 1) & (tau > 0), "rising", np.where(sig & (irr < 1) & (tau < 0), "falling", "stable"))
+    n_kommun = np.broadcast_to(n_year[n_a - 1][None, :], n_year.shape)
+    pop_y = np.broadcast_to(pop[:, last][:, None], n_year.shape)
+    pop_rest = pop[n_a - 1, last] - pop_y
+    testable = (np.arange(n_a)[:, None] < n_a - 1) & (pop_y > 0) & (pop_rest > 0) & np.isfinite(pop_rest)
+    rr_p = np.full(n_year.shape, np.nan)
+    if testable.any():
+        rr_p[testable] = rate_ratio_tests(n_year[testable], n_kommun[testable] - n_year[testable],
+                                          t1=pop_y[testable], t2=pop_rest[testable])["p"]
+    rr_q = np.full(rr_p.shape, np.nan)
+    if np.isfinite(rr_p).any():
+        rr_q[np.isfinite(rr_p)] = benjamini_hochberg(rr_p[np.isfinite(rr_p)], alpha)[0] if fdr else rr_p[np.isfinite(rr_p)]
     at = pd.DataFrame({
         "area_id": np.repeat(area_names, n_p),
         "problem": np.tile(prob_names, n_a),
@@ -296,14 +187,21 @@ def area_trends(incidents: pd.DataFrame, population: pd.DataFrame, year: int, fi
         "population": pd.array(np.repeat(pop[:, last], n_p), dtype="Float64").astype("Int64"),
         "rate_per_1000": rate[:, :, last].ravel(),
         "kommun_rate_per_1000": np.tile(rate[n_a - 1, :, last], n_a),
-        "rate_ratio": rate_ratio.ravel(),
-        "irr": irr, "irr_low": fit["irr_low"].to_numpy(), "irr_high": fit["irr_high"].to_numpy(),
-        "irr_p": irr_p, "irr_q": irr_q, "nb_alpha": fit["nb_alpha"].to_numpy(),
+        "rate_ratio": rate_ratio.ravel(), "rate_ratio_p": rr_p.ravel(), "rate_ratio_q": rr_q.ravel(),
+        "irr": irr, "irr_low": fit["irr_low"], "irr_high": fit["irr_high"], "irr_p": irr_p, "irr_q": irr_q,
+        "trend_pct_per_year": 100 * (irr - 1), "year_dispersion": kappa,
         "mk_tau": tau, "mk_p": mk["p"].to_numpy(),
-        "trend": trend,
+        "trend": trend, "has_trend_fit": fit["ok"],
+        "year_rr": ty["year_rr"].to_numpy(), "year_rr_low": ty["year_rr_low"].to_numpy(),
+        "year_rr_high": ty["year_rr_high"].to_numpy(), "year_p": year_p, "year_q": year_q,
     })
+    at["year_change"] = year_change(at["n_year"], at["n_prev"].astype("Float64").to_numpy(float, na_value=np.nan),
+                                    at["year_rr"], at["year_q"], alpha)
+    at["verdict_code"] = verdict_codes(at["year_change"], at["trend"], at["has_trend_fit"])
+    at["verdict_sv"] = verdict_phrases(at.assign(n_prev=at["n_prev"].astype("Float64").to_numpy(float, na_value=np.nan)))
     for df in (at, ay):
         df["area_id"] = df["area_id"].astype("str")
         df["problem"] = df["problem"].astype("str")
-    at["trend"] = at["trend"].astype("str")
+    for col in ("trend", "year_change", "verdict_code", "verdict_sv"):
+        at[col] = at[col].astype("str")
     return at[list(AREA_TRENDS_COLUMNS)], ay[list(AREA_YEAR_COLUMNS)]
