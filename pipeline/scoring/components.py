@@ -1,19 +1,25 @@
 """Scoring components of a problembild, each on [0, 1], and the weighted score.
 
 Every component is computed from the evidence table alone (pipeline.scoring.evidence), so the
-ranking bootstrap can perturb evidence columns and score again. Scales (docs/methods-scoring.md):
+ranking bootstrap can perturb evidence columns and score again. Crime evidence counts only
+where it is calibrated: a rate, trend, hot cell or emerging hot spot that could be chance
+(its test not significant after Benjamini–Hochberg) contributes nothing, so a rare family
+cannot reach the top on noise. Scales (docs/methods-scoring.md):
 
 =================  ===========================================================================
 harm_volume        clip(1 + log10(harm days / max harm days over candidates) / 2, 0, 1): the
                    largest → 1, a tenth of it → 0.5, a hundredth or less → 0
-rate_ratio         clip(log2(rate ratio to the kommun) / 2, 0, 1): RR ≤ 1 → 0, 2 → 0.5, ≥ 4 → 1
-trend              IRR > 1: clip(ln IRR / ln 3, 0, 1) × (1 if irr_q < 0.05 else 0.5); else 0
-                   (irr_q: the trend's p-value after Benjamini–Hochberg over all area × problem
-                   trends; irr_p where no q is given)
-                   (no IRR: MK trend "rising" → 0.5)
-concentration      0.6 · share of the area's incidents in significant hot cells (hot_95/hot_99)
-                   + 0.4 · emerging-hotspot class score (new/intensifying 1, persistent/
-                   consecutive 0.75, sporadic/oscillating 0.5, diminishing/historical 0.25)
+rate_ratio         clip(log2(rate ratio to the kommun) / 2, 0, 1) where the area's rate is
+                   significantly above the rest of the kommun (rate_ratio_q < 0.05), else 0:
+                   RR 2 → 0.5, ≥ 4 → 1
+trend              the verdict (area_trends): a significant rising trend gives
+                   clip(ln IRR / ln 3, 0, 1), a significant increase this year
+                   clip(ln RR_year / ln 3, 0, 1) (1 when last year had none); the larger of the
+                   two; 0 without a significant rise
+concentration      0.6 · share of the area's incidents in significant hot cells (hot_95/hot_99,
+                   exact random-placement test, FDR) + 0.4 · emerging-hotspot class score
+                   (new/intensifying 1, persistent/consecutive 0.75, sporadic/oscillating 0.5,
+                   diminishing/historical 0.25)
 signal             1 if the family is a signal crime (Brå), else 0
 survey_unsafe      clip(unsafe % / 50, 0, 1) × (0.5 + 0.5 · relevance); relevance = the family's
                    big-problem share / the area's largest big-problem share (0.5 for families
@@ -23,8 +29,9 @@ notes              0.5 · log1p(notes)/log1p(max) + 0.5 · verksamheter / max ve
 est                0.5 · log1p(reports)/log1p(max) + 0.5 · weeks / max weeks
 triangulation      sources that agree (crime, survey, notes, est) / 4
 events             Polisen's published events for the family in the whole kommun (the same for
-                   every area): 0.5 · trend part + 0.5 · level part; trend part as ``trend`` on
-                   the event series' IRR and irr_q; level part clip(log2(events rate / the
+                   every area): 0.5 · trend part + 0.5 · level part; trend part on the event
+                   series' IRR > 1: clip(ln IRR / ln 3, 0, 1) × (1 if irr_q < 0.05 else 0.5);
+                   level part clip(log2(events rate / the
                    comparison rate) / 2, 0, 1) where a comparison rate is given, else 0
 =================  ===========================================================================
 
@@ -48,8 +55,7 @@ EHS_SCORE = {"new_hot": 1.0, "intensifying_hot": 1.0, "persistent_hot": 0.75, "c
              "sporadic_hot": 0.5, "oscillating_hot": 0.5, "diminishing_hot": 0.25, "historical_hot": 0.25}
 ALPHA = 0.05
 SURVEY_FULL_PCT = 50.0       # a share of 50 % or more scores 1
-RR_AGREE = 1.25              # crime "agrees" when the rate is ≥ 1.25 × the kommun's ...
-NOTES_AGREE = 2              # ... notes agree from 2 notes, EST from 2 reports
+NOTES_AGREE = 2              # notes agree from 2 notes, EST from 2 reports
 EST_AGREE = 2
 SOURCES = ("crime", "survey", "notes", "est")
 
@@ -103,9 +109,15 @@ def _rel(x: np.ndarray) -> np.ndarray:
     return x / top if top > 0 else x * 0.0
 
 
-def _trend_p(ev) -> np.ndarray:
-    """The trend test's p-value as the trend flag uses it: BH-adjusted (crime_irr_q) when given."""
-    return _num(ev, "crime_irr_q") if "crime_irr_q" in ev else _num(ev, "crime_irr_p")
+def _rate_excess(ev) -> np.ndarray:
+    """The area's rate is significantly above the rest of the kommun (rate_ratio_q < ALPHA)."""
+    with np.errstate(invalid="ignore"):
+        return (np.nan_to_num(_num(ev, "crime_rate_ratio_q"), nan=1.0) < ALPHA) & (_num(ev, "crime_rate_ratio") > 1)
+
+
+def _rise(ev) -> tuple[np.ndarray, np.ndarray]:
+    """(significant rising trend, significant increase this year) from the verdict columns."""
+    return _cat(ev, "crime_trend") == "rising", _cat(ev, "crime_year_change") == "increase"
 
 
 def _flags(ev) -> dict[str, np.ndarray]:
@@ -116,10 +128,10 @@ def _flags(ev) -> dict[str, np.ndarray]:
     f["has_survey"] = ~np.isnan(sp) & (np.nan_to_num(sp) > 0) & ~_flag(ev, "survey_problem_is_suppressed")
     f["has_notes"] = _z(_num(ev, "notes_n", 0)) > 0
     f["has_est"] = _z(_num(ev, "est_n", 0)) > 0
-    irr, p = _num(ev, "crime_irr"), _trend_p(ev)
+    rising, increase = _rise(ev)
     with np.errstate(invalid="ignore"):
-        f["agree_crime"] = f["has_crime"] & ((np.nan_to_num(_num(ev, "crime_rate_ratio")) >= RR_AGREE)
-                                             | ((irr > 1) & (p < ALPHA)) | (_z(_num(ev, "crime_n_hot_cells", 0)) > 0))
+        f["agree_crime"] = f["has_crime"] & (_rate_excess(ev) | rising | increase
+                                             | (_z(_num(ev, "crime_n_hot_cells", 0)) > 0))
         diff, ps = _num(ev, "survey_problem_diff_vs_rest_pp"), _num(ev, "survey_problem_p_vs_rest")
         f["agree_survey"] = f["has_survey"] & (diff > 0) & (ps < ALPHA)
     f["agree_notes"] = _z(_num(ev, "notes_n", 0)) >= NOTES_AGREE
@@ -133,13 +145,14 @@ def _components(ev, families: Families, flags: dict[str, np.ndarray]) -> dict[st
     c = {}
     c["harm_volume"] = _log_span(_num(ev, "crime_harm_days_year", 0))
     rr = _num(ev, "crime_rate_ratio")
-    irr, p = _num(ev, "crime_irr"), _trend_p(ev)
+    irr, year_rr = _num(ev, "crime_irr"), _num(ev, "crime_year_rr")
+    rising, increase = _rise(ev)
     with np.errstate(divide="ignore", invalid="ignore"):
-        c["rate_ratio"] = np.nan_to_num(np.clip(np.log2(np.where(rr > 0, rr, np.nan)) / 2, 0, 1), nan=0.0)
-        mag = np.clip(np.log(np.where(irr > 0, irr, np.nan)) / np.log(3), 0, 1)
-        trend = np.where(irr > 1, mag * np.where(p < ALPHA, 1.0, 0.5), 0.0)
-    rising = _cat(ev, "crime_trend") == "rising"
-    c["trend"] = np.clip(np.nan_to_num(np.where(np.isnan(irr), np.where(rising, 0.5, 0.0), trend)), 0, 1)
+        rr_comp = np.nan_to_num(np.clip(np.log2(np.where(rr > 0, rr, np.nan)) / 2, 0, 1), nan=0.0)
+        c["rate_ratio"] = np.where(_rate_excess(ev), rr_comp, 0.0)
+        long_term = np.nan_to_num(np.clip(np.log(irr) / np.log(3), 0, 1), nan=0.0)
+        this_year = np.nan_to_num(np.clip(np.log(year_rr) / np.log(3), 0, 1), nan=1.0)  # NaN: none last year
+    c["trend"] = np.maximum(np.where(rising, long_term, 0.0), np.where(increase, this_year, 0.0))
     hot = np.clip(_z(_num(ev, "crime_hot_share_pct", 0)) / 100, 0, 1)
     ehs = np.array([EHS_SCORE.get(x, 0.0) if isinstance(x, str) else 0.0 for x in _cat(ev, "crime_ehs_category")])
     c["concentration"] = 0.6 * hot + 0.4 * ehs
@@ -175,8 +188,9 @@ def source_flags(ev: pd.DataFrame) -> pd.DataFrame:
 
     has_crime: crimes in the report year > 0. has_survey: a non-suppressed big-problem estimate
     for the family's item with a share > 0. has_notes / has_est: at least one note / report.
-    agree_crime: rate ratio ≥ 1.25, or a significant rise (IRR > 1, p < 0.05), or a significant
-    hot cell. agree_survey: the item share is significantly above the rest of the kommun
+    agree_crime: a significantly higher rate than the rest of the kommun, or a significant rise
+    in the verdict (rising trend or an increase this year), or a significant hot cell — every
+    one after Benjamini–Hochberg. agree_survey: the item share is significantly above the rest of the kommun
     (p < 0.05). agree_notes: ≥ 2 notes; agree_est: ≥ 2 reports.
     """
     return pd.DataFrame(_flags(ev), index=ev.index)

@@ -30,7 +30,9 @@ EHS_ORDER = ("new_hot", "intensifying_hot", "persistent_hot", "consecutive_hot",
 PLACE_SHARE = 50.0
 KEY = ["area_id", "problem"]
 TREND_COLS = ["n_year", "n_prev", "change_pct", "mean_3y", "harm_days_year", "population", "rate_per_1000",
-              "kommun_rate_per_1000", "rate_ratio", "irr", "irr_low", "irr_high", "irr_p", "irr_q", "trend"]
+              "kommun_rate_per_1000", "rate_ratio", "rate_ratio_q", "irr", "irr_low", "irr_high", "irr_p", "irr_q",
+              "trend_pct_per_year", "trend", "has_trend_fit", "year_rr", "year_rr_low", "year_rr_high", "year_q",
+              "year_change", "verdict_code", "verdict_sv"]
 SURVEY_COLS = ["share_pct", "n", "ci_low_pct", "ci_high_pct", "rest_share_pct", "diff_vs_rest_pp", "p_vs_rest",
                "prev_share_pct", "is_suppressed"]
 
@@ -156,10 +158,9 @@ def build_evidence(area_trends, grid_hotspots, emerging_hotspots, survey_indicat
                    year: int | None = None, event_comparison=None) -> pd.DataFrame:
     """One row per candidate (area_id, problem); any source frame may be None or empty.
 
-    Columns: area_id, area, problem, problem_label, is_signal; crime_n_year, crime_n_prev,
-    crime_change_pct, crime_mean_3y, crime_harm_days_year, crime_population, crime_rate_per_1000,
-    crime_kommun_rate_per_1000, crime_rate_ratio, crime_irr, crime_irr_low, crime_irr_high,
-    crime_irr_p, crime_trend, crime_n_hot_cells, crime_hot_share_pct, crime_ehs_category,
+    Columns: area_id, area, problem, problem_label, is_signal; crime_<c> for every c in
+    :data:`TREND_COLS` (counts, rates, the rate test's q, the trend, the this-year test and the
+    verdict: crime_verdict_code, crime_verdict_sv), crime_n_hot_cells, crime_hot_share_pct, crime_ehs_category,
     crime_n_emerging_cells; survey_year, survey_item, survey_unsafe_{pct, n, ci_low_pct,
     ci_high_pct, rest_share_pct, diff_vs_rest_pp, p_vs_rest, prev_share_pct, is_suppressed},
     survey_problem_{same}, survey_problem_relevance; notes_n, notes_n_verksamheter,

@@ -1,8 +1,9 @@
 """Short Swedish explanation of a problembild, generated from its row in problembilder.
 
 Every number in the text is a column of the row, formatted with pipeline.text.format_sv
-(counts as integers, shares in whole percent, ratios with one decimal, the year unformatted);
-the only fixed number is the label "95 % KI". Counts of sources are written as words.
+(counts as integers, shares in whole percent, ratios with one decimal, the year unformatted).
+Counts of sources are written as words. Trend wording comes only from the verdict
+(``crime_verdict_sv``, pipeline.stats.verdict), never from the raw test columns.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import pandas as pd
 from pipeline.problems import Families
 from pipeline.text.format_sv import fmt_int, fmt_num, fmt_pct, fmt_year
 
-ALPHA = 0.05
 ITEM_SV = {
     "littering": "nedskräpning", "graffiti_vandalism": "klotter och skadegörelse",
     "disruptive_driving": "bilar som körs på ett störande sätt",
@@ -33,22 +33,14 @@ def _v(row: pd.Series, col: str):
 
 
 def _crime(row, label, area, year) -> str | None:
-    """The crime sentence: the period's trend (negative binomial IRR per year, significant
-    after Benjamini–Hochberg, crime_irr_q) and the report year's count against the year before."""
+    """The crime sentence: the verdict (this year's change beside the period's trend,
+    area_trends.verdict_sv) and the report year's count against the year before."""
     n = _v(row, "crime_n_year")
     if not n:
         return None
-    irr, lo, hi = (_v(row, c) for c in ("crime_irr", "crime_irr_low", "crime_irr_high"))
-    q = _v(row, "crime_irr_q") if _v(row, "crime_irr_q") is not None else _v(row, "crime_irr_p")
-    if irr is not None and q is not None and q < ALPHA:
-        verb = ("ökade kraftigt" if irr >= 1.5 else "ökade") if irr > 1 else ("minskade kraftigt" if irr <= 2 / 3 else "minskade")
-        s = f"{label} i {area} {verb} under perioden"
-    else:
-        s = f"{label} i {area} har ingen säkerställd trend under perioden"
-    if irr is not None:
-        ci = f"; 95 % KI {fmt_num(lo, 1)}–{fmt_num(hi, 1)}" if lo is not None and hi is not None else ""
-        s += f" (IRR {fmt_num(irr, 1)} per år{ci})"
-    s += f". {fmt_year(year)} anmäldes {_n(n, 'brott', 'brott')}"
+    verdict = _v(row, "crime_verdict_sv")
+    s = f"{label} i {area} {verdict}" if verdict else f"{label} i {area}"
+    s += f": {_n(n, 'anmält brott', 'anmälda brott')} {fmt_year(year)}"
     prev = _v(row, "crime_n_prev")
     if prev is not None:
         s += f" mot {fmt_int(prev)} året innan"
@@ -109,11 +101,12 @@ def _staff(row) -> str | None:
 
 
 def explain(row: pd.Series, families: Families, year: int) -> str:
-    """Swedish text for one problembild, e.g. "Rån i Centrum ökade kraftigt 2025 (IRR 3,1;
-    95 % KI 2,4–4,0): 45 anmälda brott mot 15 året innan, 2,3 gånger kommunens nivå per
-    invånare. Koncentrerat till Stortorget, en ny hotspot (62 % av brotten i signifikanta
-    hotspot-rutor). 38 % av de boende … Nämns i 6 anteckningar … Tre av fyra källor pekar åt
-    samma håll." """
+    """Swedish text for one problembild, e.g. "Rån i Centrum ökade kraftigt i år (+200 %,
+    säker ökning) men ingen säker långsiktig trend: 45 anmälda brott 2025 mot 15 året innan,
+    2,3 gånger kommunens nivå per invånare. Koncentrerat till Stortorget, en ny hotspot (62 %
+    av brotten i signifikanta hotspot-rutor). 38 % av de boende … Nämns i 6 anteckningar …
+    Tre av fyra källor pekar åt samma håll." The trend wording is the row's verdict, the same
+    text the tables show."""
     label = families.label_sv(str(row["problem"]))
     area = str(row.get("area") or row["area_id"])
     parts = [_crime(row, label, area, year), _place(row), _survey(row, area), _staff(row)]

@@ -5,8 +5,9 @@ and scores it again with :func:`pipeline.scoring.components.score_problems`:
 
 - incidents: the counts of the report year Y and the year before P of each (area, problem)
   are redrawn Poisson(Y), Poisson(P) (the parametric form of resampling incidents); harm days and
-  the rate ratio scale by Y*/Y, the IRR by ((Y*+½)/(P*+½)) / ((Y+½)/(P+½)). Hotspot classes,
-  p-values and the kommun rate stay fixed (re-running Gi* per draw is too costly).
+  the rate ratio scale by Y*/Y, the IRR and this year's rate ratio by
+  ((Y*+½)/(P*+½)) / ((Y+½)/(P+½)). Hotspot classes, significance flags (the verdict, the rate
+  test) and the kommun rate stay fixed (re-running every test per draw is too costly).
 - survey respondents: the valid answers of each (area, indicator) are resampled with
   replacement and the weighted share recomputed (weights travel with the respondent).
 - notes: the notes of each area are resampled with replacement; per family the number of
@@ -150,8 +151,9 @@ def _perturbations(ev, bi: BootstrapInputs, families: Families, draws: int, rng)
         for col in ("crime_harm_days_year", "crime_rate_ratio"):
             if col in ev:
                 out.append((col, np.where(has, ev[col].to_numpy(dtype="float64") * f, np.nan)))
-        if "crime_irr" in ev:
-            out.append(("crime_irr", np.where(has, ev["crime_irr"].to_numpy(dtype="float64") * g, np.nan)))
+        for col in ("crime_irr", "crime_year_rr"):
+            if col in ev:
+                out.append((col, np.where(has, ev[col].to_numpy(dtype="float64") * g, np.nan)))
     survey = _survey_draws(bi.survey_flags, draws, rng)
     if survey:
         a = ev["area_id"].astype(str).tolist()

@@ -25,8 +25,10 @@ def hand_frame():
     return pd.DataFrame({
         "area_id": ["A", "B", "C"], "problem": ["robbery", "vandalism", "theft"],
         "crime_n_year": [10, 10, 0], "crime_harm_days_year": [1000.0, 100.0, 0.0],
-        "crime_rate_ratio": [2.0, 4.0, 0.5], "crime_irr": [3.0, 3.0, 0.5], "crime_irr_p": [0.01, 0.2, 0.01],
-        "crime_trend": ["rising", "stable", "falling"], "crime_hot_share_pct": [50.0, 0.0, 0.0],
+        "crime_rate_ratio": [2.0, 4.0, 0.5], "crime_rate_ratio_q": [0.001, 0.2, 0.001],
+        "crime_irr": [3.0, 3.0, 0.5], "crime_irr_q": [0.01, 0.2, 0.01],
+        "crime_trend": ["rising", "stable", "falling"], "crime_year_rr": [1.2, 1.5, 0.8],
+        "crime_year_change": ["no_change", "increase", "no_change"], "crime_hot_share_pct": [50.0, 0.0, 0.0],
         "crime_n_hot_cells": [1, 0, 0], "crime_ehs_category": ["new_hot", "historical_hot", None],
         "survey_unsafe_pct": [25.0, 60.0, 40.0], "survey_unsafe_is_suppressed": [False, False, True],
         "survey_problem_pct": [np.nan, 25.0, np.nan], "survey_problem_is_suppressed": [np.nan, False, np.nan],
@@ -40,10 +42,11 @@ def test_scales_by_hand():
     c = components(hand_frame(), FAM)
     # harm: max -> 1, a tenth -> 1 + log10(0.1)/2 = 0.5, zero -> 0
     np.testing.assert_allclose(c.comp_harm_volume, [1.0, 0.5, 0.0])
-    # rate ratio: log2(RR)/2 clipped: 2 -> 0.5, 4 -> 1, 0.5 -> 0
-    np.testing.assert_allclose(c.comp_rate_ratio, [0.5, 1.0, 0.0])
-    # trend: IRR 3 significant -> 1, IRR 3 not significant -> 0.5, falling -> 0
-    np.testing.assert_allclose(c.comp_trend, [1.0, 0.5, 0.0])
+    # rate ratio: log2(RR)/2 clipped where significantly above the rest: 2 -> 0.5; 4 but q 0.2 -> 0; 0.5 -> 0
+    np.testing.assert_allclose(c.comp_rate_ratio, [0.5, 0.0, 0.0])
+    # trend: significant rising trend, IRR 3 -> 1; no trend but a significant rise this year,
+    # RR 1.5 -> ln 1.5 / ln 3; falling -> 0
+    np.testing.assert_allclose(c.comp_trend, [1.0, np.log(1.5) / np.log(3), 0.0])
     # concentration: 0.6*hot share + 0.4*EHS score (new_hot 1, historical_hot 0.25)
     np.testing.assert_allclose(c.comp_concentration, [0.6 * 0.5 + 0.4, 0.4 * 0.25, 0.0])
     np.testing.assert_allclose(c.comp_signal, [0.0, 1.0, 0.0])
@@ -54,7 +57,8 @@ def test_scales_by_hand():
     np.testing.assert_allclose(c.comp_notes, [1.0, 0.0, 0.5 * np.log1p(1) / np.log1p(3) + 0.25])
     np.testing.assert_allclose(c.comp_est, [0.0, 1.0, 0.0])
     f = source_flags(hand_frame())
-    # A: crime agrees (RR >= 1.25), notes agree (3 >= 2); B: crime, survey (p < .05), est agree
+    # A: crime agrees (significant rate excess and rise), notes agree (3 >= 2);
+    # B: crime (increase this year), survey (p < .05), est agree
     assert f.n_sources_agree.tolist() == [2, 3, 0]
     assert f.n_sources.tolist() == [2, 3, 1]
     np.testing.assert_allclose(c.comp_triangulation, [0.5, 0.75, 0.0])
@@ -66,14 +70,14 @@ def test_all_components_in_unit_interval(evidence):
     assert ((c >= 0) & (c <= 1)).all().all()
 
 
-@pytest.mark.parametrize("col,comp,factor", [
-    ("crime_harm_days_year", "comp_harm_volume", 3.0),
-    ("crime_rate_ratio", "comp_rate_ratio", 1.5),
-    ("survey_problem_pct", "comp_survey_problem", 1.5),
-    ("notes_n", "comp_notes", 3),
+@pytest.mark.parametrize("col,comp,factor,row", [
+    ("crime_harm_days_year", "comp_harm_volume", 3.0, ("B", "vandalism")),
+    ("crime_rate_ratio", "comp_rate_ratio", 1.3, ("C", "drugs")),       # a significant excess
+    ("survey_problem_pct", "comp_survey_problem", 1.5, ("B", "vandalism")),
+    ("notes_n", "comp_notes", 3, ("B", "vandalism")),
 ])
-def test_monotone_in_evidence(evidence, col, comp, factor):
-    i = evidence.index[(evidence.area_id == "B") & (evidence.problem == "vandalism")][0]
+def test_monotone_in_evidence(evidence, col, comp, factor, row):
+    i = evidence.index[(evidence.area_id == row[0]) & (evidence.problem == row[1])][0]
     more = evidence.copy()
     more.loc[i, col] = evidence.loc[i, col] * factor
     assert components(more, FAM).loc[i, comp] > components(evidence, FAM).loc[i, comp]
@@ -90,12 +94,32 @@ def test_score_is_weighted_mean(evidence):
         score_problems(evidence, {"harm": 1.0}, FAM)
 
 
-def test_trend_component_uses_the_fdr_adjusted_p_when_given():
-    frame = hand_frame()
-    # row A: p = 0.01 before correction, q = 0.2 after: a rise not established -> half weight
-    adjusted = components(frame.assign(crime_irr_q=[0.2, 0.2, 0.01]), FAM)
-    np.testing.assert_allclose(adjusted.comp_trend, [0.5, 0.5, 0.0])
-    np.testing.assert_allclose(components(frame, FAM).comp_trend, [1.0, 0.5, 0.0])  # no q: p as before
+def test_crime_evidence_counts_only_when_significant():
+    """The same magnitudes without significance (q ≥ 0.05 after BH, no significant hot cell or
+    change this year) give nothing and do not make crime 'agree'."""
+    frame = hand_frame().assign(crime_rate_ratio_q=0.3, crime_irr_q=0.3, crime_trend="stable",
+                                crime_year_change="no_change", crime_hot_share_pct=0.0, crime_n_hot_cells=0,
+                                crime_ehs_category=None)
+    c = components(frame, FAM)
+    assert (c.comp_rate_ratio == 0).all() and (c.comp_trend == 0).all() and (c.comp_concentration == 0).all()
+    assert not source_flags(frame).agree_crime.any()
+
+
+def test_a_rare_family_cannot_top_the_ranking_on_noise():
+    """Weapons in a small area: 3 incidents against 1 last year, a rate four times the kommun's
+    — none of it significant — against theft with a significant rise and hot cells. Before the
+    calibration the noise gave weapons the larger crime components."""
+    frame = pd.DataFrame({
+        "area_id": ["S", "T"], "problem": ["weapons", "theft"], "crime_n_year": [3, 400],
+        "crime_harm_days_year": [1800.0, 5600.0], "crime_rate_ratio": [4.0, 1.3], "crime_rate_ratio_q": [0.4, 0.01],
+        "crime_irr": [2.5, 1.15], "crime_irr_q": [0.3, 0.01], "crime_trend": ["stable", "rising"],
+        "crime_year_rr": [3.0, 1.1], "crime_year_change": ["no_change", "no_change"],
+        "crime_hot_share_pct": [0.0, 40.0], "crime_n_hot_cells": [0, 3], "crime_ehs_category": [None, "persistent_hot"],
+    })
+    s = score_problems(frame, W, FAM).set_index("problem")
+    for comp in ("comp_rate_ratio", "comp_trend", "comp_concentration"):
+        assert s.loc["weapons", comp] == 0 < s.loc["theft", comp]
+    assert s.loc["weapons", "score"] < s.loc["theft", "score"]
 
 
 def test_events_component_by_hand_and_absent_without_events():

@@ -35,6 +35,14 @@ def _counts():
 
 
 def make_area_trends():
+    """area_trends rows as the layer stage writes them. The planted rows have a significant
+    rising trend; the this-year test, the rate test against the rest of the kommun and the
+    verdict columns come from the counts through the pipeline's own tests (inputs, not expected
+    values)."""
+    from pipeline.stats.fdr import benjamini_hochberg
+    from pipeline.stats.rate_ratio import rate_ratio_tests
+    from pipeline.stats.verdict import verdict_codes, verdict_phrases, year_change
+
     rows = []
     counts = _counts()
     kom = {}
@@ -49,10 +57,25 @@ def make_area_trends():
                      "mean_3y": pr, "change_vs_3y_pct": 100 * (y - pr) / pr, "harm_days_year": y * HARM[p],
                      "population": pop, "rate_per_1000": 1000 * y / pop, "kommun_rate_per_1000": 1000 * kom[p][0] / ktot,
                      "rate_ratio": (y / pop) / (kom[p][0] / ktot), "irr": irr, "irr_low": irr / 1.4, "irr_high": irr * 1.4,
-                     "irr_p": 0.001 if sig else 0.6, "nb_alpha": 0.1, "mk_tau": 0.5 if sig else 0.0,
-                     "mk_p": 0.01 if sig else 0.7, "trend": "rising" if sig else "stable"})
-    rows.append({**rows[0], "problem": "all"})
-    return pd.DataFrame(rows)
+                     "irr_p": 0.001 if sig else 0.6, "irr_q": 0.004 if sig else 0.9, "trend_pct_per_year": 100 * (irr - 1),
+                     "year_dispersion": 0.0, "mk_tau": 0.5 if sig else 0.0, "mk_p": 0.01 if sig else 0.7,
+                     "trend": "rising" if sig else "stable", "has_trend_fit": True})
+    t = pd.DataFrame(rows)
+    ty = rate_ratio_tests(t["n_year"], t["n_prev"])
+    t["year_rr"], t["year_rr_low"], t["year_rr_high"], t["year_p"] = ty["rr"], ty["rr_low"], ty["rr_high"], ty["p"]
+    t["year_q"] = benjamini_hochberg(t["year_p"].to_numpy(), 0.05)[0]
+    area = t["area_id"] != "kommun"
+    rest_n = t["problem"].map(lambda p: kom[p][0]) - t["n_year"]
+    rr = rate_ratio_tests(t.loc[area, "n_year"], rest_n[area], t1=t.loc[area, "population"],
+                          t2=ktot - t.loc[area, "population"])
+    t["rate_ratio_p"] = np.nan
+    t.loc[area, "rate_ratio_p"] = rr["p"]
+    t["rate_ratio_q"] = np.nan
+    t.loc[area, "rate_ratio_q"] = benjamini_hochberg(rr["p"], 0.05)[0]
+    t["year_change"] = year_change(t["n_year"], t["n_prev"], t["year_rr"], t["year_q"], 0.05)
+    t["verdict_code"] = verdict_codes(t["year_change"], t["trend"], t["has_trend_fit"])
+    t["verdict_sv"] = verdict_phrases(t)
+    return pd.concat([t, t.iloc[[0]].assign(problem="all")], ignore_index=True)
 
 
 def make_area_year_counts():

@@ -78,8 +78,8 @@ def test_text_of_the_planted_problem(problembilder):
     row = problembilder.iloc[0]
     assert (row.area_id, row.problem) == ("A", "robbery")
     t = row.explanation
-    assert t.startswith("Rån i Centrum ökade kraftigt under perioden (IRR ")
-    assert f"{YEAR} anmäldes 45 brott mot 15 året innan" in t
+    assert t.startswith(f"Rån i Centrum ökade kraftigt i år (+200{NB}%, säker ökning) och visar en ökande "
+                        f"långsiktig trend (+194{NB}% per år): 45 anmälda brott {YEAR} mot 15 året innan")
     assert "Koncentrerat till Torget, en ny hotspot" in t
     assert "6 anteckningar från 4 verksamheter" in t and "9 EST-rapporter under 7 veckor" in t
     assert not re.search(r"\d\.\d", t)                      # decimal comma, never a point
@@ -101,10 +101,15 @@ def test_suppressed_survey_not_quoted(problembilder):
     assert "stort problem" not in t and "otrygga" not in t
 
 
-def test_a_trend_significant_only_before_the_fdr_correction_is_not_called_a_rise(problembilder):
-    from pipeline.scoring.explain import explain
-
+def test_the_text_says_what_the_verdict_says_and_nothing_else(problembilder):
+    """One verdict everywhere: every explanation carries its row's verdict_sv verbatim, and the
+    raw test columns do not change the wording (a trend significant only before the FDR
+    correction, as Bäckby narkotika once was, is whatever the verdict says it is)."""
+    top = problembilder[problembilder["rank"] <= 6]
+    for _, row in top.iterrows():
+        assert row.crime_verdict_sv in row.explanation
     row = problembilder.iloc[0].copy()
-    row["crime_irr_p"], row["crime_irr_q"] = 0.006, 0.2  # like Bäckby narkotika in the demo
-    text = explain(row, FAM, YEAR)
-    assert "ingen säkerställd trend under perioden" in text and "ökade" not in text
+    row["crime_irr_p"], row["crime_irr_q"], row["crime_irr"] = 0.006, 0.2, 0.5
+    assert explain(row, FAM, YEAR) == row.explanation
+    row["crime_verdict_sv"] = "förändrades inte säkert i år (+200 %) och visar ingen säker långsiktig trend"
+    assert "Rån i Centrum förändrades inte säkert i år" in explain(row, FAM, YEAR)
