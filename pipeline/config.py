@@ -79,6 +79,7 @@ class DemoParams(_Frozen):
     incidents_per_year: int = 15000
     survey_respondents: int = 2000
     n_notes: int = 100
+    patterns: bool = Field(default=True, description="false: a null kommun, crime without any planted or spatial pattern")
 
 
 class SourceParams(_Frozen):

@@ -33,7 +33,8 @@ def build_demo(kommun: KommunParams, demo: DemoParams) -> DemoData:
     Pure and deterministic: the same ``demo.seed`` gives identical frames. Years are
     ``kommun.first_year .. kommun.year``; ``demo.incidents_per_year`` incidents a year,
     ``demo.survey_respondents`` survey answers in the report year (≈95 % of that two years
-    before), ``demo.n_notes`` staff notes.
+    before), ``demo.n_notes`` staff notes. ``demo.patterns: false`` gives a null kommun for
+    calibration (:func:`pipeline.demo.incidents.canonical_incidents`).
     """
     r_pop, r_inc, r_exp, r_ev, r_sv, r_notes, r_est, r_pii = _streams(demo.seed, 8)
     years = list(range(kommun.first_year, kommun.year + 1))
@@ -58,7 +59,7 @@ def build_demo(kommun: KommunParams, demo: DemoParams) -> DemoData:
                  "total_report_year": int(pop.loc[pop["År"] == ry, "Antal"].sum())}
     pop = pop.astype({"År": str, "Antal": str})
 
-    inc, patterns = canonical_incidents(r_inc, geo, years, demo.incidents_per_year)
+    inc, patterns = canonical_incidents(r_inc, geo, years, demo.incidents_per_year, patterns=demo.patterns)
     crimes, crime_faults, crime_counts = {}, {}, {}
     inc_year = inc["occurred_at"].dt.year
     for year in years:

@@ -348,25 +348,43 @@ def planted_incidents(rng: np.random.Generator, geo: Geography, years: list[int]
     return _concat(blocks), truth
 
 
+def _uniform_frame(rng: np.random.Generator, geo: Geography, family: str, n: int, days: np.ndarray) -> dict:
+    """n incidents of one family placed uniformly at random over the kommun (no named places)."""
+    x, y = np.empty(0), np.empty(0)
+    minx, miny, maxx, maxy = geo.boundary.bounds
+    while len(x) < n:
+        px, py = rng.uniform(minx, maxx, 2 * n + 10), rng.uniform(miny, maxy, 2 * n + 10)
+        ok = shapely.contains_xy(geo.boundary, px, py)
+        x, y = np.r_[x, px[ok]], np.r_[y, py[ok]]
+    b = _canonical_frame(rng, geo, family, n, days, at_place=np.zeros(n, bool), area_weights=np.ones(len(geo.areas)))
+    b["x"], b["y"] = x[:n], y[:n]
+    return b
+
+
 def canonical_incidents(rng: np.random.Generator, geo: Geography, years: list[int], per_year: int,
-                        ) -> tuple[pd.DataFrame, list[dict]]:
+                        patterns: bool = True) -> tuple[pd.DataFrame, list[dict]]:
     """All incidents of all years as canonical values (occurred_at, family, label, code, place,
-    x, y, planted, area_idx), sorted by time, plus the planted-pattern truth."""
+    x, y, planted, area_idx), sorted by time, plus the planted-pattern truth.
+
+    ``patterns=False`` makes a null kommun for calibration: no planted patterns and no spatial
+    or year-to-year structure — every incident uniform over the kommun, the same expected
+    number every year (the months, weekdays and hours keep their profiles)."""
     scale = per_year / 15000
-    planted, truth = planted_incidents(rng, geo, years, scale)
-    planted_by_year = planted["occurred_at"].astype("datetime64[ns]").dt.year.value_counts()
-    planted = {k: planted[k].to_numpy() for k in planted.columns}
+    planted, truth = planted_incidents(rng, geo, years, scale) if patterns else (None, [])
+    planted_by_year = planted["occurred_at"].astype("datetime64[ns]").dt.year.value_counts() if patterns else {}
     fams = list(FAMILY_SHARE)
     share = np.array([FAMILY_SHARE[f] for f in fams])
-    blocks = [planted]
+    blocks = [{k: planted[k].to_numpy() for k in planted.columns}] if patterns else []
     for k, year in enumerate(years):
-        target = int(round(per_year * (1 + 0.02 * np.sin(1.7 * k + 0.5))))
+        target = int(round(per_year * (1 + 0.02 * np.sin(1.7 * k + 0.5)))) if patterns else per_year
         n_bg = max(target - int(planted_by_year.get(year, 0)), 0)
         counts = rng.multinomial(n_bg, share / share.sum())
         days = _days(year)
         for fam, n in zip(fams, counts):
-            if n:
+            if n and patterns:
                 blocks.append(_canonical_frame(rng, geo, fam, int(n), days, area_weights=area_weights(geo, fam)))
+            elif n:
+                blocks.append(_uniform_frame(rng, geo, fam, int(n), days))
     df = _concat(blocks)
     df["occurred_at"] = df["occurred_at"].astype("datetime64[ns]")
     df["area_idx"] = geo.locate(df["x"].to_numpy(), df["y"].to_numpy())

@@ -313,3 +313,24 @@ def test_files_are_written_with_documented_formats(demo, written):
     assert truth["patterns"][0]["id"] == "persistent_hotspot"
     gaz = (raw / "ortnamn.csv").read_text(encoding="utf-8").splitlines()
     assert gaz[0] == "Plats;Stadsdel;X;Y" and "Råby torg;Råby;" in "\n".join(gaz)
+
+
+def test_patterns_off_gives_a_null_kommun():
+    """demo.patterns: false — no planted crime pattern, incidents spread evenly over the kommun's
+    land (share per area ∝ its area, not its population) and the same expected number every
+    year; the run's other sources are unchanged."""
+    null = build_demo(KOMMUN, SMALL.model_copy(update={"patterns": False}))
+    assert not [p for p in null.truth["patterns"] if p["kind"].startswith("crime")]
+    geo = build_geography("1980")
+    rows = pd.concat(null.crimes.values(), ignore_index=True)
+    xy = rows[["X-koordinat", "Y-koordinat"]].apply(lambda s: pd.to_numeric(s.str.replace(",", "."), errors="coerce"))
+    xy = xy[(xy["X-koordinat"] < 1e6) & xy.notna().all(axis=1)]      # drop the swapped/empty faults
+    area = geo.locate(xy["X-koordinat"].to_numpy(), xy["Y-koordinat"].to_numpy())
+    area = area[area >= 0]
+    share = np.bincount(area, minlength=len(geo.areas)) / len(area)
+    land = geo.areas.area.to_numpy() / geo.areas.area.sum()
+    assert np.abs(share - land).max() < 0.02
+    assert "Stora torget" not in set(rows["Brottsplats"])               # no named-place clusters
+    per_year = [null.truth["crime_counts"][str(y)] for y in range(2021, 2026)]
+    totals = [sum(c.values()) for c in per_year]
+    assert totals == [2000] * 5
