@@ -45,6 +45,8 @@ def two_family_trends() -> pd.DataFrame:
         "rate_per_1000": [1.0, 3.0, 4.0, 10.0, 5.0], "rate_ratio": [1.0, 1.0, 1.0, 2.5, 1.25],
         "irr": [1.10, 0.95, 1.0, 1.2, 0.9], "irr_low": [1.02, 0.90, 0.97, 1.0, 0.8],
         "irr_high": [1.19, 1.00, 1.03, 1.44, 1.01], "trend": ["rising", "stable", "stable", "rising", "falling"],
+        "verdict_sv": ["förändrades inte säkert i år (+11 %) men visar en ökande långsiktig trend (+10 % per år)",
+                       "v2", "v3", "v4", "v5"],
     })
 
 
@@ -97,14 +99,15 @@ def test_trend_table_orders_by_count_with_all_last_and_irr_as_percent(bundle):
     assert viol["Antal 2025"] == 100 and viol["Antal 2024"] == 90
     assert viol["Förändring per år, %"] == pytest.approx(10.0)  # 100·(1.10 − 1)
     assert viol["95 % KI, låg"] == pytest.approx(2.0) and viol["95 % KI, hög"] == pytest.approx(19.0)
-    assert viol["Bedömning"] == "ökande" and t.iloc[0]["Bedömning"] == "ingen säker trend"
+    assert viol["Bedömning"].startswith("förändrades inte säkert i år") and t.iloc[0]["Bedömning"] == "v2"
+    assert "Trend" not in t.columns          # one verdict: no second trend wording beside it
 
 
 def test_area_trend_table_sorts_areas_by_rate_and_leaves_out_kommun(bundle):
     t = explore.area_trend_table(bundle, "all")
     assert list(t["Område"]) == ["Bäckby", "Centrum"]
     assert list(t["Per 1 000 inv."]) == [10.0, 5.0]
-    assert list(t["Bedömning"]) == ["ökande", "minskande"]
+    assert list(t["Bedömning"]) == ["v4", "v5"]
 
 
 def test_problembild_table_filters_and_shows_rank_interval(bundle):
