@@ -38,16 +38,24 @@ def build(d: Doc) -> None:
         ("Anmälda brott per 1 000 invånare", "Antal anmälda brott i området under rapportåret delat med områdets folkmängd, gånger 1 000."),
         ("Förändring", "(antal rapportåret − antal föregående år) / antal föregående år, i procent."),
         ("Kvot mot kommunen", "Områdets brott per 1 000 invånare delat med kommunens."),
-        ("Trend", "Incidenskvoten (IRR) per år skattas med negativ binomialregression på månadsantal med "
-                  "säsong, där överspridningen skattas och inte sätts till 1. Ett område och problem räknas som ökande "
-                  "eller minskande först när IRR är signifikant efter Benjamini–Hochbergs korrektion över alla områden "
-                  "och problem (q < 0,05) och Mann–Kendalls test på årsserien (Mann 1945; Kendall 1975) pekar åt "
-                  "samma håll."),
-        ("Hotspot (Getis–Ord Gi*)", "z-värde för summan av brott i rutan och dess grannar inom ett fast avstånd jämfört med "
-                                     "förväntat under slumpmässig fördelning (Getis & Ord 1992; Ord & Getis 1995). "
-                                     "p-värdena justeras för många test med Benjamini–Hochberg (1995)."),
-        ("Hotspots över tid (emerging hot spots)", "Gi* per ruta och tidssteg i en rum–tid-kub och Mann–Kendall-trend på rutans z-värden; "
-                                  "kategorierna följer Esri (Emerging Hot Spot Analysis)."),
+        ("Bedömning: i år och trend", "Två frågor per område och problemområde. I år: rapportårets antal jämförs med "
+                                      "föregående års med ett exakt villkorligt test (binomialfördelningen för de två årens "
+                                      "summa; beta-binomial när antalen varierar mer mellan år än slumpen ger), med 95 % "
+                                      "konfidensintervall för kvoten. Långsiktig trend: förändring per år (IRR) ur en negativ "
+                                      "binomialmodell på årsantalen, där variationen mellan år skattas gemensamt för alla "
+                                      "områden med samma problemområde. Förändring och trend kallas säkra först när de är "
+                                      "signifikanta efter Benjamini–Hochbergs korrektion över alla områden, problemområden och "
+                                      "båda testen (q < 0,05); trenden måste också gå åt samma håll som Mann–Kendalls test "
+                                      "på årsserien (Mann 1945; Kendall 1975). Minst 20 brott under perioden krävs för en trend."),
+        ("Hotspot (Getis–Ord Gi*)", "z-värde för summan av brott i rutan och dess grannar inom ett fast avstånd (Getis & Ord "
+                                     "1992; Ord & Getis 1995). Om rutan är en hot spot avgörs med ett exakt test: hur troligt "
+                                     "så många brott i rutans grannskap är om årets brott hade placerats slumpmässigt i "
+                                     "kommunen, rutorna vägda efter sin yta inom kommunen (binomialfördelningen; för "
+                                     "skadevärdet summans exakta fördelning). p-värdena justeras för många test med "
+                                     "Benjamini–Hochberg (1995)."),
+        ("Hotspots över tid (emerging hot spots)", "Samma exakta test per ruta och månad i en rum–tid-kub, där varje månads brott placeras "
+                                  "slumpmässigt (en månad med många brott ger därför inga hot spots), och Mann–Kendall-trend "
+                                  "på rutans z-värden; kategorierna följer Esri (Emerging Hot Spot Analysis)."),
         ("Brottstäthet (kärnskattning)", "Brott per km² och år, utjämnat med en kärnfunktion med fast bandbredd (Silverman 1986)."),
         ("Koncentration", "Andel av brotten i de 1, 5 och 10 % mest belastade rutorna, och Gini-koefficient "
                           "(generaliserad när brotten är färre än rutorna, Bernasco & Steenbeek 2017)."),
