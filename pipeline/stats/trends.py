@@ -13,7 +13,7 @@ from pipeline.stats.fdr import benjamini_hochberg
 from pipeline.stats.mann_kendall import mann_kendall
 from pipeline.stats.rate_ratio import rate_ratio_tests
 from pipeline.stats.verdict import verdict_codes, verdict_phrases, year_change
-from pipeline.stats.yearly_nb import yearly_trend
+from pipeline.stats.yearly_nb import group_dispersion, yearly_trend
 
 KOMMUN = "kommun"
 ALL = "all"
@@ -21,7 +21,8 @@ MIN_TREND_INCIDENTS = 20  # the yearly trend is fitted only with at least this m
 AREA_TRENDS_COLUMNS = (
     "area_id", "problem", "n_year", "n_prev", "change_pct", "mean_3y", "change_vs_3y_pct",
     "harm_days_year", "population", "rate_per_1000", "kommun_rate_per_1000", "rate_ratio", "rate_ratio_p",
-    "rate_ratio_q", "irr", "irr_low", "irr_high", "irr_p", "irr_q", "trend_pct_per_year", "year_dispersion", "mk_tau", "mk_p",
+    "rate_ratio_q", "irr", "irr_low", "irr_high", "irr_p", "irr_q", "trend_pct_per_year", "year_dispersion",
+    "year_dispersion_before", "mk_tau", "mk_p",
     "trend", "has_trend_fit", "year_rr", "year_rr_low", "year_rr_high", "year_p", "year_q", "year_change",
     "verdict_code", "verdict_sv",
 )
@@ -91,8 +92,9 @@ def area_trends(incidents: pd.DataFrame, population: pd.DataFrame, year: int, fi
       only with ≥ ``min_trend_incidents`` incidents in the period (``has_trend_fit``);
       trend_pct_per_year = 100 (irr − 1); mk_tau, mk_p: Mann–Kendall on the yearly counts
     - year_rr, year_rr_low, year_rr_high, year_p: the exact conditional test of this year
-      against the year before (beta-binomial with the problem's κ;
-      :mod:`pipeline.stats.rate_ratio`)
+      against the year before (beta-binomial with the problem's κ estimated from the years
+      before the report year, ``year_dispersion_before``, so a real jump this year does not
+      widen its own test; all years when fewer than four; :mod:`pipeline.stats.rate_ratio`)
     - irr_q, year_q: Benjamini–Hochberg over *both* sets of p-values of all rows together
       (``fdr``; else the raw p), so the table's trend flags hold one false-discovery level
     - trend = "rising" if irr_q < alpha, irr > 1 and mk_tau > 0; "falling" if irr_q < alpha,
@@ -150,10 +152,12 @@ def area_trends(incidents: pd.DataFrame, population: pd.DataFrame, year: int, fi
         rate_ratio = rate[:, :, last] / rate[n_a - 1, :, last][None, :]
     series = yearly.reshape(-1, n_y)
     mk = mann_kendall(series)
-    fit = yearly_trend(series, np.tile(np.arange(n_p), n_a), min_total=min_trend_incidents)
-    kappa_by_problem = pd.Series(fit["kappa"]).groupby(np.tile(np.arange(n_p), n_a)).max()
-    kappa = np.nan_to_num(kappa_by_problem.reindex(np.tile(np.arange(n_p), n_a)).to_numpy())
-    ty = this_year_tests(n_year.ravel(), n_prev.ravel(), kappa) if n_y >= 2 else \
+    groups = np.tile(np.arange(n_p), n_a)
+    fit = yearly_trend(series, groups, min_total=min_trend_incidents)
+    kappa = group_dispersion(series, groups, min_trend_incidents)
+    # the this-year test takes κ from the years before: a real jump this year must not widen its own test
+    kappa_before = group_dispersion(series[:, :-1], groups, min_trend_incidents) if n_y >= 4 else kappa
+    ty = this_year_tests(n_year.ravel(), n_prev.ravel(), kappa_before) if n_y >= 2 else \
         pd.DataFrame(np.nan, index=range(len(series)), columns=["year_rr", "year_rr_low", "year_rr_high", "year_p"])
     irr, irr_p, tau = fit["irr"], fit["irr_p"], mk["tau"].to_numpy()
     year_p = ty["year_p"].to_numpy()
@@ -189,7 +193,7 @@ def area_trends(incidents: pd.DataFrame, population: pd.DataFrame, year: int, fi
         "kommun_rate_per_1000": np.tile(rate[n_a - 1, :, last], n_a),
         "rate_ratio": rate_ratio.ravel(), "rate_ratio_p": rr_p.ravel(), "rate_ratio_q": rr_q.ravel(),
         "irr": irr, "irr_low": fit["irr_low"], "irr_high": fit["irr_high"], "irr_p": irr_p, "irr_q": irr_q,
-        "trend_pct_per_year": 100 * (irr - 1), "year_dispersion": kappa,
+        "trend_pct_per_year": 100 * (irr - 1), "year_dispersion": kappa, "year_dispersion_before": kappa_before,
         "mk_tau": tau, "mk_p": mk["p"].to_numpy(),
         "trend": trend, "has_trend_fit": fit["ok"],
         "year_rr": ty["year_rr"].to_numpy(), "year_rr_low": ty["year_rr_low"].to_numpy(),

@@ -111,6 +111,19 @@ def pooled_dispersion(y: np.ndarray, n_iter: int = 8) -> float:
     return kappa
 
 
+def group_dispersion(y: np.ndarray, groups: np.ndarray, min_total: int = 20) -> np.ndarray:
+    """κ̂ of :func:`pooled_dispersion` per group, returned per row of ``y`` (S, Y); only rows
+    with at least ``min_total`` incidents enter; a group without any such row gets 0."""
+    y = np.asarray(y, dtype="float64")
+    groups = np.asarray(groups)
+    out = np.zeros(len(y))
+    enough = y.sum(axis=1) >= min_total
+    for g in np.unique(groups):
+        rows = enough & (groups == g)
+        out[groups == g] = pooled_dispersion(y[rows]) if rows.any() else 0.0
+    return out
+
+
 def yearly_trend(y: np.ndarray, groups: np.ndarray, min_total: int = 20, level: float = 0.95) -> dict[str, np.ndarray]:
     """Slope test per row of ``y`` (S, Y) with κ pooled within each value of ``groups`` (S,).
 
