@@ -59,6 +59,27 @@ def _direction(upper: np.ndarray, lower: np.ndarray) -> np.ndarray:
     return np.sign(lower - upper)
 
 
+def grid_hotspot_tests(counts: np.ndarray, harm_cell: np.ndarray, cell: np.ndarray, harm: np.ndarray,
+                       w, exposure: np.ndarray, fdr_alpha: float) -> tuple[np.ndarray, ...]:
+    """The decision of the hot-spot maps, for columns "all", "harm", families…
+
+    ``counts`` (n_cells, k): incidents per cell and problem, column 1 being "harm" (its counts
+    are only carried); ``harm_cell`` (n_cells,): harm days per cell; ``cell``/``harm``: each
+    incident's cell position and harm (for the exact harm law); ``w`` binary weights with
+    self; ``exposure`` the cells' land area. Returns (z, p, q, classes), each (n_cells, k):
+    Gi* z (column 1 on harm days) for mapping, the exact two-sided random-placement p, its
+    Benjamini–Hochberg q within each column and the hot/cold class from the test's direction
+    and q. ``benchmarks/calibration.py`` calls this same function.
+    """
+    gi_input = np.asarray(counts, dtype="float64").copy()
+    gi_input[:, 1] = harm_cell
+    z, _ = gi_star(gi_input, w)
+    p, upper, lower = gi_star_exact(counts, w, exposure)
+    p[:, 1], upper[:, 1], lower[:, 1] = gi_star_harm_exact(cell, harm, w, exposure)
+    q = np.column_stack([benjamini_hochberg(p[:, c], fdr_alpha)[0] for c in range(p.shape[1])])
+    return z, p, q, classify_hotspots(_direction(upper, lower), q)
+
+
 def grid_weights(grid: gpd.GeoDataFrame, params: LayersParams):
     """Binary distance-band weights (self included) between the cell centres of ``grid``: the
     spatial neighbours of Gi* and of the emerging-hot-spot cube."""
@@ -128,16 +149,9 @@ def build_hotspot_layers(incidents: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, h
     for c in range(len(problems)):
         counts[:, c] = np.bincount(p_in, weights=m_in[:, c].astype(float), minlength=n_cells)
         harm_cell[:, c] = np.bincount(p_in, weights=h_in * m_in[:, c], minlength=n_cells)
-    gi_input = counts.copy()
-    gi_input[:, 1] = harm_cell[:, 1]
-
     w = grid_weights(grid, params)
-    z, _ = gi_star(gi_input, w)                      # for mapping; significance below
-    exposure = cell_land_area(grid, areas)
-    p, upper, lower = gi_star_exact(counts, w, exposure)
-    p[:, 1], upper[:, 1], lower[:, 1] = gi_star_harm_exact(pos, harm_days, w, exposure)
-    direction = _direction(upper, lower)
-    q = np.column_stack([benjamini_hochberg(p[:, c], params.fdr_alpha)[0] for c in range(len(problems))])
+    z, p, q, classes = grid_hotspot_tests(counts, harm_cell[:, 1], pos, harm_days, w, cell_land_area(grid, areas),
+                                          params.fdr_alpha)
 
     k = len(problems)
     geom = np.tile(grid.geometry.to_numpy(), k)
@@ -151,7 +165,7 @@ def build_hotspot_layers(incidents: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, h
         "gi_z": z.T.ravel(),
         "gi_p": p.T.ravel(),
         "gi_q": q.T.ravel(),
-        "hotspot_class": pd.array(classify_hotspots(direction.T.ravel(), q.T.ravel()), dtype="str"),
+        "hotspot_class": pd.array(classes.T.ravel(), dtype="str"),
         "area_id": pd.array(np.tile(grid["area_id"].to_numpy(dtype=object), k), dtype="str"),
     }, geometry=geom, crs=CRS)
 
