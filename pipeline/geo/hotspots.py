@@ -1,8 +1,15 @@
-"""Getis–Ord Gi* local hot-spot statistic (analytic and conditional-permutation inference) and
-the hot/cold classes a map shows.
+"""Getis–Ord Gi* local hot-spot statistic, its calibrated inference, and the hot/cold classes a
+map shows.
+
+- :func:`gi_star`: the z-score (kept for mapping) and its normal p-value, which is only valid
+  with many incidents per window (not used for decisions; docs/methods-hotspots.md §2).
+- :func:`gi_star_exact`, :func:`gi_star_harm_exact`: exact p-values of the window count / harm
+  sum under random placement of the incidents (the grid layers' test).
+- :func:`gi_star_permutation`: conditional permutation (the area layer's test; a fast peer of
+  ``esda.G_Local(permutations=…)``).
 
 Hand-written with numpy/scipy sparse rather than calling ``esda.G_Local``: the formula is a few
-lines, works on many variables at once and is far faster on 10⁵ cells; it is tested to equal
+lines, works on many variables at once and is far faster on 10⁵ cells; z is tested to equal
 ``esda.G_Local(transform='B', star=True).Zs`` within 1e-9.
 """
 
