@@ -12,6 +12,8 @@ import pandas as pd
 from pipeline.stats.fdr import benjamini_hochberg
 from pipeline.stats.mann_kendall import mann_kendall
 from pipeline.stats.rate_ratio import rate_ratio_tests
+from pipeline.stats.relative import relative_change, relative_trend
+from pipeline.stats.shock import by_group, dispersion_upper, moment_dispersion, shock_aware_trend, this_year_shock_tests
 from pipeline.stats.verdict import verdict_codes, verdict_phrases, year_change
 from pipeline.stats.yearly_nb import group_dispersion, yearly_trend
 
@@ -71,6 +73,45 @@ def this_year_tests(n_year: np.ndarray, n_prev: np.ndarray, kappa: np.ndarray) -
     return out.where(np.isfinite(out), np.nan)
 
 
+def kommun_swing_guard(yearly: np.ndarray, b_abs: np.ndarray, p_trend: np.ndarray, p_year: np.ndarray,
+                       min_total: int) -> tuple[np.ndarray, np.ndarray]:
+    """Trend and this-year p-values that also hold against kommun-wide year shocks.
+
+    ``yearly`` (areas + kommun last, problems, years); ``b_abs``, ``p_trend``, ``p_year`` the
+    plain tests' slopes and p-values per (area, problem), flattened. A kommun row keeps
+    max(p, p_K), p_K its shock-aware test (:mod:`pipeline.stats.shock`). An area row keeps
+    max(p, min(1, 2·min(p_R, p_K))): its change must also either stand out from the rest of the
+    kommun (p_R, :mod:`pipeline.stats.relative`, counted only in the same direction) or belong
+    to a kommun-wide change that itself holds against year shocks (p_K of the kommun row) —
+    Bonferroni over the two routes. Each route is valid in one world (shocks per area: the
+    plain p; shared shocks: the other two), so the larger p is valid in both.
+    """
+    n_a, n_p, n_y = yearly.shape
+    series = yearly.reshape(-1, n_y)
+    groups = np.tile(np.arange(n_p), n_a)
+    k_trend = shock_aware_trend(series, groups, min_total)["p"].reshape(n_a, n_p)[-1]
+    prior = yearly[:, :, :-1].reshape(-1, n_y - 1) if n_y >= 4 else series
+    df_k = prior.shape[1] - 2 if prior.shape[1] >= 3 else 1
+    kap = by_group(moment_dispersion, prior, groups, min_total).reshape(n_a, n_p)[-1]
+    kap_up = by_group(dispersion_upper, prior, groups, min_total).reshape(n_a, n_p)[-1]
+    k_year = this_year_shock_tests(yearly[-1, :, -1], yearly[-1, :, -2], kap, kap_up, df_k) if n_y >= 2 else np.ones(n_p)
+    area, rest = yearly[:-1], yearly[-1][None, :, :] - yearly[:-1]
+    rel = relative_trend(area.reshape(-1, n_y), np.clip(rest, 0, None).reshape(-1, n_y))
+    b_abs = np.asarray(b_abs, float).reshape(n_a, n_p)[:-1].ravel()
+    r_trend = np.where(rel["ok"] & (np.sign(rel["b"]) == np.sign(b_abs)), rel["p"], 1.0).reshape(n_a - 1, n_p)
+    r_year, lor = relative_change(area[:, :, -1], area[:, :, -2], np.clip(rest[:, :, -1], 0, None),
+                                  np.clip(rest[:, :, -2], 0, None))
+    r_year = np.where(np.sign(lor) == np.sign(area[:, :, -1] - area[:, :, -2]), r_year, 1.0)
+    out = []
+    for p, p_k, p_r in ((p_trend, k_trend, r_trend), (p_year, k_year, r_year)):
+        p = np.asarray(p, float).reshape(n_a, n_p).copy()
+        p_k = np.nan_to_num(p_k, nan=1.0)
+        p[:-1] = np.maximum(p[:-1], np.minimum(1.0, 2 * np.minimum(p_r, p_k[None, :])))
+        p[-1] = np.maximum(p[-1], p_k)
+        out.append(p.ravel())
+    return out[0], out[1]
+
+
 def area_trends(incidents: pd.DataFrame, population: pd.DataFrame, year: int, first_year: int,
                 alpha: float = 0.05, harm: pd.Series | None = None,
                 min_trend_incidents: int = MIN_TREND_INCIDENTS, fdr: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -95,6 +136,9 @@ def area_trends(incidents: pd.DataFrame, population: pd.DataFrame, year: int, fi
       against the year before (beta-binomial with the problem's κ estimated from the years
       before the report year, ``year_dispersion_before``, so a real jump this year does not
       widen its own test; all years when fewer than four; :mod:`pipeline.stats.rate_ratio`)
+    - irr_p and year_p then also hold against kommun-wide year shocks (:func:`kommun_swing_guard`):
+      an area's change must stand out from the rest of the kommun, or the kommun's own change
+      must hold against year shocks; the kommun rows need the latter
     - irr_q, year_q: Benjamini–Hochberg over *both* sets of p-values of all rows together
       (``fdr``; else the raw p), so the table's trend flags hold one false-discovery level
     - trend = "rising" if irr_q < alpha, irr > 1 and mk_tau > 0; "falling" if irr_q < alpha,
@@ -161,6 +205,9 @@ def area_trends(incidents: pd.DataFrame, population: pd.DataFrame, year: int, fi
         pd.DataFrame(np.nan, index=range(len(series)), columns=["year_rr", "year_rr_low", "year_rr_high", "year_p"])
     irr, irr_p, tau = fit["irr"], fit["irr_p"], mk["tau"].to_numpy()
     year_p = ty["year_p"].to_numpy()
+    if n_y >= 3:  # a kommun-wide swing must not make every area's change "certain"
+        irr_p, year_p = kommun_swing_guard(yearly, np.log(irr), irr_p, year_p, min_trend_incidents)
+        year_p = np.where(np.isnan(ty["year_p"].to_numpy()), np.nan, year_p)
     pooled = np.r_[irr_p, year_p]
     q = np.full(len(pooled), np.nan)
     tested = np.isfinite(pooled)
