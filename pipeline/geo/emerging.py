@@ -215,7 +215,7 @@ def classify_emerging(z: np.ndarray, p: np.ndarray, mk_z: np.ndarray, mk_p: np.n
 
 def emerging_hotspots(cube: np.ndarray, w: sp.csr_matrix, time_lags: int = 1,
                       variance: str = "cube", alpha: float = 0.05, fdr: bool = True,
-                      exposure: np.ndarray | None = None) -> pd.DataFrame:
+                      exposure: np.ndarray | None = None, inference: str = "exact") -> pd.DataFrame:
     """Emerging Hot Spot Analysis of a (locations × steps) cube.
 
     Space-time Gi* per bin (:func:`spacetime_gi_star`; ``variance`` applies to the z-scores),
@@ -227,14 +227,21 @@ def emerging_hotspots(cube: np.ndarray, w: sp.csr_matrix, time_lags: int = 1,
     over all n × T bins of the cube is below ``alpha`` (264,000 bins for 11,000 cells over 24
     months); without it, when its own p is — then about ``alpha`` of the bins of a
     pattern-free cube are called, which is only useful for a single location.
+    ``inference="normal"`` judges bins on the analytic p of z instead (Esri's and sfdep's way, for
+    comparisons with those tools only: not calibrated, docs/methods-hotspots.md §2).
 
     Returns
     -------
     DataFrame, one row per location in cube order: ehs_category, mk_tau, mk_z, mk_p,
     n_hot_steps, n_cold_steps, pct_hot (share of steps hot, in %).
     """
-    z, _ = spacetime_gi_star(cube, w, time_lags=time_lags, variance=variance)
-    p, direction = spacetime_exact_p(cube, w, time_lags=time_lags, exposure=exposure)
+    if inference not in ("exact", "normal"):
+        raise ValueError(f"inference must be 'exact' or 'normal', got {inference!r}")
+    z, p_normal = spacetime_gi_star(cube, w, time_lags=time_lags, variance=variance)
+    if inference == "exact":
+        p, direction = spacetime_exact_p(cube, w, time_lags=time_lags, exposure=exposure)
+    else:  # Esri's analytic p of z: only for comparing with other tools, not calibrated
+        p, direction = p_normal, np.sign(z)
     if fdr:
         p = benjamini_hochberg(p.ravel(), alpha)[0].reshape(p.shape)
     mk = mann_kendall(z)
