@@ -27,6 +27,7 @@ STAGES = ("ingest", "layers", "evidence", "score", "report", "notebook")
 WHAT = {
     "lagesbild_run_demo": "`lagesbild run` on the demo kommun, all stages incl. 3 notebooks",
     "gi_star_100k_cells": "Gi* on 100 000 cells, weights included, vs `esda.G_Local(transform=\"B\", star=True)`",
+    "gi_star_permutation_100k_cells": "Gi* conditional permutation p, 100 000 cells, 999 draws, vs `esda.G_Local(permutations=999)`",
     "ehsa_vs_pyehsa": "Emerging hot spots, 100 locations × 24 months, vs `pyehsa`",
     "ehsa_full_cube": "Emerging hot spots, full cube 100 000 cells × 60 months",
     "mann_kendall": "Mann–Kendall, 100 000 series × 60 steps, vs `pymannkendall`",
