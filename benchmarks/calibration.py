@@ -22,7 +22,9 @@ doubled — and the share of runs in which the pipeline finds them.
 
 Prints Markdown tables (they are copied into docs/methods-hotspots.md). Machine and settings are
 printed first. Run: ``.venv/bin/python benchmarks/calibration.py [--reps-scale 1.0] [--seed 2026]``;
-``--quick`` for a smoke run (minutes). Heavy: about 15–25 minutes on 2 cores at scale 1.
+``--quick`` for a smoke run; ``--skip-null`` / ``--skip-power`` run one half. Heavy: 1–2.5 s per
+simulated kommun on 2 cores (the null half took 137 s at ``--reps-scale 0.2``, so about 11
+minutes at scale 1); run it alone.
 """
 
 from __future__ import annotations
@@ -113,14 +115,15 @@ def hot_layers(k: Kommun, inc: pd.DataFrame) -> dict[str, np.ndarray]:
     return {name: sig[:, c] for c, name in enumerate(names)}
 
 
-def emerging_layers(k: Kommun, inc: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Locations with a hot category in the 24-month cube ending with the report year."""
+def emerging_layers(k: Kommun, inc: pd.DataFrame, only: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+    """Locations with a hot category in the 24-month cube ending with the report year (for the
+    problems in ``only``; all of them by default)."""
     last2 = inc[inc["year"] >= YEARS[-2]]
     step = (last2["year"] - YEARS[-2]) * 12 + last2["month"] - 1
     n = len(k.prob)
     out = {}
-    for name, sel in [("all", np.ones(len(last2), bool))] + [(f, (last2["fam"] == j).to_numpy())
-                                                           for j, f in enumerate(k.families)]:
+    layers = [("all", np.ones(len(last2), bool))] + [(f, (last2["fam"] == j).to_numpy()) for j, f in enumerate(k.families)]
+    for name, sel in [(nm, sl) for nm, sl in layers if only is None or nm in only]:
         cube = np.bincount(last2["cell"].to_numpy()[sel] * 24 + step.to_numpy()[sel], minlength=n * 24)
         res = emerging_hotspots(cube.reshape(n, 24).astype(float), k.w, time_lags=k.params.ehs_time_lags,
                                 variance=k.params.ehs_variance, alpha=k.params.significance,
@@ -222,7 +225,7 @@ def power_rows(k: Kommun, rng, reps: int) -> list[dict]:
             extra = pd.DataFrame({"year": YEARS[-1], "fam": fam["drugs"], "month": np.repeat([10, 11, 12], size),
                                   "cell": cell})
             inc = planted(extra)
-            ehs = emerging_layers(k, inc)["drugs"]
+            ehs = emerging_layers(k, inc, only=("drugs",))["drugs"]
             found += bool(ehs[list(window)].any())
         rows.append({"pattern": f"emerging: {size} extra drugs a month in one cell, last 3 months (≈240 a year)",
                      "found": found / reps, "reps": reps, "check": "a hot emerging category in the window"})
@@ -265,6 +268,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="a smoke run: 5 %% of the replicates")
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--skip-power", action="store_true")
+    ap.add_argument("--skip-null", action="store_true")
     args = ap.parse_args()
     scale = 0.05 if args.quick else args.reps_scale
     rng = np.random.default_rng(args.seed)
@@ -275,15 +279,16 @@ def main() -> None:
     print(f"# geography: {len(k.grid):,} cells of {k.params.grid_cell_m:g} m, band {k.params.gi_distance_m:g} m, "
           f"{k.population['area_id'].nunique()} areas, {len(k.families)} families, years {YEARS[0]}–{YEARS[-1]}")
     rows = []
-    for size, reps in SIZES.items():
+    for size, reps in ({} if args.skip_null else SIZES).items():
         n = max(2, int(round(reps * scale)))
         t = time.perf_counter()
         rows += null_rows(k, rng, size, n)
         print(f"# null, {size:,} incidents a year: {n} kommuner in {time.perf_counter() - t:.0f} s", flush=True)
-    print_null(rows)
+    if rows:
+        print_null(rows)
     if not args.skip_power:
         t = time.perf_counter()
-        power = power_rows(k, rng, max(2, int(round(40 * scale))))
+        power = power_rows(k, rng, max(2, int(round(30 * scale))))
         print(f"\n# power: {time.perf_counter() - t:.0f} s")
         print_power(power)
     print(f"\n# total {time.perf_counter() - t0:.0f} s")
