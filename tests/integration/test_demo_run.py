@@ -133,11 +133,39 @@ def test_emerging_hotspots_classify_the_planted_hotspots(demo_run, truth):
     assert near_old.isin(["persistent_hot", "intensifying_hot"]).any(), near_old.value_counts().to_dict()
 
 
+def test_grid_hotspots_find_the_planted_hot_spots_on_the_exact_test(demo_run, truth):
+    """Both families of the persistent hot spot and the new drug spot have a significant hot
+    cell (hot_95/hot_99, q ≤ 5 %) near the planted place in the report year's Gi* layer."""
+    import geopandas as gpd
+
+    hot = gpd.read_parquet(demo_run / "data/processed/layers/grid_hotspots.parquet")
+    alpha = read_params(demo_run)["layers"]["fdr_alpha"]
+    for pid in ("persistent_hotspot", "new_hotspot"):
+        p = _pattern(truth, pid)
+        for problem in p["problems"]:
+            near = _cells_near(hot, problem, p)
+            sig = near["hotspot_class"].isin(["hot_95", "hot_99"]) & (near["gi_q"] <= alpha)
+            assert sig.any(), (pid, problem, near["hotspot_class"].value_counts().to_dict())
+
+
 def test_planted_falling_trend_is_flagged_falling(demo_run, truth):
     p = _pattern(truth, "falling_trend")
     trends = pd.read_parquet(demo_run / "data/processed/layers/area_trends.parquet")
     row = trends[(trends["area_id"] == p["area_id"]) & (trends["problem"] == p["problem"])].iloc[0]
     assert row["trend"] == "falling" and row["irr_high"] < 1
+
+
+def test_planted_new_drug_hotspot_is_an_increase_this_year_in_one_verdict(demo_run, truth):
+    """The planted drugs at Bäckby centrum from September: this year's exact test calls it an
+    increase, and the explanation of that problembild says so with the table's own words."""
+    p = _pattern(truth, "new_hotspot")
+    trends = pd.read_parquet(demo_run / "data/processed/layers/area_trends.parquet")
+    row = trends[(trends["area_id"] == p["area_id"]) & (trends["problem"] == p["problem"])].iloc[0]
+    assert row["year_change"] == "increase" and row["year_q"] < 0.05
+    assert row["verdict_sv"].startswith("ökade")
+    pb = pd.read_csv(demo_run / "data/processed/problembilder.csv", dtype={"area_id": str})
+    top = pb[(pb["area_id"] == str(p["area_id"])) & (pb["problem"] == p["problem"])].iloc[0]
+    assert top["crime_verdict_sv"] == row["verdict_sv"] and row["verdict_sv"] in top["explanation"]
 
 
 def test_planted_unsafe_area_has_the_highest_unsafe_share(demo_run, truth):
