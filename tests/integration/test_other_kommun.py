@@ -83,3 +83,28 @@ def test_second_profile_needs_no_hand_edits_from_init_to_report(tmp_path):
     unsafe = s[(s["indicator"] == "unsafe_evening") & (s["area_id"] != "kommun") & ~s["is_suppressed"]]
     assert unsafe.sort_values("share_pct").iloc[-1]["area_id"] == patterns["unsafe_area"]["area_id"]
     assert not pb["has_est"].any() if "has_est" in pb else True  # EST was not supplied: never evidence
+    _planted_patterns_found_by_the_calibrated_tests(run_dir, patterns, read_params(run_dir)["layers"]["fdr_alpha"])
+
+
+def _planted_patterns_found_by_the_calibrated_tests(run_dir, patterns: dict, alpha: float) -> None:
+    """The second profile's planted patterns survive the exact tests (issue 10): a significant hot
+    cell (q ≤ alpha) near both hot spots for each planted family, the falling burglary trend, and
+    the new drug spot as a certain increase this year."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    hot = gpd.read_parquet(run_dir / "data/processed/layers/grid_hotspots.parquet")
+    for key in ("persistent_hotspot", "new_hotspot"):
+        p = patterns[key]
+        for problem in p["problems"]:
+            cells = hot[hot["problem"] == problem]
+            near = cells[cells.geometry.centroid.distance(Point(p["x"], p["y"])) <= p["radius_m"] + 200]
+            assert (near["hotspot_class"].isin(["hot_95", "hot_99"]) & (near["gi_q"] <= alpha)).any(), (key, problem)
+    trends = pd.read_parquet(run_dir / "data/processed/layers/area_trends.parquet")
+
+    def row(key):
+        p = patterns[key]
+        return trends[(trends["area_id"] == str(p["area_id"])) & (trends["problem"] == p["problem"])].iloc[0]
+
+    assert row("falling_trend")["trend"] == "falling"
+    assert row("new_hotspot")["year_change"] == "increase"
