@@ -182,6 +182,15 @@ def print_null(rows: list[dict]) -> None:
             print(f"| {size:,} | {r['layer']} | {reps} | {_pct(r['hot_any'], reps)} | {r['hot_mean']:.2f} | {ehs} | {ehs_m} |")
         print(f"| {size:,} | all 11 families, mean per layer | {reps} | {_pct(fams['hot_any'].mean(), reps * 11)} | "
               f"{fams['hot_mean'].mean():.2f} | {_pct(fams['ehs_any'].mean(), reps * 11)} | {fams['ehs_mean'].mean():.2f} |")
+    print("\n### Null kommuner: summed over the 11 family layers (nominal ceiling: 11 × 5 % = 0.55 layers with "
+          "any false discovery per kommun)\n")
+    print("| incidents a year | kommuner | family layers with a false hot cell, per kommun | false hot cells, per kommun "
+          "| family layers with a false emerging hot spot, per kommun | false emerging hot spots, per kommun |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    fam_rows = df[~df["layer"].isin(["all", "harm"]) & ~df["layer"].str.contains("trend")]
+    for (size, reps), g in fam_rows.groupby(["size", "reps"]):
+        print(f"| {size:,} | {reps} | {g['hot_any'].sum():.2f} | {g['hot_mean'].sum():.2f} | "
+              f"{g['ehs_any'].sum():.2f} | {g['ehs_mean'].sum():.2f} |")
     t = df[df["layer"].str.contains("trend")]
     print("\n### Null kommuner: trend flags (this-year change or multi-year trend, BH over both, 312 rows a kommun)\n")
     print("| incidents a year | kommuner | P(any flag) | flags per kommun, mean |")
