@@ -287,6 +287,23 @@ class IngestParams(_Frozen):
                     "repeated unknown area names, unknown event types) before ingest stops")
 
 
+class CycleParams(_Frozen):
+    """The work after the lägesbild: the registry of actions and löften and their follow-up
+    (pipeline/cycle, docs/methods-evaluation.md)."""
+
+    registry: str = Field(default="data/raw/handlingsplan.xlsx",
+                          description="the registry workbook (problembilder, åtgärder, medborgarlöften, orsaksanalys)")
+    prioritised: int = Field(default=3, ge=1, description="rows marked prioritised in a new template")
+    comparison_areas: int = Field(default=5, ge=1, description="comparison units per evaluated indicator")
+    min_events: int = Field(default=20, ge=1, description="fewer events in a window: small-numbers warning")
+    dispersion: Literal["cox-reid", "ml", "poisson"] = "cox-reid"
+    confidence: float = Field(default=0.95, gt=0.5, lt=1)
+    survey_month: int = Field(default=10, ge=1, le=12, description="month the survey is usually fielded")
+    process_start: str = Field(default="06-01", pattern=r"^\d{2}-\d{2}$", description="MM-DD the process starts by")
+    lagesbild_due: str = Field(default="01-01", pattern=r"^\d{2}-\d{2}$",
+                               description="MM-DD (the year after the report year) the lägesbild is due by")
+
+
 class Params(_Frozen):
     kommun: KommunParams
     demo: DemoParams = DemoParams()
@@ -301,6 +318,7 @@ class Params(_Frozen):
     report: ReportParams = ReportParams()
     comparison: ComparisonParams = ComparisonParams()
     notebook: NotebookParams = NotebookParams()
+    cycle: CycleParams = CycleParams()
 
 
 # ---------------------------------------------------------------- reading the file

@@ -160,7 +160,7 @@ def count_effect(events: pd.DataFrame, units: list[str], treated: str, neighbour
         row.update(rate_ratio=np.nan, ci_low=np.nan, ci_high=np.nan, p_value=np.nan, nb_alpha=np.nan, model="none",
                    verdict=NOT_ASSESSABLE)
         caveats.append("Modellen kunde inte skattas: " + (res.reason if res is not None else
-                                                           "inga jämförbara områden finns") + ".")
+                                                           "inga jämförbara områden eller platser med händelser före perioden finns") + ".")
     else:
         row.update(rate_ratio=res.rate_ratio, ci_low=res.ci_low, ci_high=res.ci_high, p_value=res.p_value,
                    nb_alpha=res.alpha, model=res.model, verdict=res.verdict)
@@ -168,7 +168,7 @@ def count_effect(events: pd.DataFrame, units: list[str], treated: str, neighbour
         caveats.append(f"Få händelser ({tb} före, {td} under): skillnaden är osäker och en enstaka händelse "
                        "väger tungt.")
     caveats += _history_caveats(events, units, treated, comp, win, data_start, pop, s)
-    row["caveats"] = " ".join(caveats)
+    row["caveats"] = "\n".join(caveats)
     disp = []
     for nb in neighbours:
         if not comp:
@@ -181,7 +181,7 @@ def count_effect(events: pd.DataFrame, units: list[str], treated: str, neighbour
 
 
 def _history_caveats(events, units, treated, comp, win: Windows, data_start, pop, s: EvalSettings) -> list[str]:
-    """Regression to the mean (the before window was the peak of the years on record) and a
+    """Regression to the mean (the before window was clearly the peak of the years on record) and a
     placebo DiD one year earlier (did the units already move apart before the measure?)."""
     out = []
     if not win.seasonal:
@@ -195,7 +195,9 @@ def _history_caveats(events, units, treated, comp, win: Windows, data_start, pop
         k += 1
     tb = int(((events["unit"].astype(str) == treated) & (events["date"] >= pd.Timestamp(win.before[0]))
               & (events["date"] < pd.Timestamp(win.before[1]) + pd.Timedelta(days=1))).sum())
-    if len(history) >= 2 and tb > max(history):
+    # flagged when the before window is the highest on record *and* above the earlier mean by
+    # more than two Poisson standard deviations (a peak chance alone rarely gives)
+    if len(history) >= 2 and tb > max(history) and tb > np.mean(history) + 2 * np.sqrt(np.mean(history)):
         out.append(f"Perioden före var den högsta på {len(history) + 1} år ({tb} mot högst {max(history)} tidigare): "
                    "en del av en minskning kan vara en återgång mot det normala (regression mot medelvärdet).")
     if history and comp:

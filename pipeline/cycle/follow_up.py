@@ -9,11 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from pipeline.cycle.effect import NOT_ASSESSABLE
 from pipeline.cycle.evaluation import (EvalSettings, count_effect, neighbours_of_area, neighbours_of_place,
-                                       population_lookup, windows_for)
+                                       population_lookup, window_counts, windows_for)
+from pipeline.cycle.periods import Period
+from pipeline.cycle.process import action_status, overdue_list, process_summary
 from pipeline.cycle.registry import Registry
 from pipeline.cycle.survey_effect import survey_effect
 
@@ -142,3 +145,60 @@ def evaluate_problems(reg: Registry, data: CycleData, year: int, s: EvalSettings
         disp += [{"key": r["problem_id"], **x} for x in d]
     return _frame(rows), pd.DataFrame(disp, columns=["key", "neighbour", "n_before", "n_during", "rate_ratio",
                                                      "ci_low", "ci_high", "verdict"])
+
+
+def indicator_series(data: CycleData, effect: pd.Series, months_before: int = 6) -> pd.DataFrame:
+    """Monthly counts of a count indicator's treated unit and comparison units for the chart:
+    date (first of month), n_treated, n_comparison, n_comparison_scaled (comparison × treated
+    before / comparison before, so both start at the same level). Empty for survey indicators
+    or when the effect was not estimated."""
+    if effect["kind"] == "survey" or pd.isna(effect.get("before_start")) or not effect.get("comparison_units"):
+        return pd.DataFrame(columns=["date", "n_treated", "n_comparison", "n_comparison_scaled"])
+    events, _, treated, _, _, _ = _count_indicator(data, effect["kind"], effect["measure_id"], effect["unit_id"])
+    comp = str(effect["comparison_units"]).split(";")
+    start = (pd.Timestamp(effect["before_start"]) - pd.DateOffset(months=months_before)).date()
+    end = effect["during_end"]
+    c = window_counts(events, [treated, *comp], start, end)
+    c["date"] = pd.to_datetime(dict(year=c["year"], month=c["month"], day=1))
+    wide = c.assign(group=np.where(c["unit"] == treated, "n_treated", "n_comparison")).pivot_table(
+        index="date", columns="group", values="n", aggfunc="sum").reset_index()
+    tb, cb = effect["n_before"], effect["n_comparison_before"]
+    wide["n_comparison_scaled"] = wide["n_comparison"] * (tb / cb if cb else np.nan)
+    return wide[["date", "n_treated", "n_comparison", "n_comparison_scaled"]]
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """Everything the follow-up of one period shows (see :func:`follow_up`)."""
+
+    period: Period
+    as_of: dt.date
+    promises: pd.DataFrame        # the registry's löften of the period
+    effects: pd.DataFrame         # effect rows of those löften (EFFECT_COLUMNS)
+    displacement: pd.DataFrame
+    series: dict                  # promise_id → indicator_series frame
+    all_effects: pd.DataFrame     # every löfte of this period or earlier
+    status: pd.DataFrame          # every action (process.action_status)
+    period_status: pd.DataFrame   # the actions of this period
+    by_organisation: pd.DataFrame
+    by_period: pd.DataFrame
+    overdue: pd.DataFrame
+
+
+def follow_up(reg: Registry, data: CycleData, period: Period, as_of: dt.date, s: EvalSettings,
+              survey_min_n: int = 30, survey_month: int = 10) -> FollowUp:
+    """The process and effect evaluation of ``period`` at ``as_of``: effects of its löften (and
+    of all earlier ones, for the overview), actions of the period by organisation, the
+    overdue list (over all periods), and the monthly series behind each effect."""
+    effects, disp = evaluate_promises(reg, data, s, survey_min_n, survey_month)
+    q = reg.promises
+    mine = q[q["period_id"] == period.id]
+    earlier = set(q.loc[q["period_start"].map(lambda d: not pd.isna(d) and d <= period.start), "promise_id"])
+    status = action_status(reg.actions, q, as_of)
+    pstat = status[status["period_id"] == period.id]
+    e_mine = effects[effects["key"].isin(mine["promise_id"])].reset_index(drop=True)
+    series = {r["key"]: indicator_series(data, r) for _, r in e_mine.iterrows()}
+    return FollowUp(period, as_of, mine.reset_index(drop=True), e_mine, disp[disp["key"].isin(mine["promise_id"])],
+                    series, effects[effects["key"].isin(earlier)].reset_index(drop=True), status,
+                    pstat.reset_index(drop=True), process_summary(pstat, ["organisation"]),
+                    process_summary(status, ["period_id"]), overdue_list(status))

@@ -78,7 +78,7 @@ def survey_effect(flags: pd.DataFrame, indicator: str, treated: str, neighbours:
     ok = n[(n[("size", y0)] >= min_n) & (n[("size", y1)] >= min_n)]
     cand = ok.drop(index=[a for a in [treated, *neighbours] if a in ok.index])
     if len(tb) == 0 or len(ta) == 0 or cand.empty:
-        out["caveats"] = " ".join(caveats + ["Jämförelse saknas: för få svar i området eller i andra områden."])
+        out["caveats"] = "\n".join(caveats + ["Jämförelse saknas: för få svar i området eller i andra områden."])
         return out
     dist = (cand[("mean", y0)] - tb.mean()).abs()
     comp = sorted(dist.sort_values(kind="stable").index[:k].tolist())
@@ -91,5 +91,5 @@ def survey_effect(flags: pd.DataFrame, indicator: str, treated: str, neighbours:
     low, high = 100 * (b - z * se), 100 * (b + z * se)
     out.update(diff_pp=100 * b, ci_low_pp=low, ci_high_pp=high, p_value=float(2 * norm.sf(abs(b / se))),
                comparison_units=";".join(comp), verdict=_pp_verdict(low, high),
-               caveats=" ".join(caveats))
+               caveats="\n".join(caveats))
     return out

@@ -11,6 +11,7 @@ import numpy as np
 from pipeline.config import DemoParams, KommunParams
 from pipeline.demo.geography import build_geography, population_table
 from pipeline.demo.incidents import area_name_variants, canonical_incidents, export_year, police_events
+from pipeline.demo.registry import demo_registry, plant_promise_effect
 from pipeline.demo.survey import UNSAFE, survey_year_frame
 from pipeline.demo.texts import PersonalData, make_est, make_notes
 from pipeline.demo.writer import DemoData, write_demo
@@ -36,7 +37,7 @@ def build_demo(kommun: KommunParams, demo: DemoParams) -> DemoData:
     before), ``demo.n_notes`` staff notes. ``demo.patterns: false`` gives a null kommun for
     calibration (:func:`pipeline.demo.incidents.canonical_incidents`).
     """
-    r_pop, r_inc, r_exp, r_ev, r_sv, r_notes, r_est, r_pii = _streams(demo.seed, 8)
+    r_pop, r_inc, r_exp, r_ev, r_sv, r_notes, r_est, r_pii, r_promise = _streams(demo.seed, 9)
     years = list(range(kommun.first_year, kommun.year + 1))
     ry = kommun.year
     geo = build_geography(kommun.code)
@@ -60,6 +61,11 @@ def build_demo(kommun: KommunParams, demo: DemoParams) -> DemoData:
     pop = pop.astype({"År": str, "Antal": str})
 
     inc, patterns = canonical_incidents(r_inc, geo, years, demo.incidents_per_year, patterns=demo.patterns)
+    if demo.patterns:  # the registry's löfte L1 worked: Råby's vandalism drops from its start (pipeline/demo/registry.py)
+        inc, promise_truth = plant_promise_effect(r_promise, inc, int(np.flatnonzero(geo.areas["area_name"] == "Råby")[0]),
+                                                  ry)
+        promise_truth.update(area_id=ids["Råby"], area_name="Råby")
+        patterns.append(promise_truth)
     crimes, crime_faults, crime_counts = {}, {}, {}
     inc_year = inc["occurred_at"].dt.year
     for year in years:
@@ -136,6 +142,6 @@ def build_demo(kommun: KommunParams, demo: DemoParams) -> DemoData:
     }
     data = DemoData(report_year=ry, areas=areas, population=pop, crimes=crimes, police_events=events,
                     surveys=surveys, notes=notes_xlsx, notes_docx=notes_docx, notes_txt=notes_txt, est=est,
-                    gazetteer=gaz, truth=truth)
+                    gazetteer=gaz, registry=demo_registry(ry), truth=truth)
     truth["files"] = list(data.files())
     return data

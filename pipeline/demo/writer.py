@@ -20,7 +20,7 @@ import pandas as pd
 OWNED = ["stadsdelar.gpkg", "befolkning_stadsdelar.csv", "brott/anmalda_brott_*.csv", "brott/anmalda_brott_*.xlsx",
          "polisen_handelser_vasteras.jsonl", "trygghetsmatning_*.xlsx", "medarbetardialog/anteckningar_*.xlsx",
          "medarbetardialog/anteckningar_*.docx", "medarbetardialog/*_????-??-??.txt", "est_rapporter_*.csv",
-         "ortnamn.csv", "demo_truth.json"]
+         "ortnamn.csv", "handlingsplan.xlsx", "demo_truth.json"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ class DemoData:
     notes_txt : {relative path: text} → medarbetardialog/<verksamhet>_<date>.txt
     est : DataFrame  raw_formats.md §7 columns → est_rapporter_<year>.csv
     gazetteer : DataFrame  Plats, Stadsdel, X, Y → ortnamn.csv
+    registry : {sheet: DataFrame}  the registry of the work (pipeline/demo/registry.py) → handlingsplan.xlsx
     truth : dict → demo_truth.json
     """
 
@@ -54,6 +55,7 @@ class DemoData:
     notes_txt: dict[str, str]
     est: pd.DataFrame
     gazetteer: pd.DataFrame
+    registry: dict[str, pd.DataFrame] = field(default_factory=dict)
     truth: dict = field(default_factory=dict)
 
     def files(self) -> dict[str, object]:
@@ -70,6 +72,8 @@ class DemoData:
         out.update(self.notes_txt)
         out[f"est_rapporter_{y}.csv"] = self.est
         out["ortnamn.csv"] = self.gazetteer
+        if self.registry:
+            out["handlingsplan.xlsx"] = self.registry
         out["demo_truth.json"] = self.truth
         return out
 
@@ -144,6 +148,10 @@ def write_demo(data: DemoData, raw_dir: Path) -> list[Path]:
                     fh.write(json.dumps(ev, ensure_ascii=False) + "\n")
         elif rel.endswith(".json"):
             path.write_text(json.dumps(content, ensure_ascii=False, indent=1), encoding="utf-8")
+        elif rel == "handlingsplan.xlsx":
+            from pipeline.cycle.workbook import write_workbook
+
+            write_workbook(content, path)
         elif rel.endswith(".xlsx"):
             sheet = next(s for prefix, s in SHEETS.items() if rel.startswith(prefix))
             _write_xlsx(content, path, sheet)

@@ -131,6 +131,8 @@ def test_comparison_rule_takes_the_closest_rates_and_skips_neighbours():
     assert choose_comparison(before, "t", {"n1"}, 2) == ["b", "d"]
     assert choose_comparison(before, "t", set(), 1) == ["n1"]
     assert choose_comparison(before, "x", set(), 2) == []
+    before.loc[before["unit"] == "b", "n"] = 0  # no events before: no information on the change
+    assert choose_comparison(before, "t", {"n1"}, 2) == ["d", "c"]
 
 
 def test_calibration_on_simulated_areas():

@@ -1,0 +1,63 @@
+"""Swedish wording of the follow-up's codes: indicators, verdicts, statuses and units."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.cycle.registry import STATUS_SV
+from pipeline.text.format_sv import fmt_num, fmt_pct
+
+SURVEY_SV = {
+    "unsafe_evening": "andel otrygga ute sen kväll",
+    "big_problem_littering": "andel som ser nedskräpning som stort problem",
+    "big_problem_graffiti_vandalism": "andel som ser klotter och skadegörelse som stort problem",
+    "big_problem_disruptive_driving": "andel som ser störande bilkörning som stort problem",
+    "big_problem_intoxicated_people": "andel som ser påverkade personer som stort problem",
+    "big_problem_drug_dealing": "andel som ser narkotikaförsäljning som stort problem",
+    "big_problem_youth_groups": "andel som ser ungdomsgrupper som stör som stort problem",
+    "big_problem_residential_burglary": "andel som ser bostadsinbrott som stort problem",
+    "big_problem_public_violence": "andel som ser våld på allmän plats som stort problem",
+}
+
+
+def unit_label(unit_id: str, area_names: dict[str, str]) -> str:
+    """An area's name, "området X" for an EST area unit, or the place name itself."""
+    u = str(unit_id)
+    if u.startswith("area:"):
+        return area_names.get(u[5:], u[5:])
+    return area_names.get(u, u)
+
+
+def indicator_label(kind: str, measure_id: str, unit_id: str, families, area_names: dict[str, str]) -> str:
+    """E.g. "Anmälda brott: skadegörelse och klotter i Råby", "EST-rapporter: nedskräpning vid
+    Råby torg", "Trygghetsmätningen: andel otrygga ute sen kväll i Råby"."""
+    where = unit_label(unit_id, area_names)
+    if kind == "crime":
+        return f"Anmälda brott: {families.label_sv(measure_id).lower()} i {where}"
+    if kind == "est":
+        prep = "i" if str(unit_id).startswith("area:") else "vid"
+        return f"EST-rapporter: {str(measure_id).lower()} {prep} {where}"
+    if kind == "survey":
+        return f"Trygghetsmätningen: {SURVEY_SV.get(measure_id, measure_id)} i {where}"
+    return str(measure_id)
+
+
+def change_text(row) -> str:
+    """The effect in words: "−42 % jämfört med jämförelseområdena (95 % KI −61 till −15 %)" for
+    counts; "+16 procentenheter mer än i jämförelseområdena (KI …)" for survey shares."""
+    if row.get("kind") == "survey":
+        d = row.get("diff_pp")
+        if d is None or not np.isfinite(float(d)):
+            return "–"
+        return (f"{fmt_num(d, 0, signed=True)} procentenheter jämfört med jämförelseområdena "
+                f"(95 % KI {fmt_num(row['ci_low_pp'], 0, signed=True)} till {fmt_num(row['ci_high_pp'], 0, signed=True)})")
+    rr = row.get("rate_ratio")
+    if rr is None or not np.isfinite(float(rr)):
+        return "–"
+    return (f"{fmt_pct(100 * (rr - 1), 0, signed=True)} jämfört med jämförelseområdena "
+            f"(95 % KI {fmt_pct(100 * (row['ci_low'] - 1), 0, signed=True)} till "
+            f"{fmt_pct(100 * (row['ci_high'] - 1), 0, signed=True)})")
+
+
+def status_sv(code) -> str:
+    return STATUS_SV.get(code, "–") if isinstance(code, str) else "–"
