@@ -15,6 +15,7 @@ import time
 from rich.console import Console
 
 from pipeline import stages
+from pipeline.cycle import cli as cycle_cli
 from pipeline.config import load_params
 from pipeline.context import RunContext
 from pipeline.errors import DataError
@@ -22,15 +23,17 @@ from pipeline.errors import DataError
 console = Console(stderr=True, highlight=False)
 
 # Stage order of `lagesbild run`; each name is a subcommand and a dvc.yaml stage.
-PIPELINE = ("ingest", "layers", "evidence", "score", "report", "notebook")
+PIPELINE = ("ingest", "layers", "evidence", "score", "evaluate", "report", "notebook")
 STAGES = {"demo-data": stages.demo_data, "ingest": stages.ingest, "layers": stages.layers,
-          "evidence": stages.evidence, "score": stages.score, "report": stages.report}
+          "evidence": stages.evidence, "score": stages.score, "evaluate": cycle_cli.evaluate_stage,
+          "report": stages.report}
 HELP = {
     "demo-data": "write the synthetic demo kommun (Västerås) into data/raw/",
     "ingest": "read raw exports into core tables; quarantine unusable rows with a reason",
     "layers": "hotspots (Gi*, FDR), emerging hotspots, KDE, trends, time patterns, survey and note indicators",
     "evidence": "join all sources into one table keyed by area and problem family",
     "score": "rank problembilder with component scores, rank intervals and sensitivity",
+    "evaluate": cycle_cli.HELP["evaluate"],
     "report": "render the lägesbild PDF (internal and public) and the Excel tables",
     "notebook": "execute a parameterised notebook with papermill and render it to HTML",
     "run": "run every stage from ingest to notebook",
@@ -107,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--years-back", type=int, default=3, help="years of crime exports (default: 3)")
     p.add_argument("--scheduler", default=None, help="a running Dask scheduler (default: a LocalCluster)")
     p.add_argument("--workers", type=int, default=2, help="LocalCluster worker processes (default: 2)")
+    cycle_cli.add_parsers(sub)  # registry-template, follow-up, weekly, status (pipeline/cycle/cli.py)
     return parser
 
 
@@ -173,7 +177,9 @@ def fetch(run: RunContext, args) -> None:
 def run_stage(name: str, run: RunContext, params, args) -> None:
     start = time.perf_counter()
     with console.status(f"[bold]{name}[/bold] …"):
-        if name == "notebook":
+        if name in cycle_cli.COMMANDS:
+            summary = cycle_cli.run_command(name, run, params, args, Console(highlight=False))
+        elif name == "notebook":
             summary = stages.notebook(run, params, getattr(args, "name", None),
                                       _parse_nb_params(getattr(args, "parameter", None)))
         elif name == "demo-data":

@@ -92,6 +92,11 @@ class RunContext:
         return self.quarantine / "quarantine.csv"
 
     @property
+    def cycle(self) -> Path:
+        """``data/processed/cycle``: the follow-up of the registry (pipeline/cycle, stage ``evaluate``)."""
+        return self.processed / "cycle"
+
+    @property
     def ingest_quality(self) -> Path:
         return self.processed / "ingest_quality.csv"
 
@@ -152,6 +157,7 @@ class RunContext:
             "evidence": [self.core("evidence")],
             "score": [p / "problembilder.csv", p / "problembilder.xlsx", p / "sensitivity.csv",
                       p / "prioritisation_matrix.csv"],
+            "evaluate": [self.cycle],
             "report": [self.report_pdf(year), self.report_pdf(year, public=True), self.report_tables(year, "intern"),
                        self.report_tables(year, "publik")],
             "notebook": [self.executed_notebooks],

@@ -21,7 +21,6 @@ from pipeline.cycle.follow_up import CycleData
 from pipeline.cycle.registry import Registry, Vocabulary, validate_registry
 from pipeline.errors import DataError
 
-CYCLE_DIR = "cycle"  # data/processed/cycle: the evaluation tables
 EVAL_TABLES = ("promise_effects", "problem_effects", "displacement", "action_status", "process_summary",
                "registry_issues")
 
@@ -149,7 +148,7 @@ def evaluate(run, params: Params, families, as_of: dt.date | None = None) -> str
     from pipeline.cycle.follow_up import EFFECT_COLUMNS, evaluate_problems, evaluate_promises
     from pipeline.cycle.process import STATUS_COLUMNS, action_status, process_summary
 
-    out_dir = run.processed / CYCLE_DIR
+    out_dir = run.cycle
     reg = load_registry(run, params, families)
     as_of = as_of or dt.date(params.kommun.year, 12, 31)
     if reg is None:
@@ -179,7 +178,7 @@ def read_evaluation(run) -> dict[str, pd.DataFrame]:
     """The tables :func:`evaluate` wrote (empty frames when it has not run)."""
     out = {}
     for name in EVAL_TABLES:
-        path = run.processed / CYCLE_DIR / f"{name}.csv"
+        path = run.cycle / f"{name}.csv"
         out[name] = pd.read_csv(path, dtype={"unit_id": str, "comparison_units": str, "neighbour": str, "key": str}) \
             if path.exists() else pd.DataFrame()
     return out
@@ -196,8 +195,10 @@ def follow_up_cmd(run, params: Params, families, period_text: str, as_of: dt.dat
     except PeriodError as exc:
         raise DataError(f"--period: {exc}") from exc
     reg = load_registry(run, params, families, required=True)
-    as_of = as_of or dt.date.today()
     data = cycle_data(run)
+    if as_of is None:  # today, or the last day the data cover if that is earlier (the effect and the
+        span = data.span(data.incidents)  # actions are then judged on the same day)
+        as_of = min(dt.date.today(), span[1]) if span else dt.date.today()
     fu = follow_up(reg, data, period, as_of, settings(params), params.survey.min_n, params.cycle.survey_month)
     areas = data.areas
     source, files = follow_up_source(fu, params.kommun, families, dict(zip(areas["area_id"].astype(str),
@@ -214,7 +215,7 @@ def weekly_cmd(run, params: Params, families, week: str | None = None, tertial: 
     from pipeline.cycle import figures as CF
     from pipeline.cycle.documents import tertial_source, weekly_source
     from pipeline.cycle.html import inline_svg, page, weekly_html
-    from pipeline.cycle.periods import parse_tertial, parse_week, tertial
+    from pipeline.cycle.periods import parse_tertial, parse_week, tertial as tertial_dates
     from pipeline.cycle.weekly import tertial_picture, weekly_picture
     from pipeline.report.svg import svg_bytes
 
@@ -228,7 +229,7 @@ def weekly_cmd(run, params: Params, families, week: str | None = None, tertial: 
     try:
         if tertial:
             year, number = parse_tertial(tertial)
-            start, end = tertial(year, number)
+            start, end = tertial_dates(year, number)
             label = f"{year}T{number}"
             tp = tertial_picture(est, start, end, label)
             source, files = tertial_source(tp, params.kommun, names, today)

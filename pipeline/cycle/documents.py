@@ -73,6 +73,8 @@ def _effect_block(w: _Writer, e: pd.Series, promise: pd.Series | None, fu: Follo
         rows = [[esc(unit_label(r.neighbour, names)), fmt_int(r.n_before), fmt_int(r.n_during),
                  fmt_num(r.rate_ratio, 2), esc(r.verdict)] for r in d.itertuples()]
         w.table("Grannområden (förflyttning?)", ["Grannområde", "Före", "Under", "Kvot", "Bedömning"], rows, "lrrrl")
+        w.para("Varje grannområde prövas för sig mot samma jämförelseområden. Ökar ett grannområde kan problemet ha "
+               "flyttat; bland många grannar kan någon enstaka bedömning bero på slumpen.")
 
 
 def follow_up_source(fu: FollowUp, kommun, families, area_names: dict[str, str], generated_on: dt.date
@@ -102,8 +104,10 @@ def follow_up_source(fu: FollowUp, kommun, families, area_names: dict[str, str],
     if fu.promises.empty:
         w.notice(f"Registret har inga medborgarlöften för {p.label_sv}.")
     for _, q in fu.promises.iterrows():
-        w.h(2, f"{q['promise_id']}: {str(q['text'])[:80]}")
         e = fu.effects[fu.effects["key"] == q["promise_id"]]
+        short = indicator_label(q["kind"], q["measure_id"], q["unit_id"], families, names).split(": ", 1)[-1] \
+            if not pd.isna(q.get("measure_id")) else str(q["text"])[:60]
+        w.h(2, f"{q['promise_id']}: {short[0].upper() + short[1:]}")
         if e.empty:
             w.notice("Löftets indikator kunde inte beräknas (se registrets kontroll).")
         else:
@@ -112,7 +116,8 @@ def follow_up_source(fu: FollowUp, kommun, families, area_names: dict[str, str],
         if len(acts):
             rows = [[esc(r.action_id), esc(r.what), esc(r.organisation), _date(r.end_date), esc(status_sv(r.status_code))
                      + (" (försenad)" if r.is_overdue else "")] for r in acts.itertuples()]
-            w.table("Åtgärder i löftet", ["Id", "Åtgärd", "Ansvarig", "Slut", "Status"], rows, "lllrl")
+            w.table("Åtgärder i löftet", ["Id", "Åtgärd", "Ansvarig", "Slut", "Status"], rows, "lllrl",
+                    widths="(auto, 2.2fr, 1.5fr, auto, 1fr)")
     if len(fu.all_effects) > len(fu.effects):
         w.h(1, "Alla löften hittills")
         ok = fu.all_effects.reset_index(drop=True)
@@ -133,8 +138,7 @@ def follow_up_source(fu: FollowUp, kommun, families, area_names: dict[str, str],
         "Modell: negativ binomialregression på månadsantal med område, månad och period, och invånare som exponering; "
         "kvoten visar hur mycket området förändrades utöver jämförelseområdena.",
         "Få händelser, en ovanligt hög period före (återgång mot medelvärdet) och olika utveckling redan året före "
-        "anges vid varje löfte.",
-        "Metoden och dess kalibrering beskrivs i docs/methods-evaluation.md.",
+        "anges vid varje löfte. Metoden och dess kalibrering beskrivs i docs/methods-evaluation.md.",
     ])
     files = dict(w.files)
     files[TEMPLATE] = template_bytes()
@@ -168,10 +172,19 @@ def _process_section(w: _Writer, fu: FollowUp) -> None:
         rows = [[esc(r.action_id), esc(r.what), esc(r.organisation), esc(r.role or "–"), _date(r.end_date),
                  fmt_int(r.days_overdue), esc(r.notes or "")] for r in fu.overdue.itertuples()]
         w.table("Försenade åtgärder (längst försenad först)",
-                ["Id", "Åtgärd", "Ansvarig", "Roll", "Skulle vara klar", "Dagar sen", "Uppföljning"], rows, "lllllrl")
+                ["Id", "Åtgärd", "Ansvarig", "Roll", "Skulle vara klar", "Dagar sen", "Uppföljning"], rows, "lllllrl",
+                widths="(auto, 2fr, 1.3fr, 1.2fr, auto, auto, 1.5fr)")
 
 
 # ---------------------------------------------------------------- weekly and tertial
+WEEKDAYS_SHORT = ("mån", "tis", "ons", "tor", "fre", "lör", "sön")
+
+
+def _short(text, n: int = 90) -> str:
+    t = "" if text is None or (isinstance(text, float) and np.isnan(text)) else str(text)
+    return t if len(t) <= n else t[: n - 1].rsplit(" ", 1)[0] + " …"
+
+
 def _change(n, mean) -> str:
     if mean == 0:
         return "ny" if n else "–"
@@ -187,34 +200,45 @@ def weekly_source(wp: WeeklyPicture, kommun, families, area_names, map_call: tup
             f'title: {typst_str(f"EST-veckobild vecka {wp.monday.isocalendar()[1]}, {wp.monday.isocalendar()[0]}")}, '
             f'subtitle: {typst_str(f"{kommun.name} · {wp.monday.isoformat()}–{sunday.isoformat()}")}, '
             f'date: {typst_str(generated_on.isoformat())})\n')
-    left = _Writer(w.figures)
-    left.h(2, "Att ta upp")
-    left.bullets(wp.points or ["Inget sticker ut jämfört med de fyra veckorna före."])
-    ly = "Samma v. i fjol" if wp.has_last_year_est else "I fjol"
-    rows = [[esc(r.est_type), fmt_int(r.n_week), fmt_num(r.mean_prev4, 1), _change(r.n_week, r.mean_prev4),
-             fmt_int(r.n_last_year) if wp.has_last_year_est else "–"] for r in wp.by_type.itertuples()]
-    left.table("EST-rapporter per typ", ["Typ", "Veckan", "Snitt 4 v.", "Förändr.", ly], rows, "lrrrr")
+    cells = [_Writer(w.figures) for _ in range(4)]  # [points, types] [map] / [places] [crime]
+    a, b, c, d = cells
+    a.h(1, "Att ta upp")
+    a.bullets(wp.points or ["Inget sticker ut jämfört med de fyra veckorna före."])
+    header = ["Typ", "Veckan", "Snitt 4 v.", "Förändr."] + (["Samma v. i fjol"] if wp.has_last_year_est else [])
+    rows = [[esc(r.est_type), fmt_int(r.n_week), fmt_num(r.mean_prev4, 1), _change(r.n_week, r.mean_prev4)]
+            + ([fmt_int(r.n_last_year)] if wp.has_last_year_est else []) for r in wp.by_type.itertuples()]
+    a.table("EST-rapporter per typ", header, rows, "l" + "r" * (len(header) - 1))
     top = wp.by_place[wp.by_place["n_week"] > 0].head(8)
+    b.figure("veckokarta", map_call, "Veckans EST-rapporter (röda cirklar) och anmälda brott (grå punkter).",
+             f"Karta över {kommun.name} med veckans EST-rapporter som röda cirklar, större ju fler rapporter på "
+             f"platsen, och anmälda brott som grå punkter." + (f" Flest rapporter: {top['place_name'].iloc[0]}."
+                                                              if len(top) else ""))
     rows = [[esc(r.place_name) + (" (ny)" if r.is_new else ""), esc(area_names.get(r.area_id, "–")),
              fmt_int(r.n_week), fmt_num(r.mean_prev4, 1), f"{r.weeks_prev4} av 4"] for r in top.itertuples()]
-    left.table("Platser med flest rapporter", ["Plats", "Område", "Veckan", "Snitt 4 v.", "Veckor före"], rows, "llrrr")
-    right = _Writer(w.figures)
-    right.figure("veckokarta", map_call, "Veckans EST-rapporter (röda) och anmälda brott (grå).",
-                 f"Karta över {kommun.name} med veckans EST-rapporter som röda cirklar, större ju fler rapporter på "
-                 f"platsen, och anmälda brott som grå punkter." + (f" Flest rapporter: {top['place_name'].iloc[0]}."
-                                                                  if len(top) else ""))
+    c.table("Platser med flest rapporter", ["Plats", "Område", "Veckan", "Snitt 4 v.", "V. före"], rows, "llrrr",
+            widths="(1.6fr, 1fr, auto, auto, auto)")
+    if not wp.has_last_year_est:
+        c.notice("EST-rapporterna räcker inte ett år bakåt: jämförelsen med samma vecka i fjol saknas.")
     if wp.has_crimes:
         rows = [[esc(families.label_sv(r.problem)), fmt_int(r.n_week), fmt_num(r.mean_prev4, 1),
                  _change(r.n_week, r.mean_prev4), fmt_int(r.n_last_year)] for r in wp.by_family.head(8).itertuples()]
-        right.table("Anmälda brott per problemområde", ["Problemområde", "Veckan", "Snitt 4 v.", "Förändr.",
-                                                         "Samma v. i fjol"], rows, "lrrrr")
+        d.table("Anmälda brott per problemområde", ["Problemområde", "Veckan", "Snitt 4 v.", "Förändr.", "I fjol"],
+                rows, "lrrrr", widths="(1fr, auto, auto, auto, auto)")
     else:
-        right.notice("Anmälda brott täcker inte hela veckan ännu.")
-    if not wp.has_last_year_est:
-        right.notice("EST-rapporterna räcker inte ett år bakåt: jämförelsen med samma vecka i fjol saknas.")
-    w.add("#grid(columns: (1.05fr, 1fr), column-gutter: 12pt,\n[" + "\n\n".join(left.parts) + "],\n["
-          + "\n\n".join(right.parts) + "])")
-    files = {**left.files, **right.files, TEMPLATE: template_bytes()}
+        d.notice("Anmälda brott täcker inte hela veckan ännu.")
+    body = ",\n".join("[" + "\n\n".join(x.parts) + "]" for x in cells)
+    w.add(f"#grid(columns: (1fr, 1.1fr), column-gutter: 12pt, row-gutter: 8pt,\n{body})")
+    rep = wp.est_week.sort_values("occurred_at").head(30)
+    if len(rep):
+        rows = [[r.occurred_at.strftime("%a %d/%m %H.%M").replace(r.occurred_at.strftime("%a"),
+                                                                  WEEKDAYS_SHORT[r.occurred_at.weekday()]),
+                 esc(r.est_type), esc(r.place_name), esc(r.organisation), esc(_short(r.text))] for r in rep.itertuples()]
+        w.table(f"Veckans EST-rapporter ({len(wp.est_week)})" + (", de 30 första" if len(wp.est_week) > 30 else ""),
+                ["När", "Typ", "Plats", "Rapportör", "Beskrivning"], rows, "lllll",
+                widths="(auto, 1.1fr, 1fr, 1fr, 2.2fr)")
+    files = {TEMPLATE: template_bytes()}
+    for x in cells:
+        files.update(x.files)
     return w.source(head), files
 
 

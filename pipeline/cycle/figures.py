@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import geopandas as gpd
 import matplotlib as mpl
+import matplotlib.patheffects as pe
 import numpy as np
 import pandas as pd
 import shapely
@@ -29,7 +30,7 @@ def effect_forest(effects: pd.DataFrame, labels: list[str]) -> Figure:
     in the same order), coloured by verdict; the line at 1 is "no change"."""
     with mpl.rc_context(STYLE):
         e = effects.reset_index(drop=True)
-        fig, ax = _fig(WIDTH_IN, 0.5 + 0.42 * max(len(e), 1))
+        fig, ax = _fig(WIDTH_IN, 0.9 + 0.35 * max(len(e), 1))
         y = np.arange(len(e))[::-1]
         for yi, r in zip(y, e.itertuples()):
             if not np.isfinite(r.rate_ratio):
@@ -47,7 +48,8 @@ def effect_forest(effects: pd.DataFrame, labels: list[str]) -> Figure:
         ax.set_xticks(ticks, [f"{t:g}".replace(".", ",") for t in ticks])
         ax.xaxis.set_minor_locator(mpl.ticker.NullLocator())
         ax.set_yticks(y, labels)
-        ax.set_xlabel("Kvot mot jämförelseområdena (under 1 = minskade mer än där), 95 % konfidensintervall")
+        ax.set_ylim(-0.6, len(e) - 0.4)
+        ax.set_xlabel("Kvot mot jämförelseområdena, 95 % konfidensintervall")
         ax.spines["left"].set_visible(False)
         ax.tick_params(axis="y", length=0)
         return fig
@@ -91,7 +93,7 @@ def process_bars(summary: pd.DataFrame, key: str) -> Figure:
             left += v
         ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
         ax.set_xlabel("Antal åtgärder")
-        ax.legend(loc="upper center", ncol=5, fontsize=6.5, bbox_to_anchor=(0.5, -0.25 if len(s) < 4 else -0.12))
+        ax.legend(loc="lower center", ncol=5, fontsize=6.5, bbox_to_anchor=(0.5, 1.0))
         return fig
 
 
@@ -100,10 +102,11 @@ def weekly_map(areas: gpd.GeoDataFrame, est_points: gpd.GeoDataFrame, crime_poin
     """The week's EST reports (dots sized by count per place) and reported crimes (small grey
     dots) on the areas, zoomed to where they are; the top places named."""
     with mpl.rc_context(STYLE):
-        fig, ax = _fig(3.4, 3.3)
-        pts = [g for g in (est_points, crime_points) if g is not None and len(g)]
+        pts = [g for g in (est_points, crime_points) if g is not None and len(g) and hasattr(g, "geometry")]
         b = np.vstack([shapely.bounds(g.geometry.dropna().to_numpy()) for g in pts]) if pts else None
         view = focus_view(areas, b, margin_frac=0.1, max_share=0.9) if b is not None and len(b) else full_view(areas)
+        width = 4.2  # the figure takes the window's shape, so the map fills it
+        fig, ax = _fig(width, float(np.clip(width * (view[3] - view[2]) / (view[1] - view[0]), 2.4, 5.0)))
         _base(ax, areas, view)
         _outlines(ax, areas)
         if crime_points is not None and len(crime_points):
@@ -116,7 +119,7 @@ def weekly_map(areas: gpd.GeoDataFrame, est_points: gpd.GeoDataFrame, crime_poin
                        zorder=6, label="EST-rapport (storlek = antal)")
             for r in agg[agg["place_name"].isin(top_places["place_name"].head(4))].itertuples():
                 ax.annotate(r.place_name, (r.x, r.y), xytext=(4, 4), textcoords="offset points", fontsize=6,
-                            zorder=7, path_effects=[mpl.patheffects.withStroke(linewidth=2, foreground="white")])
+                            zorder=7, path_effects=[pe.withStroke(linewidth=2, foreground="white")])
         label_areas(ax, areas, fontsize=5.5, min_share=0.02)
         scale_bar(ax)
         north_arrow(ax)

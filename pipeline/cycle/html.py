@@ -51,6 +51,7 @@ def inline_svg(svg: bytes, alt: str, ident: str) -> str:
     text = svg.decode("utf-8")
     text = re.sub(r"<\?xml[^>]*\?>\s*", "", text)
     text = re.sub(r"<!DOCTYPE[^>]*>\s*", "", text)
+    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)  # matplotlib's RDF block
     text = re.sub(r'id="([^"]+)"', lambda m: f'id="{ident}-{m.group(1)}"', text)
     text = re.sub(r'(href|clip-path|mask|fill|stroke)="url\(#([^)]+)\)"',
                   lambda m: f'{m.group(1)}="url(#{ident}-{m.group(2)})"', text)

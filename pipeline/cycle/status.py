@@ -87,11 +87,12 @@ def _registry_items(facts: RunFacts, c, as_of: dt.date) -> list[dict]:
         n = int((reg.promises["period_id"] == period.id).sum())
         state = DONE if n else (MISSING if as_of < period.start else LATE)
         rows.append(_item(f"Medborgarlöften {period.label_sv}", state, period.start,
-                          f"{n} löften" if n else "besluta löften innan perioden börjar"))
+                          f"{n} {'löfte' if n == 1 else 'löften'}" if n else "besluta löften innan perioden börjar"))
     now = period_of(as_of)
     running = reg.promises[reg.promises["period_id"] == now.id]
     if len(running):
-        rows.append(_item(f"Pågående löftesperiod {now.label_sv}", RUNNING, now.end, f"{len(running)} löften"))
+        n = len(running)
+        rows.append(_item(f"Pågående löftesperiod {now.label_sv}", RUNNING, now.end, f"{n} {'löfte' if n == 1 else 'löften'}"))
     status = action_status(reg.actions, reg.promises, as_of)
     for r in status[status["is_overdue"]].itertuples():
         rows.append(_item(f"Åtgärd {r.action_id} ({r.organisation}): {r.what}", LATE, r.end_date,
