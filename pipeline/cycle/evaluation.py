@@ -32,6 +32,9 @@ from pipeline.cycle.periods import month_range
 from pipeline.text.format_sv import fmt_num
 
 
+MIN_NEIGHBOUR_EVENTS = 10  # before + during; fewer: the neighbour's counts are shown without a test
+
+
 @dataclass(frozen=True)
 class EvalSettings:
     """The knobs of the evaluation (params.yaml ``cycle:``)."""
@@ -173,10 +176,13 @@ def count_effect(events: pd.DataFrame, units: list[str], treated: str, neighbour
     for nb in neighbours:
         if not comp:
             break
-        r = did(nb)
-        disp.append({"neighbour": nb, "n_before": int(before.loc[before["unit"] == nb, "n"].sum()),
-                     "n_during": int(during.loc[during["unit"] == nb, "n"].sum()), "rate_ratio": r.rate_ratio,
-                     "ci_low": r.ci_low, "ci_high": r.ci_high, "verdict": r.verdict})
+        nb_before = int(before.loc[before["unit"] == nb, "n"].sum())
+        nb_during = int(during.loc[during["unit"] == nb, "n"].sum())
+        # a neighbour with a handful of events gives no usable interval: counts only
+        r = did(nb) if nb_before + nb_during >= MIN_NEIGHBOUR_EVENTS else None
+        disp.append({"neighbour": nb, "n_before": nb_before, "n_during": nb_during,
+                     "rate_ratio": r.rate_ratio if r else np.nan, "ci_low": r.ci_low if r else np.nan,
+                     "ci_high": r.ci_high if r else np.nan, "verdict": r.verdict if r else NOT_ASSESSABLE})
     return row, disp
 
 
