@@ -14,6 +14,7 @@ import datetime as dt
 from pipeline import io, stage_events
 from pipeline.config import Params
 from pipeline.context import RunContext
+from pipeline.cycle.report_data import load_cycle_report
 from pipeline.ingest.police_events import event_type_summary
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.render import read_analyst_texts
@@ -51,5 +52,8 @@ def load_inputs(run: RunContext, params: Params, generated_on: dt.date | None = 
         events_only=src.crimes is None and src.survey is None and src.notes is None and src.est is None,
         places=io.read_frame(run.core("gazetteer")), survey_min_n=params.survey.min_n,
         weights=dict(params.scoring.weights),
+        # the registry and its follow-up for the chapters it fills (pipeline/cycle); the notebooks
+        # (texts=False) have their own follow-up notebook
+        cycle=load_cycle_report(run, params, families_for(run, params)) if texts else None,
         generated_on=generated_on or dt.date.today(),
     )

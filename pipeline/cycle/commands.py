@@ -21,6 +21,7 @@ from pipeline.cycle.follow_up import CycleData
 from pipeline.cycle.registry import Registry, Vocabulary, validate_registry
 from pipeline.errors import DataError
 
+REGISTRY_TEXTS = ("orsaksanalys", "handlingsplan", "medborgarloften", "uppfoljning")  # chapters the registry fills
 EVAL_TABLES = ("promise_effects", "problem_effects", "displacement", "action_status", "process_summary",
                "registry_issues")
 
@@ -304,8 +305,15 @@ def status_cmd(run, params: Params, families, as_of: dt.date | None = None) -> t
     written = dt.date.fromtimestamp(pdf.stat().st_mtime) if pdf.exists() else None
     follow = {p.stem.removeprefix("uppfoljning-") for p in run.reports.glob("uppfoljning-*.pdf")}
     mm = lambda s: tuple(int(x) for x in s.split("-"))  # noqa: E731
+    from pipeline.cycle.report_data import CycleReport, filled_from_registry
+
+    ev = read_evaluation(run)
+    filled = filled_from_registry(CycleReport(reg, ev["promise_effects"], ev["problem_effects"], ev["displacement"],
+                                              ev["action_status"], ev["process_summary"])) if reg else set()
+    missing = [n for n in missing_analyst_texts(read_analyst_texts(run.analyst_texts)) if n not in filled
+               and not (reg is not None and n in REGISTRY_TEXTS)]  # the registry's own items say what is missing
     facts = RunFacts(report_year=params.kommun.year, source_spans=spans, report_written=written,
-                     missing_texts=missing_analyst_texts(read_analyst_texts(run.analyst_texts)), registry=reg,
+                     missing_texts=missing, registry=reg,
                      registry_path=run.display(path), follow_ups=follow, process_start=mm(params.cycle.process_start),
                      lagesbild_due=mm(params.cycle.lagesbild_due))
     return cycle_status(facts, as_of), lines

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from pipeline.cycle.registry import STATUS_SV
 from pipeline.text.format_sv import fmt_num, fmt_pct
@@ -20,11 +21,20 @@ SURVEY_SV = {
 }
 
 
+def _finite(v) -> bool:
+    """A number that is not NA/NaN/None."""
+    try:
+        return v is not None and v is not pd.NA and bool(np.isfinite(float(v)))
+    except (TypeError, ValueError):
+        return False
+
+
 def unit_label(unit_id: str, area_names: dict[str, str]) -> str:
     """An area's name, "området X" for an EST area unit, or the place name itself."""
     u = str(unit_id)
-    if u.startswith("area:"):
-        return area_names.get(u[5:], u[5:])
+    for prefix in ("area:", "place-in:"):  # an EST area; a place the public version shows as its area
+        if u.startswith(prefix):
+            return area_names.get(u[len(prefix):], u[len(prefix):])
     return area_names.get(u, u)
 
 
@@ -35,7 +45,7 @@ def indicator_label(kind: str, measure_id: str, unit_id: str, families, area_nam
     if kind == "crime":
         return f"Anmälda brott: {families.label_sv(measure_id).lower()} i {where}"
     if kind == "est":
-        prep = "i" if str(unit_id).startswith("area:") else "vid"
+        prep = "i" if str(unit_id).startswith(("area:", "place-in:")) else "vid"
         return f"EST-rapporter: {str(measure_id).lower()} {prep} {where}"
     if kind == "survey":
         return f"Trygghetsmätningen: {SURVEY_SV.get(measure_id, measure_id)} i {where}"
@@ -47,12 +57,12 @@ def change_text(row) -> str:
     counts; "+16 procentenheter mer än i jämförelseområdena (KI …)" for survey shares."""
     if row.get("kind") == "survey":
         d = row.get("diff_pp")
-        if d is None or not np.isfinite(float(d)):
+        if not _finite(d):
             return "–"
         return (f"{fmt_num(d, 0, signed=True)} procentenheter jämfört med jämförelseområdena "
                 f"(95 % KI {fmt_num(row['ci_low_pp'], 0, signed=True)} till {fmt_num(row['ci_high_pp'], 0, signed=True)})")
     rr = row.get("rate_ratio")
-    if rr is None or not np.isfinite(float(rr)):
+    if not _finite(rr):
         return "–"
     return (f"{fmt_pct(100 * (rr - 1), 0, signed=True)} jämfört med jämförelseområdena "
             f"(95 % KI {fmt_pct(100 * (row['ci_low'] - 1), 0, signed=True)} till "
@@ -61,3 +71,42 @@ def change_text(row) -> str:
 
 def status_sv(code) -> str:
     return STATUS_SV.get(code, "–") if isinstance(code, str) else "–"
+
+
+def short_change(row) -> str:
+    """The change with its interval, compactly: "−47 % (KI −68 till −14 %)" or "+22 p.e. (KI +4 till +39)"."""
+    if row.get("kind") == "survey":
+        d = row.get("diff_pp")
+        if not _finite(d):
+            return "–"
+        return (f"{fmt_num(d, 0, signed=True)} procentenheter (KI {fmt_num(row['ci_low_pp'], 0, signed=True)} till "
+                f"{fmt_num(row['ci_high_pp'], 0, signed=True)})")
+    rr = row.get("rate_ratio")
+    if not _finite(rr):
+        return "–"
+    return (f"{fmt_pct(100 * (rr - 1), 0, signed=True)} (KI {fmt_num(100 * (row['ci_low'] - 1), 0, signed=True)} till "
+            f"{fmt_pct(100 * (row['ci_high'] - 1), 0, signed=True)})")
+
+
+_CAVEAT_TAGS = (("Få händelser", "få händelser"), ("Få svar", "få svar"),
+                ("Perioden före var den högsta", "möjlig återgång mot medelvärdet"),
+                ("Redan året före", "olika utveckling redan före"),
+                ("Uppgifterna räcker inte ett år bakåt", "utan säsongskontroll"),
+                ("Det behövs en trygghetsmätning", "mätning saknas före eller efter"),
+                ("Jämförelse saknas", "jämförelse saknas"), ("för tidigt", "för tidigt"),
+                ("uppgifter saknas", "uppgifter saknas före"), ("Underlaget för indikatorn saknas", "underlag saknas"))
+
+
+def caveat_tags(text) -> str:
+    """The caveat sentences of an effect row as short tags for tables ("få händelser;
+    utan säsongskontroll"); the model's own reason when it could not be estimated."""
+    if not isinstance(text, str) or not text.strip():
+        return "–"
+    tags = []
+    for sentence in text.split("\n"):
+        s = sentence.strip()
+        if s.startswith("Modellen kunde inte skattas: "):
+            tags.append(s.removeprefix("Modellen kunde inte skattas: ").rstrip("."))
+            continue
+        tags += [tag for prefix, tag in _CAVEAT_TAGS if s.lower().startswith(prefix.lower())]
+    return "; ".join(dict.fromkeys(tags)) or "–"

@@ -86,6 +86,7 @@ class ReportInputs:
     places: pd.DataFrame | None = None  # the gazetteer (place_name, area_id): names finer than an area
     survey_min_n: int = 30  # survey groups with fewer answers are not shown in public outputs
     weights: dict[str, float] = field(default_factory=dict)  # scoring.weights: component → weight
+    cycle: object | None = None  # pipeline.cycle.report_data.CycleReport: registry, evaluation, profiles
     generated_on: date
     privacy_applied: bool = False  # True once public.make_public_inputs has suppressed the frames
 

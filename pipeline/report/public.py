@@ -244,6 +244,8 @@ def make_public_inputs(inputs: ReportInputs, privacy: PrivacyParams | None = Non
     """A copy of ``inputs`` fit for publication (module docstring): every table under the
     suppression pattern that the attacker could not break, grid layers coarsened, no quotes,
     places or free-text explanations. Raises DataError when a leak cannot be closed."""
+    from pipeline.cycle.report_data import public_cycle
+
     privacy = privacy or inputs.privacy
     m, g = privacy.min_count, privacy.public_grid_m
     cubes = build_cubes(inputs, m, inputs.survey_min_n)
@@ -261,4 +263,5 @@ def make_public_inputs(inputs: ReportInputs, privacy: PrivacyParams | None = Non
         quality=inputs.quality[[c for c in ("source", "rows_read", "accepted", "quarantined") if c in inputs.quality]]
         if inputs.quality is not None and len(inputs.quality) else inputs.quality,
         places=None,
+        cycle=public_cycle(inputs.cycle),  # registry and follow-up: pipeline/cycle/report_data.py
     )

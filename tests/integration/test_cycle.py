@@ -64,6 +64,20 @@ def test_the_overdue_action_is_listed(demo_run):
     assert summary.loc["Västerås stad, park och gata", "n_late"] == 1  # A3, done after its end date
 
 
+def test_the_annual_reports_former_placeholder_chapters_are_filled_from_the_registry(demo_run):
+    year = read_params(demo_run)["kommun"]["year"]
+    internal = _text(demo_run / f"reports/lagesbild-{year}.pdf")
+    public = _text(demo_run / f"reports/lagesbild-{year}-publik.pdf")
+    for name in ("orsaksanalys", "handlingsplan", "medborgarloften", "uppfoljning"):
+        assert f"reports/text/{name}.md" not in internal and f"reports/text/{name}.md" not in public
+    for want in ("Vad underlaget visar", "Bakomliggande orsak", "Vi lovar att klotter", "Försenade åtgärder",
+                 "Medborgarlöftenas indikatorer", "minskade"):
+        assert want in internal, want
+    assert "Bakomliggande orsak" in public and "Vad underlaget visar" not in public
+    for place in ("Råby torg", "Stora torget", "Bäckby centrum", "Vasaparken"):
+        assert place not in public.split("Orsaksanalys")[-1], place  # the three chapters name no place
+
+
 def test_follow_up_weekly_and_status_from_the_command_line(work, capsys):
     params = str(work / "params.yaml")
     assert main(["--params", params, "follow-up", "--period", "2025H1", "--as-of", "2025-12-31"]) == 0

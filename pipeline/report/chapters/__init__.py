@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pipeline.report.chapters import (
-    analyst, anmalda_brott, bilagor, dialoger, est, geografi, jamforelse, metod, om_kommunen, problembilder,
-    rangordning, sammanfattning, skadeviktad, syfte, tid, trygghet,
+    anmalda_brott, bilagor, dialoger, est, geografi, handlingsplan, jamforelse, metod, om_kommunen, orsaksanalys,
+    problembilder, rangordning, sammanfattning, skadeviktad, syfte, tid, trygghet, uppfoljning,
 )
 from pipeline.report.doc import Doc
 
@@ -45,9 +45,9 @@ CHAPTERS: tuple[Chapter, ...] = (
     Chapter.of(skadeviktad),
     Chapter.of(problembilder),
     Chapter.of(rangordning),
-    Chapter("Orsaksanalys", analyst.orsaksanalys),
-    Chapter("Handlingsplan och medborgarlöften", analyst.handlingsplan),
-    Chapter("Uppföljning av förra periodens åtgärder", analyst.uppfoljning),
+    Chapter.of(orsaksanalys),    # these three are filled from the registry (pipeline/cycle) when
+    Chapter.of(handlingsplan),   # there is one, else from the analysts' texts
+    Chapter.of(uppfoljning),
     Chapter.of(metod),
     Chapter.of(bilagor),
 )

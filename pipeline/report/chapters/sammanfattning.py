@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline.report.chapters import handlingsplan
 from pipeline.report.chapters.problembilder import reasons, title, top
 from pipeline.report.doc import Doc
 from pipeline.report.events import EVENTS_ONLY_SV, event_facts
@@ -56,6 +57,6 @@ def build(d: Doc) -> None:
         d.bullets(facts)
     if d.public:
         d.h(2, "Våra löften")
-        d.analyst("medborgarloften")
+        handlingsplan.promises_in_brief(d)  # from the registry when there is one
     d.h(2, "Analytikernas sammanfattning")
     d.analyst("sammanfattning")

@@ -1,0 +1,150 @@
+"""What the lägesbild's chapters Orsaksanalys, Handlingsplan och medborgarlöften and Uppföljning
+show from the registry and its evaluation, and the public version of it.
+
+:class:`CycleReport` is loaded by the report stage (:func:`load_cycle_report`, shell) and passed
+on :class:`pipeline.report.inputs.ReportInputs`; the chapters are in pipeline/report/chapters/
+(orsaksanalys.py, handlingsplan.py, uppfoljning.py). :func:`public_cycle` makes the public
+version: the deep-dive profiles (places, cells, small counts) are dropped, counts of events
+before/during are dropped (a half-year count beside the published yearly counts could give a
+small one away; the verdict and the percentage change stay), notes and roles are dropped, and
+every place name finer than an area in a registry text is replaced by its area.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from pipeline.cycle.registry import Registry
+
+
+@dataclass(frozen=True)
+class CycleReport:
+    registry: Registry | None
+    promise_effects: pd.DataFrame
+    problem_effects: pd.DataFrame
+    displacement: pd.DataFrame
+    action_status: pd.DataFrame
+    process_summary: pd.DataFrame
+    profiles: list = field(default_factory=list)   # profile.Profile per prioritised problembild
+    facts: dict = field(default_factory=dict)      # (area_id, problem) → profile sentences
+    as_of: object = None
+    place_areas: dict = field(default_factory=dict)  # place names finer than an area → the area's name
+    public: bool = False
+
+    @property
+    def prioritised(self) -> pd.DataFrame:
+        if self.registry is None:
+            return pd.DataFrame(columns=["problem_id", "area", "problem", "area_id", "family"])
+        return self.registry.problems[self.registry.problems["is_prioritised"]]
+
+
+def filled_from_registry(cycle: CycleReport | None) -> set[str]:
+    """The analyst texts (reports/text/<name>.md) the registry stands in for: orsaksanalys when
+    every prioritised problembild has a cause tree, handlingsplan when each has an action,
+    medborgarloften when there is a löfte, uppfoljning when something was followed up. These
+    chapters are then filled and no longer keep the report a draft."""
+    if cycle is None or cycle.registry is None:
+        return set()
+    reg, pids = cycle.registry, set(cycle.prioritised["problem_id"])
+    out = set()
+    if pids and pids <= set(reg.causes["problem_id"]):
+        out.add("orsaksanalys")
+    if pids and pids <= set(reg.actions["problem_id"]):
+        out.add("handlingsplan")
+    if len(reg.promises):
+        out.add("medborgarloften")
+    if len(cycle.promise_effects) or len(cycle.problem_effects) or cycle.action_status.get("is_due", pd.Series()).any():
+        out.add("uppfoljning")
+    return out
+
+
+def mask_places(text, places: dict[str, str]) -> str:
+    """``text`` with every place name of ``places`` (place → area name) replaced by "<area>"
+    (whole words, longest names first)."""
+    if not isinstance(text, str) or not places:
+        return text
+    for place in sorted(places, key=len, reverse=True):
+        text = re.sub(rf"(?<!\w){re.escape(place)}(?!\w)", places[place], text, flags=re.IGNORECASE)
+    return text
+
+
+def public_cycle(cycle: CycleReport | None) -> CycleReport | None:
+    """The public version (see the module doc)."""
+    if cycle is None:
+        return None
+    places = cycle.place_areas
+    reg = cycle.registry
+    if reg is not None:
+        texts = {"problems": ["motivation"], "actions": ["what", "notes"], "promises": ["text", "goal", "place"],
+                 "causes": ["cause", "root_cause", "evidence"]}
+        frames = {}
+        for kind, cols in texts.items():
+            f = getattr(reg, kind).copy()
+            for c in cols:
+                f[c] = f[c].map(lambda t: mask_places(t, places))
+            frames[kind] = f
+        frames["actions"] = frames["actions"].assign(notes="", role="")
+        frames["promises"]["unit_id"] = frames["promises"]["unit_id"].map(
+            lambda u: u if not isinstance(u, str) or u not in places else f"place-in:{places[u]}")
+        reg = dataclasses.replace(reg, **frames)
+    drop = ["n_before", "n_during", "n_comparison_before", "n_comparison_during", "comparison_units",
+            "share_before_pct", "share_after_pct"]
+
+    def effects(f: pd.DataFrame) -> pd.DataFrame:
+        if f is None or f.empty:
+            return f
+        f = f.drop(columns=[c for c in drop if c in f.columns])
+        f["unit_id"] = f["unit_id"].map(lambda u: u if not isinstance(u, str) or u not in places
+                                        else f"place-in:{places[u]}")
+        if "caveats" in f.columns:
+            f["caveats"] = f["caveats"].map(lambda t: mask_places(re.sub(r"\(\d+ före, \d+ under\)", "", t)
+                                                                  if isinstance(t, str) else t, places))
+        return f
+
+    status = cycle.action_status
+    if status is not None and len(status):
+        status = status.assign(notes="", role="", what=status["what"].map(lambda t: mask_places(t, places)))
+    return dataclasses.replace(cycle, registry=reg, promise_effects=effects(cycle.promise_effects),
+                               problem_effects=effects(cycle.problem_effects),
+                               displacement=cycle.displacement.iloc[0:0] if cycle.displacement is not None else None,
+                               action_status=status, profiles=[], facts={}, public=True)
+
+
+def load_cycle_report(run, params, families) -> CycleReport | None:
+    """The registry, the evaluate stage's tables and the profiles of the prioritised
+    problembilder (or, without a registry, of the top problembilder)."""
+    from pipeline import io
+    from pipeline.cycle.commands import load_registry, profiles, read_evaluation
+    from pipeline.cycle.profile import profile_facts
+
+    reg = load_registry(run, params, families)
+    ev = read_evaluation(run)
+    if reg is not None:
+        top = reg.problems[reg.problems["is_prioritised"]].dropna(subset=["area_id", "family"])
+        top = pd.DataFrame({"area_id": top["area_id"], "problem": top["family"]})
+    else:  # no registry yet: the profiles of the top problembilder still support the analysis
+        path = run.processed / "problembilder.csv"
+        pb = io.read_frame(path).sort_values("rank").head(params.cycle.prioritised) if path.exists() else None
+        if pb is None or pb.empty:
+            pb = pd.DataFrame(columns=["area_id", "problem"])
+        top = pd.DataFrame({"area_id": pb["area_id"].astype(str), "problem": pb["problem"]})
+    # a lägesbild from public events only has no located crime: nothing to profile
+    located = run.core("incidents").exists() and len(io.read_frame(run.core("incidents"))) > 0
+    profs = profiles(run, params, families, top) if located and len(top) else []
+    areas = io.read_frame(run.core("areas"))
+    names = dict(zip(areas["area_id"].astype(str), areas["area_name"]))
+    places = {}
+    for table in ("gazetteer", "est_reports"):
+        f = io.read_frame(run.core(table)).dropna(subset=["place_name", "area_id"])
+        places.update({p: names.get(str(a), str(a)) for p, a in zip(f["place_name"], f["area_id"])
+                       if p not in names.values()})
+    return CycleReport(registry=reg, promise_effects=ev["promise_effects"], problem_effects=ev["problem_effects"],
+                       displacement=ev["displacement"], action_status=ev["action_status"],
+                       process_summary=ev["process_summary"], profiles=profs,
+                       facts={(p.area_id, p.problem): profile_facts(p) for p in profs},
+                       as_of=dt.date(params.kommun.year, 12, 31), place_areas=places)
