@@ -42,7 +42,13 @@ repro: install
 	@ls data/raw | grep -q . || $(BIN)/lagesbild demo-data
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/dvc repro
 
-test: install
+# The public web page is tested in Debian's Chromium (tests/integration/test_public_page.py): installed
+# here when missing, as CI starts from a clean machine (needs root and Debian's package sources).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	-apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+
+test: install $(CHROMIUM)
 	$(BIN)/pytest -q
 
 bench: install

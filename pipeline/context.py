@@ -92,6 +92,11 @@ class RunContext:
         return self.quarantine / "quarantine.csv"
 
     @property
+    def public_page(self) -> Path:
+        """``reports/publik/index.html``: the public web page (written by the report stage)."""
+        return self.reports / "publik" / "index.html"
+
+    @property
     def cycle(self) -> Path:
         """``data/processed/cycle``: the follow-up of the registry (pipeline/cycle, stage ``evaluate``)."""
         return self.processed / "cycle"
@@ -158,7 +163,8 @@ class RunContext:
             "score": [p / "problembilder.csv", p / "problembilder.xlsx", p / "sensitivity.csv",
                       p / "prioritisation_matrix.csv"],
             "evaluate": [self.cycle],
-            "report": [self.report_pdf(year), self.report_pdf(year, public=True), self.report_tables(year, "intern"),
+            "report": [self.report_pdf(year), self.report_pdf(year, public=True), self.public_page.parent,
+                       self.report_tables(year, "intern"),
                        self.report_tables(year, "publik")],
             "notebook": [self.executed_notebooks],
         }

@@ -315,6 +315,7 @@ def report(run: RunContext, params: Params, versions: tuple[str, ...] = ("intern
            excel: bool = True, chapters: tuple[str, ...] | None = None) -> str:
     """The report PDFs and their Excel tables, internal and public. A national run asks for a
     short internal PDF only (``versions=("intern",), excel=False, chapters=<titles>``)."""
+    from pipeline.cycle.commands import write_public_page
     from pipeline.report.excel import workbook_sheets
     from pipeline.report.public import make_public_inputs
     from pipeline.report.render import render_pdf
@@ -335,6 +336,8 @@ def report(run: RunContext, params: Params, versions: tuple[str, ...] = ("intern
         chapters = tuple(c for c in CHAPTERS if c.title in chapters)
     pdfs = [render_pdf(sources[v], run.report_pdf(year, public=v == "publik"), figures, chapters) for v in versions]
     sheets = {}
+    if "publik" in sources:  # reports/publik/index.html (pipeline/cycle/public_page.py)
+        write_public_page(run, sources["publik"], figures)
     # the internal tables hold quotes, named places and small counts; the public ones do not
     for version in versions if excel else ():
         sheets = workbook_sheets(sources[version])

@@ -317,3 +317,14 @@ def status_cmd(run, params: Params, families, as_of: dt.date | None = None) -> t
                      registry_path=run.display(path), follow_ups=follow, process_start=mm(params.cycle.process_start),
                      lagesbild_due=mm(params.cycle.lagesbild_due))
     return cycle_status(facts, as_of), lines
+
+
+# ------------------------------------------------------------------ the public web page
+def write_public_page(run, public_inputs, figures=None) -> Path:
+    """reports/publik/index.html from the public version's inputs (written atomically)."""
+    from pipeline.cycle.public_page import public_page
+
+    html = public_page(public_inputs, public_inputs.generated_on, figures)
+    with io.atomic_path(run.public_page) as tmp:
+        tmp.write_text(html, encoding="utf-8")
+    return run.public_page

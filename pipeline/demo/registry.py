@@ -53,49 +53,49 @@ def demo_registry(report_year: int) -> dict[str, pd.DataFrame]:
     y, p = report_year, report_year - 1
     problems = _sheet("problems", [
         ("P1", "5", "Råby", "Skadegörelse och klotter", "ja",
-         "Mycket klotter och skadegörelse vid Råby torg; boende ser det som ett stort problem.", str(p)),
+         "Mycket klotter och skadegörelse vid torget i Råby; boende ser det som ett stort problem.", str(p)),
         ("P2", "2", "Centrum", "Våld i offentlig miljö", "ja",
-         "Våld kring Stora torget och Vasaparken under helgnätter.", str(p)),
+         "Våld kring torgen och parkerna i centrum under helgnätter.", str(p)),
         ("P3", "3", "Råby", "Ordningsstörning och ungdomsgrupper", "ja",
-         "Samlingar vid Råby torg kvällstid gör att många känner sig otrygga.", str(p)),
+         "Samlingar vid torget i Råby kvällstid gör att många känner sig otrygga.", str(p)),
         ("P4", "1", "Bäckby", "Narkotika", "ja",
-         "Öppen narkotikaförsäljning vid Bäckby centrum sedan hösten (EST och medarbetardialog).", str(y)),
+         "Öppen narkotikaförsäljning i Bäckbys centrum sedan hösten (EST och medarbetardialog).", str(y)),
         ("P5", "9", "Skälby", "Bostadsinbrott", "nej", "Minskar sedan flera år; följs utan egen åtgärd.", str(p)),
     ])
     actions = _sheet("actions", [
-        ("A1", "P1", "L1", "Klotter vid Råby torg saneras inom ett dygn", "Västerås stad, park och gata",
+        ("A1", "P1", "L1", "Klotter vid torget i Råby saneras inom ett dygn", "Västerås stad, park och gata",
          "Enhetschef drift", f"{y}-04-01", f"{y}-09-30", "klar", f"{y}-09-30", "Sanerat inom ett dygn i 46 av 49 fall."),
-        ("A2", "P1", "L1", "Polisen patrullerar Råby torg fredag och lördag kväll", "Polisen", "Kommunpolis",
+        ("A2", "P1", "L1", "Polisen patrullerar torget i Råby fredag och lördag kväll", "Polisen", "Kommunpolis",
          f"{y}-04-01", f"{y}-09-30", "klar", f"{y}-09-28", ""),
         ("A3", "P1", "", "Ny belysning i gångtunneln vid Råbyskolan", "Västerås stad, park och gata", "Projektledare",
          f"{y}-03-01", f"{y}-06-30", "klar", f"{y}-08-15", "Försenad leverans av armaturer."),
         ("A4", "P1", "", "Trygghetsvandring med boende och bostadsbolaget", "Bostadsbolaget Mimer", "Trygghetsvärd",
          f"{y}-04-01", f"{y}-05-31", "klar", f"{y}-05-20", ""),
-        ("A5", "P2", "L2", "Trygghetsvärdar i Vasaparken fredag och lördag kväll", "Västerås stad, trygghet",
+        ("A5", "P2", "L2", "Trygghetsvärdar i parkerna i centrum fredag och lördag kväll", "Västerås stad, trygghet",
          "Trygghetssamordnare", f"{y}-04-01", f"{y}-09-30", "klar", f"{y}-09-30", ""),
-        ("A6", "P2", "L2", "Ordningsvakter vid Stora torget fredag och lördag natt", "Västerås stad, trygghet",
+        ("A6", "P2", "L2", "Ordningsvakter vid torgen i centrum fredag och lördag natt", "Västerås stad, trygghet",
          "Trygghetssamordnare", f"{y}-05-01", f"{y}-09-30", "klar", f"{y}-09-30", ""),
-        ("A7", "P2", "", "Översyn av serveringstillstånden vid Stora torget", "Västerås stad, tillstånd",
+        ("A7", "P2", "", "Översyn av serveringstillstånden i centrum", "Västerås stad, tillstånd",
          "Alkoholhandläggare", f"{y}-03-01", f"{y}-10-31", "pågår", "", "Väntar på underlag från Polisen."),
-        ("A8", "P3", "L3", "Fältassistenter vid Råby torg kvällstid", "Västerås stad, fältgruppen", "Fältsekreterare",
+        ("A8", "P3", "L3", "Fältassistenter vid torget i Råby kvällstid", "Västerås stad, fältgruppen", "Fältsekreterare",
          f"{p}-10-01", f"{y}-03-31", "klar", f"{y}-03-31", ""),
         ("A9", "P3", "L3", "Fritidsgården i Råby öppen till kl. 23 på fredagar", "Västerås stad, fritid",
          "Fritidsledare", f"{p}-10-01", f"{y}-03-31", "klar", f"{y}-03-31", ""),
-        ("A10", "P4", "L4", "Samordnade insatser mot narkotikaförsäljningen vid Bäckby centrum", "Polisen",
+        ("A10", "P4", "L4", "Samordnade insatser mot narkotikaförsäljningen i Bäckbys centrum", "Polisen",
          "Områdespolis", f"{y}-10-01", f"{y + 1}-03-31", "pågår", "", ""),
-        ("A11", "P4", "L4", "Belysning och röjning vid busshållplatsen i Bäckby centrum", "Västerås stad, park och gata",
+        ("A11", "P4", "L4", "Belysning och röjning vid busshållplatsen i Bäckbys centrum", "Västerås stad, park och gata",
          "Enhetschef drift", f"{y}-10-01", f"{y}-11-30", "klar", f"{y}-11-20", ""),
         ("A12", "P4", "", "Föräldravandringar i Bäckby", "Västerås stad, fältgruppen", "Fältsekreterare",
          f"{y}-10-15", f"{y + 1}-03-31", "planerad", "", ""),
     ])
     promises = _sheet("promises", [
-        ("L1", "P1", "Vi lovar att klotter vid Råby torg tas bort inom ett dygn och att polisen är på plats fredag och "
+        ("L1", "P1", "Vi lovar att klotter vid torget i Råby tas bort inom ett dygn och att polisen är på plats fredag och "
                      "lördag kväll.", f"april–september {y}", "brott", "Skadegörelse och klotter", "Råby", "", "−20 %"),
-        ("L2", "P2", "Vi lovar fler vuxna i Vasaparken och vid Stora torget under helgkvällarna.",
+        ("L2", "P2", "Vi lovar fler vuxna i parkerna och på torgen i centrum under helgkvällarna.",
          f"{y}H1", "brott", "Våld i offentlig miljö", "Centrum", "", "−15 %"),
-        ("L3", "P3", "Vi lovar att fältassistenter och fritidsgården finns på plats vid Råby torg på kvällarna.",
+        ("L3", "P3", "Vi lovar att fältassistenter och fritidsgården finns på plats vid torget i Råby på kvällarna.",
          f"oktober {p}–mars {y}", "enkät", "Otrygg ute sen kväll", "Råby", "", "−5 procentenheter"),
-        ("L4", "P4", "Vi lovar att polis och kommun tillsammans stoppar den öppna narkotikaförsäljningen vid Bäckby "
+        ("L4", "P4", "Vi lovar att polis och kommun tillsammans stoppar den öppna narkotikaförsäljningen i Bäckbys "
                      "centrum.", f"{y}H2", "EST", "Misstänkt narkotikaförsäljning", "Bäckby centrum", "", "Inga rapporter"),
     ])
     causes = _sheet("causes", [

@@ -24,6 +24,8 @@ EXPECTED = {
     "area_deep_dive": (["Fördjupning: ett område och en problembild", "Problembilden", "Trender i området",
                         "Anmälda brott per år", "Hot spots", "Framväxande hot spots", "Brottstäthet",
                         "När brotten sker", "Trygghetsmätningen", "Medarbetardialoger", "EST-iakttagelser"], 6),
+    "follow_up": (["Uppföljning av handlingsplan och medborgarlöften", "Registret", "Blev åtgärderna gjorda?",
+                   "Förändrades indikatorerna?", "Löftena månad för månad"], 3),
     "exploration_starter": (["Utforska underlaget", "Vad finns i underlaget", "Välj område och problemfamilj",
                              "Brotten", "Tabeller", "Kartor och diagram"], 1),
 }
