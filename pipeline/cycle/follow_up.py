@@ -88,6 +88,8 @@ def evaluate_indicator(data: CycleData, kind: str, measure: str, unit: str, star
         nb = neighbours_of_area(data.areas, unit)
         r = survey_effect(data.flags, measure, unit, nb, start, end, k=s.comparison_units, min_n=survey_min_n,
                           survey_month=survey_month, level=s.level)
+        if "n_after" in r:  # the answers after the löfte are kept as n_during (the public version needs both)
+            r["n_during"] = r.pop("n_after")
         return r, []
     events, units, treated, nbs, pop, span = _count_indicator(data, kind, measure, unit)
     if span is None:

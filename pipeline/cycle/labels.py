@@ -21,7 +21,7 @@ SURVEY_SV = {
 }
 
 
-def _finite(v) -> bool:
+def is_finite(v) -> bool:
     """A number that is not NA/NaN/None."""
     try:
         return v is not None and v is not pd.NA and bool(np.isfinite(float(v)))
@@ -57,12 +57,12 @@ def change_text(row) -> str:
     counts; "+16 procentenheter mer än i jämförelseområdena (KI …)" for survey shares."""
     if row.get("kind") == "survey":
         d = row.get("diff_pp")
-        if not _finite(d):
+        if not is_finite(d):
             return "–"
         return (f"{fmt_num(d, 0, signed=True)} procentenheter jämfört med jämförelseområdena "
                 f"(95 % KI {fmt_num(row['ci_low_pp'], 0, signed=True)} till {fmt_num(row['ci_high_pp'], 0, signed=True)})")
     rr = row.get("rate_ratio")
-    if not _finite(rr):
+    if not is_finite(rr):
         return "–"
     return (f"{fmt_pct(100 * (rr - 1), 0, signed=True)} jämfört med jämförelseområdena "
             f"(95 % KI {fmt_pct(100 * (row['ci_low'] - 1), 0, signed=True)} till "
@@ -77,12 +77,12 @@ def short_change(row) -> str:
     """The change with its interval, compactly: "−47 % (KI −68 till −14 %)" or "+22 p.e. (KI +4 till +39)"."""
     if row.get("kind") == "survey":
         d = row.get("diff_pp")
-        if not _finite(d):
+        if not is_finite(d):
             return "–"
         return (f"{fmt_num(d, 0, signed=True)} procentenheter (KI {fmt_num(row['ci_low_pp'], 0, signed=True)} till "
                 f"{fmt_num(row['ci_high_pp'], 0, signed=True)})")
     rr = row.get("rate_ratio")
-    if not _finite(rr):
+    if not is_finite(rr):
         return "–"
     return (f"{fmt_pct(100 * (rr - 1), 0, signed=True)} (KI {fmt_num(100 * (row['ci_low'] - 1), 0, signed=True)} till "
             f"{fmt_pct(100 * (row['ci_high'] - 1), 0, signed=True)})")
@@ -94,7 +94,8 @@ _CAVEAT_TAGS = (("Få händelser", "få händelser"), ("Få svar", "få svar"),
                 ("Uppgifterna räcker inte ett år bakåt", "utan säsongskontroll"),
                 ("Det behövs en trygghetsmätning", "mätning saknas före eller efter"),
                 ("Jämförelse saknas", "jämförelse saknas"), ("för tidigt", "för tidigt"),
-                ("uppgifter saknas", "uppgifter saknas före"), ("Underlaget för indikatorn saknas", "underlag saknas"))
+                ("uppgifter saknas", "uppgifter saknas före"), ("Underlaget för indikatorn saknas", "underlag saknas"),
+                ("Siffrorna visas inte", "siffror visas inte (röjandekontroll)"))
 
 
 def caveat_tags(text) -> str:

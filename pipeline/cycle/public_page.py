@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import pandas as pd
 
 from pipeline.cycle.html import e, inline_svg, page, table
-from pipeline.cycle.labels import indicator_label
+from pipeline.cycle.labels import is_finite, indicator_label
 from pipeline.report.svg import FigureCache
 from pipeline.text.format_sv import fmt_int, fmt_num, fmt_pct
 
@@ -53,9 +52,18 @@ PLAIN = {"minskade": "minskade", "ökade": "ökade", "ingen säker förändring"
          "kan inte bedömas": "går ännu inte att bedöma"}
 
 
-def _count(value, flagged, min_count: int) -> str:
-    if flagged or value is None or (isinstance(value, float) and np.isnan(value)) or pd.isna(value):
+def count_text(value, flag, min_count: int) -> str:
+    """A count as the public tables show it. ``flag`` is the ``<col>_suppressed`` companion:
+    "primary" or True (a small count: "färre än k"), "secondary" (hidden to protect another cell:
+    "visas inte", never "färre än k", which would be false and tell an attacker a range), else
+    shown; a missing count without a flag is "–"."""
+    if isinstance(flag, str) and flag == "secondary":
+        return "visas inte"
+    if (isinstance(flag, str) and flag == "primary") or (not isinstance(flag, str) and flag is not None
+                                                         and not pd.isna(flag) and bool(flag)):
         return f"färre än {min_count}"
+    if value is None or pd.isna(value):
+        return "–"
     return fmt_int(value)
 
 
@@ -67,17 +75,20 @@ def _how_it_went(e_row: pd.Series | None, label: str) -> str:
     what = label[0].lower() + label[1:]
     if v == "kan inte bedömas":
         return f"Det går ännu inte att säga hur {what} har utvecklats."
-    if e_row["kind"] == "survey":
-        d = e_row.get("diff_pp")
-        if v == "ingen säker förändring":
-            return f"Vi kan inte se någon säker förändring av {what}."
-        return f"{what[0].upper() + what[1:]} {v}, med ungefär {fmt_num(abs(d), 0)} procentenheter mer än i liknande områden."
-    rr = e_row.get("rate_ratio")
     if v == "ingen säker förändring":
         return (f"Vi kan inte se någon säker förändring av {what}: skillnaden mot liknande områden är för liten för att "
                 "vara säker.")
-    return (f"{what[0].upper() + what[1:]} {v} under löftet, med ungefär {fmt_pct(abs(100 * (rr - 1)), 0)} jämfört "
-            "med liknande områden.")
+    big = what[0].upper() + what[1:]
+    if e_row["kind"] == "survey":
+        d = e_row.get("diff_pp")
+        if not is_finite(d):  # no figure in public (few answers): the verdict alone
+            return f"{big} {v} jämfört med liknande områden."
+        more = "mer" if v == "ökade" else "mindre"
+        return f"{big} {v}, med ungefär {fmt_num(abs(d), 0)} procentenheter {more} än i liknande områden."
+    rr = e_row.get("rate_ratio")
+    if not is_finite(rr):  # no figure in public (a place finer than an area, or few events): the verdict alone
+        return f"{big} {v} under löftet jämfört med liknande områden."
+    return f"{big} {v} under löftet, med ungefär {fmt_pct(abs(100 * (rr - 1)), 0)} jämfört med liknande områden."
 
 
 def _promises(inp) -> str:
@@ -134,7 +145,7 @@ def _key_figures(inp) -> str:
         r = t[(t["area_id"] == "kommun") & (t["problem"] == "all")]
         if len(r):
             r = r.iloc[0]
-            boxes.append(f'<div class="figure-box"><span class="big">{_count(r["n_year"], r.get("n_year_suppressed"), m)}'
+            boxes.append(f'<div class="figure-box"><span class="big">{count_text(r["n_year"], r.get("n_year_suppressed"), m)}'
                          f'</span>anmälda brott {k.year}</div>')
             if pd.notna(r.get("rate_per_1000")):
                 boxes.append(f'<div class="figure-box"><span class="big">{fmt_num(r["rate_per_1000"], 0)}</span>'
@@ -178,11 +189,14 @@ def _maps(inp, figures: FigureCache) -> str:
     if t is not None and len(t):
         a = t[(t["problem"] == "all") & (t["area_id"] != "kommun")].sort_values("rate_per_1000", ascending=False)
         names = _names(inp)
-        rows = [[e(names.get(r.area_id, r.area_id)), _count(r.n_year, getattr(r, "n_year_suppressed", False),
+        rows = [[e(names.get(r.area_id, r.area_id)), count_text(r.n_year, getattr(r, "n_year_suppressed", False),
                                                            inp.privacy.min_count),
                  fmt_num(r.rate_per_1000, 1) if pd.notna(r.rate_per_1000) else "–"] for r in a.itertuples()]
     tab = table(f"Anmälda brott per område {inp.kommun.year} (samma uppgifter som kartan visar, i tabellform)",
                 ["Område", "Anmälda brott", "Per 1 000 invånare"], rows, {1, 2}) if rows else ""
+    if any(r[1] == "visas inte" for r in rows):
+        tab += ("<p>”Visas inte” betyder att talet döljs för att ett litet tal i ett annat område inte ska gå att räkna "
+                "fram ur summan.</p>")
     return ("<h2>Var brotten sker</h2><p>Kartan visar var i kommunen brotten är klart fler än annars. För att ingen "
             f"enskild händelse ska gå att känna igen visas kartan i rutor om {grid_km} km.</p>"
             f'<div class="layers" role="group" aria-label="Välj vilka brott kartan visar" hidden>{"".join(buttons)}</div>'

@@ -6,8 +6,11 @@ on :class:`pipeline.report.inputs.ReportInputs`; the chapters are in pipeline/re
 (orsaksanalys.py, handlingsplan.py, uppfoljning.py). :func:`public_cycle` makes the public
 version: the deep-dive profiles (places, cells, small counts) are dropped, counts of events
 before/during are dropped (a half-year count beside the published yearly counts could give a
-small one away; the verdict and the percentage change stay), notes and roles are dropped, and
-every place name finer than an area in a registry text is replaced by its area.
+small one away; the verdict and the percentage change stay; the counts the caveats quote in brackets
+go too), notes and roles are dropped, and every place name finer than an area in a registry
+text is replaced by its area. The change and its interval are dropped too where the indicator is
+a place finer than an area or a window holds fewer than ``privacy.min_count`` events
+(``survey.min_n`` answers): only the verdict is shown there.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from pipeline.cycle.registry import Registry
@@ -35,6 +39,8 @@ class CycleReport:
     as_of: object = None
     place_areas: dict = field(default_factory=dict)  # place names finer than an area → the area's name
     public: bool = False
+    min_count: int = 5       # privacy.min_count: a window count under it keeps its effect's numbers out of public
+    survey_min_n: int = 30   # survey.min_n: fewer answers before or after likewise
 
     @property
     def prioritised(self) -> pd.DataFrame:
@@ -73,8 +79,28 @@ def mask_places(text, places: dict[str, str]) -> str:
     return text
 
 
+# an effect's numbers (the change and its interval); the verdict stays
+EFFECT_NUMBERS = ("rate_ratio", "ci_low", "ci_high", "p_value", "nb_alpha", "diff_pp", "ci_low_pp", "ci_high_pp")
+HIDDEN_SV = "Siffrorna visas inte i den publika versionen"
+
+
+def public_effect_numbers(f: pd.DataFrame, places: dict[str, str], min_count: int, survey_min_n: int) -> np.ndarray:
+    """Which effect rows may show their numbers publicly: not when the indicator is a place finer
+    than an area (a figure about a place would be finer than the public rules allow), and not when
+    a window holds a count under ``min_count`` (for a survey: fewer than ``survey_min_n`` answers
+    before or after), since the change of a suppressed count is a suppressed figure."""
+    unit = f["unit_id"].astype(object)
+    finer = unit.map(lambda u: isinstance(u, str) and u in places).to_numpy(bool)
+    nb = pd.to_numeric(f.get("n_before"), errors="coerce")
+    nd = pd.to_numeric(f.get("n_during"), errors="coerce")
+    floor = np.where(f["kind"].astype(str).eq("survey"), survey_min_n, min_count)
+    small = ((nb < floor) | (nd < floor)).fillna(False).to_numpy(bool)
+    return ~(finer | small)
+
+
 def public_cycle(cycle: CycleReport | None) -> CycleReport | None:
-    """The public version (see the module doc)."""
+    """The public version (see the module doc): also, an effect whose indicator is finer than an
+    area or rests on a small count shows its verdict but no number (:func:`public_effect_numbers`)."""
     if cycle is None:
         return None
     places = cycle.place_areas
@@ -98,11 +124,19 @@ def public_cycle(cycle: CycleReport | None) -> CycleReport | None:
     def effects(f: pd.DataFrame) -> pd.DataFrame:
         if f is None or f.empty:
             return f
+        shown = public_effect_numbers(f, places, cycle.min_count, cycle.survey_min_n)
         f = f.drop(columns=[c for c in drop if c in f.columns])
+        for c in [c for c in EFFECT_NUMBERS if c in f.columns]:
+            f[c] = pd.to_numeric(f[c], errors="coerce").astype(float).where(shown)
+        f["caveats"] = [c if ok else "\n".join(x for x in (str(c) if isinstance(c, str) else "", HIDDEN_SV + ": de "
+                        "bygger på en plats eller på få händelser eller svar.") if x)
+                        for c, ok in zip(f.get("caveats", pd.Series([""] * len(f), index=f.index)), shown)]
         f["unit_id"] = f["unit_id"].map(lambda u: u if not isinstance(u, str) or u not in places
                                         else f"place-in:{places[u]}")
         if "caveats" in f.columns:
-            f["caveats"] = f["caveats"].map(lambda t: mask_places(re.sub(r"\(\d+ före, \d+ under\)", "", t)
+            # counts and ratios the caveats quote in brackets ("(12 före, 3 under)", "(31 mot högst 24
+            # tidigare)", "(14 och 22)", "(kvot 0,85)") stay internal
+            f["caveats"] = f["caveats"].map(lambda t: mask_places(re.sub(r"\s*\([^()]*\d[^()]*\)", "", t)
                                                                   if isinstance(t, str) else t, places))
         return f
 
@@ -147,4 +181,5 @@ def load_cycle_report(run, params, families) -> CycleReport | None:
                        displacement=ev["displacement"], action_status=ev["action_status"],
                        process_summary=ev["process_summary"], profiles=profs,
                        facts={(p.area_id, p.problem): profile_facts(p) for p in profs},
-                       as_of=dt.date(params.kommun.year, 12, 31), place_areas=places)
+                       as_of=dt.date(params.kommun.year, 12, 31), place_areas=places,
+                       min_count=params.privacy.min_count, survey_min_n=params.survey.min_n)
