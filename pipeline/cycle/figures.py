@@ -1,7 +1,7 @@
 """Figures of the follow-up and the weekly picture; each returns a matplotlib Figure (never saved).
 
 Same look as the report's figures (pipeline.report.figures.STYLE, Swedish labels, decimal
-comma) and maps (area outlines, labels, scale bar and north arrow from pipeline.report.maps).
+comma) and maps (area outlines, labels, scale bar and north arrow from pipeline.report.cartography).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import shapely
 from matplotlib.figure import Figure
 
 from pipeline.report.figures import ACCENT, DARK, GREY, LIGHT, MONTHS_SHORT, STYLE, WIDTH_IN, sv_formatter
-from pipeline.report.maps import _base, _outlines, focus_view, full_view, label_areas, north_arrow, scale_bar
+from pipeline.report.cartography import _base, _outlines, focus_view, full_view, label_areas, north_arrow, scale_bar
 
 VERDICT_COLOURS = {"minskade": "#1a9641", "ökade": "#b2182b", "ingen säker förändring": GREY}
 
@@ -120,7 +120,7 @@ def weekly_map(areas: gpd.GeoDataFrame, est_points: gpd.GeoDataFrame, crime_poin
             for r in agg[agg["place_name"].isin(top_places["place_name"].head(4))].itertuples():
                 ax.annotate(r.place_name, (r.x, r.y), xytext=(4, 4), textcoords="offset points", fontsize=6,
                             zorder=7, path_effects=[pe.withStroke(linewidth=2, foreground="white")])
-        label_areas(ax, areas, fontsize=5.5, min_share=0.02)
+        label_areas(ax, areas, fontsize=5.5)
         scale_bar(ax)
         north_arrow(ax)
         ax.legend(loc="lower right", fontsize=5.5, frameon=True, framealpha=0.85)
