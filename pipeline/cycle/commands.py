@@ -276,7 +276,8 @@ def cycle_data_places(run, est: pd.DataFrame) -> pd.DataFrame:
 def status_cmd(run, params: Params, families, as_of: dt.date | None = None) -> tuple[pd.DataFrame, list[str]]:
     """The status table and the registry's problems (errors and warnings) as lines."""
     from pipeline.cycle.status import RunFacts, cycle_status
-    from pipeline.report.render import missing_analyst_texts, read_analyst_texts
+    from pipeline.report.inputs import missing_analyst_texts
+    from pipeline.report.render import read_analyst_texts
 
     as_of = as_of or dt.date.today()
     spans = {}
@@ -305,15 +306,18 @@ def status_cmd(run, params: Params, families, as_of: dt.date | None = None) -> t
     written = dt.date.fromtimestamp(pdf.stat().st_mtime) if pdf.exists() else None
     follow = {p.stem.removeprefix("uppfoljning-") for p in run.reports.glob("uppfoljning-*.pdf")}
     mm = lambda s: tuple(int(x) for x in s.split("-"))  # noqa: E731
-    from pipeline.cycle.report_data import CycleReport, filled_from_registry
+    from pipeline.cycle.report_data import CycleReport, draft_reasons, filled_from_registry
 
     ev = read_evaluation(run)
-    filled = filled_from_registry(CycleReport(reg, ev["promise_effects"], ev["problem_effects"], ev["displacement"],
-                                              ev["action_status"], ev["process_summary"])) if reg else set()
-    missing = [n for n in missing_analyst_texts(read_analyst_texts(run.analyst_texts)) if n not in filled
+    cycle = CycleReport(reg, ev["promise_effects"], ev["problem_effects"], ev["displacement"], ev["action_status"],
+                        ev["process_summary"]) if reg is not None and not reg.errors else None
+    texts = read_analyst_texts(run.analyst_texts)
+    draft = draft_reasons(texts, cycle)  # the report's own rule: a text the registry fills is not missing
+    filled = filled_from_registry(cycle)
+    missing = [n for n in missing_analyst_texts(texts) if n not in filled
                and not (reg is not None and n in REGISTRY_TEXTS)]  # the registry's own items say what is missing
     facts = RunFacts(report_year=params.kommun.year, source_spans=spans, report_written=written,
-                     missing_texts=missing, registry=reg,
+                     missing_texts=missing, draft_reasons=draft, registry=reg,
                      registry_path=run.display(path), follow_ups=follow, process_start=mm(params.cycle.process_start),
                      lagesbild_due=mm(params.cycle.lagesbild_due))
     return cycle_status(facts, as_of), lines

@@ -49,24 +49,53 @@ class CycleReport:
         return self.registry.problems[self.registry.problems["is_prioritised"]]
 
 
+def registry_gaps(cycle: CycleReport | None) -> dict[str, str]:
+    """What keeps each chapter the registry fills from being filled (analyst text name → what is
+    missing, in Swedish); a chapter that is filled is absent. Without a registry every chapter
+    is missing with "" (the analysts' text stands in)."""
+    names = ("orsaksanalys", "handlingsplan", "medborgarloften", "uppfoljning")
+    if cycle is None or cycle.registry is None:
+        return dict.fromkeys(names, "")
+    reg, pids = cycle.registry, list(dict.fromkeys(cycle.prioritised["problem_id"]))
+    gaps = {}
+    if not pids:
+        gaps["orsaksanalys"] = gaps["handlingsplan"] = "ingen problembild är markerad som prioriterad"
+    else:
+        for name, frame, what in (("orsaksanalys", reg.causes, "orsaker"), ("handlingsplan", reg.actions, "åtgärder")):
+            lack = [p for p in pids if p not in set(frame["problem_id"])]
+            if lack:
+                gaps[name] = f"{what} saknas för {', '.join(lack)}"
+    if not len(reg.promises):
+        gaps["medborgarloften"] = "inga medborgarlöften i registret"
+    status = cycle.action_status if cycle.action_status is not None else pd.DataFrame()
+    followed = len(cycle.promise_effects) or bool(status.get("is_due", pd.Series(dtype=bool)).any())
+    if not (len(reg.actions) or len(reg.promises)) or not followed:
+        # the prioritised problembilder's own development alone is no follow-up of the work
+        gaps["uppfoljning"] = "inga åtgärder eller löften att följa upp ännu"
+    return gaps
+
+
 def filled_from_registry(cycle: CycleReport | None) -> set[str]:
     """The analyst texts (reports/text/<name>.md) the registry stands in for: orsaksanalys when
     every prioritised problembild has a cause tree, handlingsplan when each has an action,
-    medborgarloften when there is a löfte, uppfoljning when something was followed up. These
-    chapters are then filled and no longer keep the report a draft."""
+    medborgarloften when there is a löfte, uppfoljning when an action was due or a löfte was
+    evaluated. These chapters are then filled and no longer keep the report a draft; a template
+    nobody has filled in fills none (:func:`registry_gaps` says what is missing)."""
     if cycle is None or cycle.registry is None:
         return set()
-    reg, pids = cycle.registry, set(cycle.prioritised["problem_id"])
-    out = set()
-    if pids and pids <= set(reg.causes["problem_id"]):
-        out.add("orsaksanalys")
-    if pids and pids <= set(reg.actions["problem_id"]):
-        out.add("handlingsplan")
-    if len(reg.promises):
-        out.add("medborgarloften")
-    if len(cycle.promise_effects) or len(cycle.problem_effects) or cycle.action_status.get("is_due", pd.Series()).any():
-        out.add("uppfoljning")
-    return out
+    return {"orsaksanalys", "handlingsplan", "medborgarloften", "uppfoljning"} - set(registry_gaps(cycle))
+
+
+def draft_reasons(analyst_texts: dict[str, str] | None, cycle: CycleReport | None) -> list[str]:
+    """Why the lägesbild is still a draft, in Swedish ("sammanfattningen", "orsaksanalysen
+    (orsaker saknas för P3)"): every analyst text not written whose chapter the registry does not
+    fill either. Empty: the lägesbild is final. The report's status line
+    (:func:`pipeline.report.document.draft_status`) and ``lagesbild status`` both use it."""
+    from pipeline.report.inputs import ANALYST_SV, missing_analyst_texts
+
+    filled, gaps = filled_from_registry(cycle), registry_gaps(cycle)
+    return [ANALYST_SV.get(m, m) + (f" ({gaps[m]})" if gaps.get(m) else "")
+            for m in missing_analyst_texts(analyst_texts) if m not in filled]
 
 
 def mask_places(text, places: dict[str, str]) -> str:

@@ -28,7 +28,9 @@ class RunFacts:
     report_year: int
     source_spans: dict[str, tuple[dt.date, dt.date] | None]   # source name → first and last date, None = empty
     report_written: dt.date | None                           # date of the internal lägesbild PDF, if any
-    missing_texts: list[str] = field(default_factory=list)
+    missing_texts: list[str] = field(default_factory=list)   # texts to write (rows of their own)
+    draft_reasons: list[str] | None = None                   # why the lägesbild is a draft (as the report
+                                                             # says it); None: the missing texts
     registry: Registry | None = None
     registry_path: str = ""
     follow_ups: set[str] = field(default_factory=set)          # period ids with a follow-up PDF
@@ -58,9 +60,10 @@ def cycle_status(facts: RunFacts, as_of: dt.date) -> pd.DataFrame:
     for name in facts.missing_texts:
         rows.append(_item(f"Text: reports/text/{name}.md", LATE if as_of > c.due_by else MISSING, c.due_by,
                           "skriv texten (se docs/report.md)"))
+    draft = facts.missing_texts if facts.draft_reasons is None else facts.draft_reasons
     if facts.report_written:
-        rows.append(_item(f"Lägesbild {y}", DONE if not facts.missing_texts else RUNNING, c.due_by,
-                          "" if not facts.missing_texts else "utkast: texter saknas"))
+        rows.append(_item(f"Lägesbild {y}", DONE if not draft else RUNNING, c.due_by,
+                          "" if not draft else "utkast: saknar " + ", ".join(draft)))
     else:
         rows.append(_item(f"Lägesbild {y}", LATE if as_of > c.due_by else COMING, c.due_by, "kör lagesbild run"))
     rows += _registry_items(facts, c, as_of)

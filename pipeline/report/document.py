@@ -13,20 +13,25 @@ from __future__ import annotations
 from pipeline.report.chapters import CHAPTERS, Chapter
 from pipeline.report.doc import Doc
 from pipeline.report.events import EVENTS_ONLY_TITLE_SV
-from pipeline.report.inputs import ANALYST_SV, ReportInputs, missing_analyst_texts
+from pipeline.report.inputs import ReportInputs
 from pipeline.report.svg import FigureCache
 from pipeline.report.typst import typst_str
 
 
 def draft_status(inputs: ReportInputs) -> str:
     """"" when every analyst text is written (the report then carries its version from params),
-    else what is missing: the lägesbild is a draft ("Utkast", with a watermark)."""
-    missing = missing_analyst_texts(inputs.analyst_texts)
+    else what is missing: the lägesbild is a draft ("Utkast", with a watermark). A chapter the
+    analysts' registry fills (orsaksanalys, handlingsplan, medborgarlöften, uppföljning:
+    :func:`pipeline.cycle.report_data.filled_from_registry`) needs no text; a template nobody
+    has filled in fills none."""
+    from pipeline.cycle.report_data import draft_reasons
+
+    missing = draft_reasons(inputs.analyst_texts, inputs.cycle)
     if not missing:
         return ""
     if inputs.public:
         return "ännu inte fastställd"
-    return "saknar " + ", ".join(ANALYST_SV.get(m, m) for m in missing)
+    return "saknar " + ", ".join(missing)
 
 
 def chapter_titles(chapters: tuple[Chapter, ...] = CHAPTERS) -> list[str]:

@@ -11,7 +11,9 @@ from pipeline.cycle.registry import Vocabulary, validate_registry
 from pipeline.cycle.report_data import CycleReport, filled_from_registry, public_cycle
 from pipeline.report.chapters import CHAPTERS
 from pipeline.report.document import build_document as _build_document
-from pipeline.report.inputs import ANALYST_TEXTS, ReportInputs
+from pipeline.report.document import draft_status
+from pipeline.report.inputs import ANALYST_GUIDANCE, ANALYST_TEXTS, ReportInputs
+from pipeline.report.markdown import escape as esc
 from tests.unit.cycle.test_registry import sheets
 
 from . import make_frames, public_version
@@ -62,7 +64,7 @@ def test_registry_fills_the_three_chapters_without_placeholders():
     assert filled_from_registry(cycle) == set(TEXTS)
     src, _ = build_document(ReportInputs(**fr, cycle=cycle))
     for name in TEXTS:
-        assert f'#placeholder("reports/text/{name}.md")' not in src
+        assert f"#placeholder[{esc(ANALYST_GUIDANCE[name])}]" not in src
     for want in ("Mörk gångtunnel", "Klottersanering inom 24 timmar", "Vi sanerar klotter inom ett dygn",
                  "minskade", "Försenade åtgärder", "Andel i tid"):
         assert want in src.replace("\\", ""), want
@@ -86,5 +88,36 @@ def test_without_registry_the_analysts_texts_stand():
     src, _ = build_document(ReportInputs(**make_frames(cell_m=1000)))
     for name in ANALYST_TEXTS:
         if name not in ("orsaksanalys", "sammanfattning"):  # the fixture writes one; the other is not here
-            assert f'#placeholder("reports/text/{name}.md")' in src
+            assert f"#placeholder[{esc(ANALYST_GUIDANCE[name])}]" in src
     assert filled_from_registry(None) == set() and public_cycle(None) is None
+
+
+def test_the_lagesbild_is_a_draft_until_texts_or_the_registry_fill_every_chapter():
+    fr = make_frames(cell_m=1000)
+    cycle = _cycle(fr)
+    written = dict.fromkeys(ANALYST_TEXTS, "Text.")
+    # a filled registry stands in for the four texts: only the summary is still missing
+    inp = ReportInputs(**fr | {"analyst_texts": {}}, cycle=cycle)
+    assert draft_status(inp) == "saknar sammanfattningen"
+    assert draft_status(ReportInputs(**fr | {"analyst_texts": {"sammanfattning": "Text."}}, cycle=cycle)) == ""
+    assert draft_status(public_version(inp)) == "ännu inte fastställd"
+    # a template nobody filled in (no causes, actions or löften) fills nothing
+    reg = cycle.registry
+    empty = reg.__class__(problems=reg.problems, actions=reg.actions.iloc[0:0], promises=reg.promises.iloc[0:0],
+                          causes=reg.causes.iloc[0:0], issues=(), source=reg.source)
+    template = CycleReport(registry=empty, promise_effects=cycle.promise_effects.iloc[0:0],
+                           problem_effects=cycle.promise_effects.assign(key="P1"), displacement=pd.DataFrame(),
+                           action_status=cycle.action_status.iloc[0:0], process_summary=pd.DataFrame())
+    status = draft_status(ReportInputs(**fr | {"analyst_texts": {"sammanfattning": "Text."}}, cycle=template))
+    assert status == ("saknar orsaksanalysen (orsaker saknas för P1, P2), handlingsplanen (åtgärder saknas för P1, "
+                      "P2), medborgarlöftena (inga medborgarlöften i registret), uppföljningen (inga åtgärder eller "
+                      "löften att följa upp ännu)")
+    # the analysts' own texts fill what the registry does not
+    assert draft_status(ReportInputs(**fr | {"analyst_texts": written}, cycle=template)) == ""
+    # one prioritised problembild without a cause tree keeps the orsaksanalys open and says which
+    partial = CycleReport(**{**cycle.__dict__, "registry": reg.__class__(
+        problems=reg.problems, actions=reg.actions, promises=reg.promises,
+        causes=reg.causes[reg.causes["problem_id"] != "P2"], issues=(), source=reg.source)})
+    assert filled_from_registry(partial) == set(TEXTS) - {"orsaksanalys"}
+    assert draft_status(ReportInputs(**fr | {"analyst_texts": {}}, cycle=partial)) == (
+        "saknar sammanfattningen, orsaksanalysen (orsaker saknas för P2)")
