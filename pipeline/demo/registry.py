@@ -13,6 +13,10 @@ and the one before (docs/demo.md, "Handlingsplan och medborgarlöften"):
 - L4, October–March after it, EST reports of drug dealing at Bäckby centrum: running;
 - action A7 (Centrum) is overdue: planned to end 31 October of the report year, still "pågår".
 
+Every prioritised problembild has its cause tree (three perspectives each), so the lägesbild's
+chapters Orsaksanalys, Handlingsplan och medborgarlöften and Uppföljning are all filled from the
+registry: only the analysts' summary keeps the demo report a draft.
+
 Dates follow ``report_year`` so the registry fits any demo year.
 """
 
@@ -115,5 +119,12 @@ def demo_registry(report_year: int) -> dict[str, pd.DataFrame]:
          "Medarbetardialog", "A8"),
         ("P3", "Gärningsperson", "Unga som inte har någon annanstans att vara", "Fritidsgården stänger kl. 21",
          "Fältgruppens iakttagelser", "A9"),
+        ("P4", "Plats/situation", "Mörk och skymd plats vid busshållplatsen där många passerar",
+         "Buskage och trasig belysning; ingen verksamhet med uppsikt efter kl. 19", "EST-rapporter; trygghetsvandring",
+         "A11"),
+        ("P4", "Offer", "Unga som köper och boende som känner sig otrygga när de passerar",
+         "Försäljningen sker öppet och normaliseras", "Medarbetardialog; trygghetsmätningen", "A12"),
+        ("P4", "Gärningsperson", "Ett fåtal säljare som återkommer till samma plats",
+         "Låg upptäcktsrisk och en stadig kundkrets", "Polisens underrättelser; EST-rapporter", "A10"),
     ])
     return {"Problembilder": problems, "Åtgärder": actions, "Medborgarlöften": promises, "Orsaksanalys": causes}

@@ -25,7 +25,7 @@ def test_demo_registry_is_valid_for_the_demo_kommun():
     assert list(q["kind"]) == ["crime", "crime", "survey", "est"]
     a = reg.actions.set_index("action_id")
     assert a.loc["A7", "status_code"] == "ongoing" and str(a.loc["A7", "end_date"]) == "2025-10-31"
-    assert set(reg.causes["problem_id"]) == {"P1", "P2", "P3"}  # P4 has no cause tree yet
+    assert set(reg.causes["problem_id"]) == {"P1", "P2", "P3", "P4"}  # every prioritised problembild
 
 
 def test_planted_effect_touches_only_background_vandalism_in_the_area_after_the_start():
