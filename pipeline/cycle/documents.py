@@ -95,7 +95,8 @@ def follow_up_source(fu: FollowUp, kommun, families, area_names: dict[str, str],
         facts.append(f"{len(tot)} åtgärder hörde till perioden; av de {due} som skulle vara klara den "
                      f"{fu.as_of.isoformat()} blev {int((tot['is_due'] & tot['is_on_time']).sum())} klara i tid"
                      f" ({fmt_pct(100 * (tot['is_due'] & tot['is_on_time']).sum() / due, 0) if due else '–'}).")
-    facts.append(f"{len(fu.overdue)} åtgärder är försenade (alla perioder).")
+    n = len(fu.overdue)
+    facts.append(f"{n} {'åtgärd är försenad' if n == 1 else 'åtgärder är försenade'} (alla perioder).")
     w.bullets(facts)
     w.para("Bedömningen jämför indikatorn under löftet med samma månader året före, i området och i jämförbara "
            "områden utan löftet (differens-i-differenser). \"Minskade\" och \"ökade\" sägs bara när hela "
