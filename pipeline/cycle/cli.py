@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pipeline.errors import DataError
@@ -73,9 +74,10 @@ def run_command(name: str, run, params, args, out: Console) -> str:
         colour = {"klart": "green", "pågår": "cyan", "kommande": "white", "saknas": "yellow", "försenat": "red"}
         t = Table(title=f"Läget {as_of.isoformat()} för lägesbild {params.kommun.year} ({params.kommun.name})")
         for col in ("Vad", "Läge", "Datum", "Att göra"):
-            t.add_column(col)
-        for r in table.itertuples():
-            t.add_row(r.what, f"[{colour.get(r.state, 'white')}]{r.state}[/]", str(r.date or "–"), r.todo)
+            t.add_column(col, overflow="fold")  # a file name is folded onto the next line, never cut off
+        for r in table.itertuples():  # registry texts are the analysts': never read as rich markup
+            t.add_row(escape(r.what), f"[{colour.get(r.state, 'white')}]{r.state}[/]", str(r.date or "–"),
+                      escape(r.todo))
         out.print(t)
         for line in lines:
             out.print(line, soft_wrap=True, markup=False)
