@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from pipeline import io
 from pipeline.context import RunContext
 from pipeline.errors import DataError
 from pipeline.report import views, wording
@@ -42,6 +41,8 @@ class Bundle:
     concentration: pd.DataFrame = field(default_factory=pd.DataFrame)
     hour_weekday: pd.DataFrame = field(default_factory=pd.DataFrame)
     month_profile: pd.DataFrame = field(default_factory=pd.DataFrame)
+    hour_weekday_by_area: pd.DataFrame = field(default_factory=pd.DataFrame)
+    month_profile_by_area: pd.DataFrame = field(default_factory=pd.DataFrame)
     survey_indicators: pd.DataFrame = field(default_factory=pd.DataFrame)
     note_themes: pd.DataFrame = field(default_factory=pd.DataFrame)
     est_summary: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -55,31 +56,53 @@ class Bundle:
         return views.area_names(self.areas)
 
     @classmethod
-    def from_inputs(cls, inputs, incidents: pd.DataFrame, families: Families | None = None) -> Bundle:
-        """The notebooks' view of the report's :class:`~pipeline.report.inputs.ReportInputs`."""
-        frames = {f.name: getattr(inputs, f.name) for f in fields(cls) if f.name not in ("year", "incidents", "families")}
-        frames = {k: v if v is not None else pd.DataFrame() for k, v in frames.items()}
-        return cls(year=inputs.kommun.year, incidents=incidents, families=families or inputs.families, **frames)
+    def from_inputs(cls, inputs, incidents: pd.DataFrame | None = None, families: Families | None = None,
+                    **tables: pd.DataFrame) -> Bundle:
+        """The notebooks' view of the report's :class:`~pipeline.report.inputs.ReportInputs`
+        (plus ``incidents`` and any other Bundle ``tables``, e.g. the by-area time patterns)."""
+        own = {f.name for f in fields(cls)} - {"year", "families"}
+        frames = {n: getattr(inputs, n) for n in own if hasattr(inputs, n)} | {"incidents": incidents} | tables
+        frames = {k: v if v is not None else pd.DataFrame() for k, v in frames.items() if k in own}
+        return cls(year=inputs.kommun.year, families=families or inputs.families, **frames)
 
 
-def load_bundle(root: str | Path | RunContext = ".", categories: str | None = None) -> Bundle:
+# Tables a Bundle can hold (besides year and families); load_bundle reads all of them by default.
+BUNDLE_TABLES = tuple(f.name for f in fields(Bundle) if f.name not in ("year", "families"))
+# Bundle tables that are not among the report's inputs: read by the loader's read_tables
+EXTRA_TABLES = ("incidents", "hour_weekday_by_area", "month_profile_by_area")
+
+
+def load_bundle(root: str | Path | RunContext = ".", categories: str | None = None, tables=None) -> Bundle:
     """Read the processed tables of a run (shell function: reads files) with the report's own
     loader (:func:`pipeline.loader.load_inputs`), so the notebooks and the lägesbild show the
-    same frames, plus the incidents.
+    same frames, plus the incidents and the by-area time patterns.
 
     ``root`` is the run directory (holding params.yaml) or its
-    :class:`~pipeline.context.RunContext`; ``categories`` overrides the problem-family file.
+    :class:`~pipeline.context.RunContext`; ``categories`` overrides the problem-family file;
+    ``tables`` (names of :data:`BUNDLE_TABLES`) reads only those tables, the others stay empty
+    (a notebook reads what it shows: the incidents alone are most of the reading time).
     """
     from pipeline.config import load_params
-    from pipeline.loader import load_inputs
+    from pipeline.loader import load_inputs, read_tables
 
     run = root if isinstance(root, RunContext) else RunContext.from_root(root)
     if not run.params_file.exists():
         raise DataError(f"{run.params_file}: missing; the notebooks read the run's params.yaml "
                         "(give the run directory as root)")
-    inputs = load_inputs(run, load_params(run.params_file), texts=False)
+    wanted = check_tables(BUNDLE_TABLES if tables is None else tables)
+    inputs = load_inputs(run, load_params(run.params_file), texts=False,
+                         tables=[t for t in wanted if t not in EXTRA_TABLES])
     families = load_families(run.resolve(categories)) if categories else inputs.families
-    return Bundle.from_inputs(inputs, io.read_frame(run.core("incidents")), families)
+    return Bundle.from_inputs(inputs, families=families, **read_tables(run, [t for t in wanted if t in EXTRA_TABLES]))
+
+
+def check_tables(tables) -> list[str]:
+    """``tables`` as a list when every name is a Bundle table, else DataError listing them."""
+    tables = [tables] if isinstance(tables, str) else list(tables)
+    bad = [t for t in tables if t not in BUNDLE_TABLES]
+    if bad:
+        raise DataError(f"load_bundle: no table {', '.join(map(repr, bad))}; choose from: {', '.join(BUNDLE_TABLES)}")
+    return tables
 
 
 # ---------------------------------------------------------------- parameters
@@ -301,12 +324,33 @@ def select_incidents(b: Bundle, area_id: str | None = None, problem: str = "all"
 def time_pattern(b: Bundle, area_id: str | None = None, problem: str = "all") -> dict[str, pd.DataFrame]:
     """Hour × weekday counts (report year) and month profile for a selection of incidents, as
     :func:`pipeline.stats.time_patterns.time_patterns` computes them; its "all" rows are the
-    selection, so the report's charts draw it as they are."""
+    selection, so the report's charts draw it as they are.
+
+    From the by-area layers (``hour_weekday_by_area``, ``month_profile_by_area``: the same
+    counts per area and family) when the bundle holds them; then only the "all" rows are
+    returned. Else computed from the incidents.
+    """
     from pipeline.stats.time_patterns import time_patterns
 
+    check_problem(b, problem)
+    if len(b.hour_weekday_by_area) and len(b.month_profile_by_area):
+        return {"hour_weekday": _layer_selection(b.hour_weekday_by_area, area_id, problem, ["weekday", "hour"]),
+                "month_profile": _layer_selection(b.month_profile_by_area, area_id, problem, ["month"])}
     sel = select_incidents(b, area_id, problem)
     first = int(b.incidents["year"].min()) if len(b.incidents) else b.year  # the run's span, not the selection's
     return time_patterns(sel.assign(problem=sel["problem"].astype(str)), b.year, first_year=first)
+
+
+def _layer_selection(layer: pd.DataFrame, area_id: str | None, problem: str, bins: list[str]) -> pd.DataFrame:
+    """The rows of one area ("kommun" for None) and family of a by-area time-pattern layer as
+    the "all" rows of a selection; every bin present (zeros where the area has no incidents)."""
+    sel = layer[(layer["area_id"].astype(str) == ("kommun" if area_id is None else str(area_id)))
+                & (layer["problem"] == problem)]
+    full = (pd.MultiIndex.from_product([range(7), range(24)], names=bins) if bins == ["weekday", "hour"]
+            else pd.Index(range(1, 13), name="month"))
+    values = [c for c in layer.columns if c not in ("area_id", "problem", *bins)]
+    out = sel.set_index(bins)[values].reindex(full, fill_value=0).reset_index()
+    return out.assign(problem="all")[["problem", *bins, *values]]
 
 
 # ---------------------------------------------------------------- figures

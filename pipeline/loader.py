@@ -5,55 +5,101 @@ returns a :class:`~pipeline.report.inputs.ReportInputs`; the report stage render
 :func:`pipeline.explore.load_bundle` gives the notebooks the same frames, so a number in a
 notebook and in the report comes from the same read and the same derived views
 (:mod:`pipeline.report.views`).
+
+A notebook reads only the tables it shows (``tables=``): :func:`table_files` says which file
+each table comes from, so the notebook stage can also tell from :func:`input_files` whether a
+notebook's inputs changed since it was last executed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+
+import pandas as pd
 
 from pipeline import io, stage_events
 from pipeline.config import Params
 from pipeline.context import RunContext
 from pipeline.cycle.report_data import load_cycle_report
-from pipeline.ingest.police_events import event_type_summary
 from pipeline.report.inputs import ReportInputs
-from pipeline.report.render import read_analyst_texts
-from pipeline.stages import families_for, read_core, read_layer
+from pipeline.stages import families_for, read_core
+
+# Layer tables (data/processed/layers/<name>.parquet) the lägesbild or a notebook shows.
+SHOWN_LAYERS = ("area_trends", "area_year_counts", "grid_hotspots", "emerging_hotspots", "kde", "concentration",
+                "hour_weekday", "month_profile", "hour_weekday_by_area", "month_profile_by_area",
+                "survey_indicators", "note_themes", "est_summary", "survey_text_themes", "text_topics",
+                "survey_problem_index", "event_month_counts", "event_year_counts", "event_trends", "event_breaks",
+                "event_comparison")
+OPTIONAL = ("survey_problem_index",)  # written only when params ask for it: None when absent
+# The frames of ReportInputs that are tables read from one file each (the rest are derived).
+REPORT_TABLES = ("areas", "area_trends", "area_year_counts", "grid_hotspots", "emerging_hotspots", "kde",
+                 "concentration", "hour_weekday", "month_profile", "survey_indicators", "note_themes", "est_summary",
+                 "problembilder", "sensitivity", "matrix", "quality", "quarantine_reasons", "survey_text_themes",
+                 "text_topics", "survey_problem_index", "event_month_counts", "event_year_counts", "event_trends",
+                 "event_breaks", "event_comparison", "places")
+
+
+def table_files(run: RunContext) -> dict[str, Path]:
+    """The file each table is read from, by the name it has in ReportInputs (or a notebook's Bundle)."""
+    p = run.processed
+    return {name: run.layer(name) for name in SHOWN_LAYERS} | {
+        "areas": run.core("areas"), "incidents": run.core("incidents"), "police_events": run.core("police_events"),
+        "places": run.core("gazetteer"), "problembilder": p / "problembilder.csv", "sensitivity": p / "sensitivity.csv",
+        "matrix": p / "prioritisation_matrix.csv", "quality": run.ingest_quality,
+        "quarantine_reasons": run.quarantine_reasons}
+
+
+def read_tables(run: RunContext, names) -> dict[str, pd.DataFrame | None]:
+    """The tables ``names`` (keys of :func:`table_files`), each read once; an optional layer
+    that was not written is None."""
+    files = table_files(run)
+    return {name: None if name in OPTIONAL and not files[name].exists() else io.read_frame(files[name])
+            for name in names}
+
+
+def input_files(run: RunContext, params: Params, tables) -> list[Path]:
+    """Every file :func:`read_tables` and :func:`load_inputs` read for ``tables``: the tables'
+    files (those that exist), the params file and a custom problem-family file."""
+    files = table_files(run)
+    out = [run.params_file] + [files[t] for t in tables if files[t].exists()]
+    categories = params.sources.crimes.categories if params.sources.crimes else None
+    return out + ([run.resolve(categories)] if categories else [])
 
 
 def load_inputs(run: RunContext, params: Params, generated_on: dt.date | None = None,
-                texts: bool = True) -> ReportInputs:
+                texts: bool = True, tables=None) -> ReportInputs:
     """Every processed table the report shows, read once: the :class:`ReportInputs` of the run.
     The report stage renders it; :func:`pipeline.explore.load_bundle` hands the same frames to
-    the notebooks (``texts=False``: they do not read the analysts' texts)."""
-    layer = lambda name: read_layer(run, name)  # noqa: E731
-    processed = lambda name: io.read_frame(run.processed / name)  # noqa: E731
+    the notebooks (``texts=False``: they do not read the analysts' texts; ``tables``: only these
+    tables of :data:`REPORT_TABLES` are read, the others are empty frames, and the Polisen
+    events summary is left out)."""
     k, src = params.kommun, params.sources
-    events = read_core(run, "police_events")
-    events = events[events["year"].between(k.first_year, k.year)]  # the report period only
+    wanted = REPORT_TABLES if tables is None else [t for t in REPORT_TABLES if t in tables]
+    frames = read_tables(run, wanted) | {t: pd.DataFrame() for t in REPORT_TABLES if t not in wanted}
+    if tables is None:
+        from pipeline.ingest.police_events import event_type_summary  # here: the notebooks do not need it
+
+        events = read_core(run, "police_events")
+        events = events[events["year"].between(k.first_year, k.year)]  # the report period only
+        events_summary, coverage = (event_type_summary(events) if len(events) else None,
+                                    stage_events.event_coverage_span(run, params))
+    else:
+        events_summary, coverage = None, None
     return ReportInputs(
-        kommun=params.kommun, report=params.report, privacy=params.privacy, areas=read_core(run, "areas"),
-        area_trends=layer("area_trends"), area_year_counts=layer("area_year_counts"),
-        grid_hotspots=layer("grid_hotspots"), emerging_hotspots=layer("emerging_hotspots"),
-        kde=layer("kde"), concentration=layer("concentration"),
-        hour_weekday=layer("hour_weekday"), month_profile=layer("month_profile"),
-        survey_indicators=layer("survey_indicators"), note_themes=layer("note_themes"),
-        est_summary=layer("est_summary"), problembilder=processed("problembilder.csv"),
-        sensitivity=processed("sensitivity.csv"), matrix=processed("prioritisation_matrix.csv"),
-        quality=io.read_frame(run.ingest_quality), quarantine_reasons=io.read_frame(run.quarantine_reasons),
-        families=families_for(run, params), analyst_texts=read_analyst_texts(run.analyst_texts) if texts else {},
-        police_events_summary=event_type_summary(events) if len(events) else None,
-        survey_text_themes=layer("survey_text_themes"), text_topics=layer("text_topics"),
-        survey_problem_index=(layer("survey_problem_index") if run.layer("survey_problem_index").exists() else None),
-        event_month_counts=layer("event_month_counts"), event_year_counts=layer("event_year_counts"),
-        event_trends=layer("event_trends"), event_breaks=layer("event_breaks"),
-        event_comparison=layer("event_comparison"),
-        event_coverage=stage_events.event_coverage_span(run, params),
+        kommun=params.kommun, report=params.report, privacy=params.privacy, **frames,
+        families=families_for(run, params), analyst_texts=_analyst_texts(run) if texts else {},
+        police_events_summary=events_summary, event_coverage=coverage,
         events_only=src.crimes is None and src.survey is None and src.notes is None and src.est is None,
-        places=io.read_frame(run.core("gazetteer")), survey_min_n=params.survey.min_n,
-        weights=dict(params.scoring.weights),
+        survey_min_n=params.survey.min_n, weights=dict(params.scoring.weights),
         # the registry and its follow-up for the chapters it fills (pipeline/cycle); the notebooks
         # (texts=False) have their own follow-up notebook
         cycle=load_cycle_report(run, params, families_for(run, params)) if texts else None,
         generated_on=generated_on or dt.date.today(),
     )
+
+
+def _analyst_texts(run: RunContext) -> dict[str, str]:
+    from pipeline.report.render import read_analyst_texts  # here: it imports the whole report (typst, chapters)
+
+    return read_analyst_texts(run.analyst_texts)

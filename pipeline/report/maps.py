@@ -15,7 +15,6 @@ from __future__ import annotations
 import warnings
 
 import geopandas as gpd
-import mapclassify
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
@@ -180,6 +179,8 @@ def classes(values: pd.Series, k: int = 5) -> tuple[np.ndarray, np.ndarray]:
     """Natural-break classes (Fisher–Jenks, mapclassify, exact and deterministic) of ``values``:
     the upper bounds of the classes and each value's class (0-based). With fewer distinct values
     than ``k`` every distinct value is its own class."""
+    import mapclassify  # here, not at the top: its import compiles numba code and loads scikit-learn (~3 s)
+
     v = values.to_numpy(float)
     k = int(min(k, len(np.unique(v))))
     if k < 2:

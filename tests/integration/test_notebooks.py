@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 
 from pipeline.errors import DataError
@@ -100,9 +101,33 @@ def test_notebooks_and_report_read_the_same_frames_through_one_loader(demo_run, 
     real = loader.load_inputs
     monkeypatch.setattr(loader, "load_inputs", lambda *a, **k: calls.append(k) or real(*a, **k))
     b = explore.load_bundle(demo_run)
-    assert calls == [{"texts": False}]  # the notebooks' tables come from the report's loader
+    assert [c["texts"] for c in calls] == [False]  # the notebooks' tables come from the report's loader
     run = RunContext.from_root(demo_run)
     inp = stages.report_inputs(run, load_params(run.params_file))
     for name in ("area_trends", "area_year_counts", "survey_indicators", "problembilder", "quality", "note_themes"):
         assert getattr(b, name).equals(getattr(inp, name)), name
     assert explore.top_families(b, 3) == [p for p in explore.views.top_problems(inp.problembilder, inp.area_trends, 3)]
+
+
+def test_a_notebook_reads_only_the_tables_it_shows(demo_run):
+    """load_bundle(tables=...) reads those tables (the same frames as a full read) and leaves the
+    rest empty; the deep dive's time pattern from the by-area layers equals the one counted from
+    the incidents."""
+    from pipeline import explore
+
+    full = explore.load_bundle(demo_run)
+    some = explore.load_bundle(demo_run, tables=["areas", "problembilder", "hour_weekday_by_area",
+                                                 "month_profile_by_area"])
+    assert some.incidents.empty and some.area_trends.empty and some.grid_hotspots.empty
+    assert some.problembilder.equals(full.problembilder) and some.areas.equals(full.areas)
+    pb = explore.pick_problembild(full)
+    for area_id, problem in ((str(pb["area_id"]), str(pb["problem"])), (None, "all"), (str(pb["area_id"]), "all")):
+        counted = explore.time_pattern(explore.Bundle(year=full.year, areas=full.areas, incidents=full.incidents,
+                                                      families=full.families), area_id, problem)
+        from_layers = explore.time_pattern(some, area_id, problem)
+        for name, frame in counted.items():
+            want = frame[frame["problem"] == "all"].reset_index(drop=True)
+            assert want["n_incidents"].sum() > 0, (name, area_id, problem)
+            pd.testing.assert_frame_equal(from_layers[name].reset_index(drop=True), want, check_dtype=False)
+    with pytest.raises(DataError, match="no table 'incident'.*choose from: areas, incidents"):
+        explore.load_bundle(demo_run, tables=["incident"])
