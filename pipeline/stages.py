@@ -352,11 +352,15 @@ def notebook(run: RunContext, params: Params, name: str | None = None, overrides
     """Execute one notebook (or, without a name, all of them) with papermill and render HTML.
 
     Defaults come from params.yaml (year, the `notebook:` section) and the run directory; only the
-    parameters a notebook declares are passed, and an unknown ``-p`` key is an error.
+    parameters a notebook declares are passed, and an unknown ``-p`` key is an error. A notebook
+    whose source, parameters, loaded tables and code are unchanged since its last execution is
+    not executed again (:func:`pipeline.notebooks.run_notebook_if_changed`).
     """
     import papermill as pm
 
-    from pipeline.notebooks import kernel_chatter_to, run_notebook
+    from pipeline.explore import BUNDLE_TABLES
+    from pipeline.loader import input_files
+    from pipeline.notebooks import code_digest, kernel_chatter_to, run_notebook_if_changed
 
     defaults = {"year": params.kommun.year, "area": params.notebook.area, "problem": params.notebook.problem,
                 "root": str(run.root)}
@@ -370,7 +374,15 @@ def notebook(run: RunContext, params: Params, name: str | None = None, overrides
                             f"choose one of: {', '.join(sorted(declared))}")
         jobs.append((source, {k: v for k, v in defaults.items() if k in declared} | (overrides or {})))
     out = run.executed_notebooks
+    # every table a notebook can load through explore.load_bundle: a change in any reruns it
+    inputs, code = input_files(run, params, BUNDLE_TABLES), code_digest()
     # each notebook runs in its own kernel process: two at a time use both cores
     with kernel_chatter_to(out / "kernels.log"), ThreadPoolExecutor(max_workers=2) as pool:
-        done = list(pool.map(lambda job: run_notebook(job[0], out, job[1], cwd=run.root), jobs))
-    return f"notebook: {len(done)} executed → {', '.join(run.display(p) for p in done)}"
+        done = list(pool.map(lambda job: run_notebook_if_changed(job[0], out, job[1], inputs, cwd=run.root, code=code),
+                             jobs))
+    executed = [run.display(p) for p, ran in done if ran]
+    kept = [run.display(p) for p, ran in done if not ran]
+    return "notebook: " + "; ".join(
+        part for part in (f"{len(executed)} executed → {', '.join(executed)}" if executed else "",
+                          f"{len(kept)} up to date (same notebook, parameters, tables and code) → {', '.join(kept)}"
+                          if kept else "") if part)
