@@ -141,3 +141,36 @@ def test_detail_maps_zoom_and_carry_an_overview_inset():
     assert len(ax.child_axes) == 1  # the overview inset
     texts = [t.get_text() for t in ax.texts]
     assert "N" in texts and any(t.endswith("km") for t in texts)
+
+
+def test_natural_breaks_without_numba_equal_mapclassify_compiled():
+    """classes() runs mapclassify's Fisher–Jenks as plain Python (numba hidden at its import):
+    the plain function gives the same breaks as the function compiled with numba, as mapclassify
+    compiles it, on skewed values, ties and a kommun's worth of areas; and a process that draws
+    the classes does not load numba."""
+    import inspect
+    import subprocess
+    import sys
+
+    import numba
+    import pandas as pd
+    from mapclassify import classifiers
+
+    M._mapclassify()
+    fj = classifiers._fisher_jenks_means
+    plain = fj.py_func if classifiers.HAS_NUMBA else inspect.unwrap(fj)  # numba may be loaded by another test
+    compiled = numba.njit("f8[:](f8[:], u2)")(plain)
+    rng = np.random.default_rng(7)
+    cases = [rng.gamma(2.0, 10.0, 30), np.round(rng.gamma(1.5, 8.0, 80), 0), rng.lognormal(2, 1, 150),
+             np.array([0, 0, 0, 1.5, 1.5, 2, 9, 9, 40.0, 41])]
+    for v in cases:
+        x = np.sort(v).astype("f8")
+        assert np.array_equal(plain(x, 5), compiled(x, 5)), v[:5]
+        bins, yb = M.classes(pd.Series(v), 5)
+        assert np.array_equal(bins, compiled(x, 5))
+        assert np.array_equal(yb, np.searchsorted(bins, v))  # each value in the first class that holds it
+    code = ("import sys, pandas as pd; from pipeline.report import maps; "
+            "b, _ = maps.classes(pd.Series([1.0, 2, 3, 10, 11, 30, 31, 80])); "
+            "print(b.tolist(), 'numba' in sys.modules, maps._mapclassify().classifiers.HAS_NUMBA)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split("]")[1].split() == ["False", "False"], out
