@@ -59,7 +59,7 @@ def build(d: Doc) -> None:
     at = t[(t["problem"] == "all") & (t["area_id"] != "kommun")]
     if len(at.dropna(subset=["rate_per_1000"])):
         hi = at.sort_values("rate_per_1000", ascending=False).iloc[0]
-        d.figure("brott_omrade", (F.area_rates, t, d.names),
+        d.figure("brott_omrade", (F.area_rates, t[t["problem"] == "all"], d.names),  # the rows it draws (shared)
                  f"Anmälda brott per 1 000 invånare per område, {k.year}. Streckad linje: kommunen. ▲/▼: ökande/minskande "
                  "långsiktig trend.",
                  f"Liggande stapeldiagram över anmälda brott per 1 000 invånare per område. Högst nivå har {d.area(hi['area_id'])} "
