@@ -25,7 +25,7 @@ STAGES = ("ingest", "layers", "evidence", "score", "report", "notebook")
 
 # name -> what is compared (the settings and conditions come from the line itself)
 WHAT = {
-    "lagesbild_run_demo": "`lagesbild run` on the demo kommun, all stages incl. 3 notebooks",
+    "lagesbild_run_demo": "`lagesbild run` on the demo kommun, all stages incl. 3 notebooks (kept when their inputs are unchanged)",
     "gi_star_100k_cells": "Gi* on 100 000 cells, weights included, vs `esda.G_Local(transform=\"B\", star=True)`",
     "gi_star_permutation_100k_cells": "Gi* conditional permutation p, 100 000 cells, 999 draws, vs `esda.G_Local(permutations=999)`",
     "ehsa_vs_pyehsa": "Emerging hot spots, 100 locations × 24 months, vs `pyehsa`",
@@ -38,14 +38,20 @@ WHAT = {
 
 
 def read_results(path: Path = RESULTS) -> tuple[str, list[tuple[str, dict, str]]]:
-    """(machine line, [(name, fields, conditions of its script)]) from a results file."""
-    machine, rows, pending = "", [], []
+    """(machine line, [(name, fields, conditions of its script)]) from a results file. The first
+    machine line is the file's; a later one (a script rerun alone and merged, ``run_all.py
+    --merge``) goes into the conditions of the next script's lines, with its date and load."""
+    machine, rows, pending, rerun = "", [], [], ""
     for line in path.read_text("utf-8").splitlines():
         if line.startswith("# machine:"):
-            machine = line.removeprefix("# machine:").strip()
+            if machine:
+                when = line.split(";")[-2:]
+                rerun = "rerun alone" + (f" {when[0].strip()}, {when[1].strip()}" if len(when) == 2 else "")
+            else:
+                machine = line.removeprefix("# machine:").strip()
         elif m := re.match(r"# (bench_\w+\.py): (ok|FAILED) in .*; (other processes used .*) meanwhile$", line):
-            rows += [(name, fields, m[3]) for name, fields in pending]
-            pending = []
+            rows += [(name, fields, m[3] + (f"; {rerun}" if rerun else "")) for name, fields in pending]
+            pending, rerun = [], ""
         elif parsed := parse_result_line(line):
             pending.append(parsed)
     return machine, rows
@@ -64,6 +70,9 @@ def comparison_row(name: str, f: dict, load: str) -> str:
     what = WHAT.get(name, name)
     if name == "lagesbild_run_demo":
         ours = f"{f['median']} median ({f['all']}), peak {f['peak_rss']}"
+        if "notebooks_executed" in f:
+            ours += (f"; {f['notebooks_executed']} when every notebook executes (notebook stage "
+                     f"{f['notebook_stage_executed']}); load average {f['load']}")
         return f"| {what} | {ours} | target {f['target']} | | | {_conditions(f, load)} |"
     if "peer" not in f:  # a target line: ours against a goal
         ours = f.get("ours", f.get("median", "?")) + (f", peak {f['peak_rss']}" if "peak_rss" in f else "")

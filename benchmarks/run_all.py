@@ -7,7 +7,9 @@ output is also written to ``benchmarks/results.txt``; when every script succeede
 performance tables are regenerated from it (``benchmarks/readme_table.py``).
 
 ``.venv/bin/python benchmarks/run_all.py [bench_kde bench_ehsa …]`` runs only the named
-scripts and then leaves results.txt and the README alone.
+scripts and then leaves results.txt and the README alone; with ``--merge`` their blocks in
+results.txt are replaced by the new output (each preceded by this run's machine line, which the
+README then shows as that script's date and load) and the README tables are regenerated.
 """
 
 from __future__ import annotations
@@ -68,7 +70,47 @@ def run(script: Path, out: list[str]) -> bool:
     return ok
 
 
+def merge_blocks(text: str, header: str, new: list[str]) -> str:
+    """``text`` (a results file) with the block of every script in ``new`` (output lines of
+    :func:`run`, ``# bench_x.py`` … ``# bench_x.py: ok in …``) replaced by the new block,
+    preceded by ``header`` (the machine line of the rerun). A block of a script not yet in the
+    file is added at the end; the blocks of other scripts are kept as they are."""
+    def blocks(lines: list[str]) -> list[tuple[str, list[str]]]:
+        out, current = [], None
+        for line in lines:
+            if current is None and line.startswith("# bench_") and line.endswith(".py"):
+                current = (line[2:], [line])
+            elif current is not None:
+                current[1].append(line)
+                if line.startswith(f"# {current[0]}: "):
+                    out.append(current)
+                    current = None
+        return out
+
+    replaced = dict(blocks(new))
+    lines, out, i = text.splitlines(), [], 0
+    while i < len(lines):
+        line = lines[i]
+        name = line[2:] if line.startswith("# bench_") and line.endswith(".py") else None
+        rerun_header = line.startswith("# machine:") and out and i + 1 < len(lines) and lines[i + 1][2:] in replaced
+        if rerun_header:  # the machine line of an earlier rerun of a script replaced now
+            i += 1
+            continue
+        if name in replaced:
+            out += [header, *replaced.pop(name)]
+            while i < len(lines) and not lines[i].startswith(f"# {name}: "):
+                i += 1
+        else:
+            out.append(line)
+        i += 1
+    for name, block in replaced.items():
+        out += [header, *block]
+    return "\n".join(out) + "\n"
+
+
 def main(names: list[str]) -> int:
+    merge = "--merge" in names
+    names = [n for n in names if n != "--merge"]
     scripts = sorted(HERE.glob("bench_*.py"))
     if names:
         scripts = [s for s in scripts if s.stem in names or s.name in names]
@@ -77,6 +119,12 @@ def main(names: list[str]) -> int:
     print(header, flush=True)
     out.append(header)
     failed = sum(not run(script, out) for script in scripts)
+    if names and merge and not failed:
+        RESULTS.write_text(merge_blocks(RESULTS.read_text("utf-8"), header, out[1:]), encoding="utf-8")
+        from readme_table import update_readme
+
+        update_readme()
+        print(f"# merged into {RESULTS.relative_to(HERE.parent)}; README.md performance tables regenerated")
     if names:
         return 1 if failed else 0
     RESULTS.write_text("\n".join(out) + "\n", encoding="utf-8")

@@ -55,3 +55,26 @@ def test_every_result_in_the_file_reaches_the_tables(tmp_path):
                        "# bench_new.py: ok in 3 s; other processes used 0.10 of 2 cores meanwhile\n", "utf-8")
     block = readme_table.render(results)
     assert "| brand_new | 1.0s | 2.0s | 2.0x | max abs diff 0 | other processes used 0.10 of 2 cores |" in block
+
+
+def test_a_script_rerun_alone_replaces_its_block_and_states_its_own_date_and_load(tmp_path):
+    import run_all
+
+    old = ("# machine: 2 cores (x), 24 GiB; 2026-11-30T09:06+00:00; load average 7.72 6.96 6.28\n"
+           "# bench_a.py\na_case: ours=1.0s peer=2.0s speedup=2.0x max_abs_diff=0\n"
+           "# bench_a.py: ok in 3 s; other processes used 1.50 of 2 cores meanwhile\n"
+           "# bench_b.py\nb_case: ours=5.0s target=<4s\n# bench_b.py: ok in 9 s; other processes used 1.60 of 2 cores meanwhile\n")
+    header = "# machine: 2 cores (x), 24 GiB; 2026-11-30T13:10+00:00; load average 1.20 1.50 2.00"
+    new = ["# bench_b.py", "b_case: ours=3.0s target=<4s",
+           "# bench_b.py: ok in 7 s; other processes used 0.20 of 2 cores meanwhile"]
+    merged = run_all.merge_blocks(old, header, new)
+    assert "b_case: ours=5.0s" not in merged and merged.count("# bench_b.py\n") == 1
+    assert run_all.merge_blocks(merged, header, new) == merged  # merging again replaces, never repeats
+    results = tmp_path / "results.txt"
+    results.write_text(merged, "utf-8")
+    machine, rows = readme_table.read_results(results)
+    assert machine.endswith("load average 7.72 6.96 6.28")  # the file's header stays the first run's
+    cond = dict((name, load) for name, _, load in rows)
+    assert cond == {"a_case": "other processes used 1.50 of 2 cores",
+                    "b_case": "other processes used 0.20 of 2 cores; rerun alone "
+                              "2026-11-30T13:10+00:00, load average 1.20 1.50 2.00"}
