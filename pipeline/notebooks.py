@@ -81,11 +81,28 @@ def stamp_path(out_dir: Path, source: Path) -> Path:
     return Path(out_dir) / f"{Path(source).stem}.inputs.json"
 
 
+def declared_parameters(source: Path, out_dir: Path) -> set[str]:
+    """The parameters ``source`` declares (its papermill parameters cell): from the stamp of its
+    last execution when the notebook file is unchanged (importing papermill to read the cell
+    costs about a second), else from :func:`papermill.inspect_notebook`."""
+    try:
+        old = json.loads(stamp_path(out_dir, source).read_text("utf-8"))
+        if old["depends_on"]["notebook"] == file_digest(source):
+            return set(old["declared"])
+    except (OSError, ValueError, KeyError, TypeError):  # no stamp yet, or one without the list
+        pass
+    import papermill as pm
+
+    return set(pm.inspect_notebook(str(source)))
+
+
 def run_notebook_if_changed(source: Path, out_dir: Path, parameters: dict, inputs: list[Path],
-                            cwd: Path | None = None, code: str | None = None) -> tuple[Path, bool]:
+                            cwd: Path | None = None, code: str | None = None,
+                            declared: set[str] | None = None) -> tuple[Path, bool]:
     """:func:`run_notebook` unless the stamp beside the executed notebook shows the same inputs
     (see the module docstring) and the executed .ipynb and .html are the ones it recorded.
-    Returns the HTML path and whether the notebook was executed. The stamp is written after
+    ``declared`` (the notebook's parameter names) is kept in the stamp for
+    :func:`declared_parameters`. Returns the HTML path and whether the notebook was executed. The stamp is written after
     both outputs, so an interrupted run leaves no stamp that vouches for them."""
     source, out_dir = Path(source), Path(out_dir)
     if not source.exists():  # run_notebook's error names the notebooks there are
@@ -102,7 +119,8 @@ def run_notebook_if_changed(source: Path, out_dir: Path, parameters: dict, input
         pass
     stamp_file.unlink(missing_ok=True)
     html = run_notebook(source, out_dir, parameters, cwd=cwd)
-    record = {"depends_on": stamp, "outputs": {"ipynb": file_digest(executed), "html": file_digest(html)}}
+    record = {"depends_on": stamp, "outputs": {"ipynb": file_digest(executed), "html": file_digest(html)},
+              "declared": sorted(declared if declared is not None else parameters)}
     with atomic_path(stamp_file) as tmp:
         tmp.write_text(json.dumps(record, indent=1, ensure_ascii=False), encoding="utf-8")
     return html, True

@@ -356,30 +356,28 @@ def notebook(run: RunContext, params: Params, name: str | None = None, overrides
     whose source, parameters, loaded tables and code are unchanged since its last execution is
     not executed again (:func:`pipeline.notebooks.run_notebook_if_changed`).
     """
-    import papermill as pm
-
     from pipeline.explore import BUNDLE_TABLES
     from pipeline.loader import input_files
-    from pipeline.notebooks import code_digest, kernel_chatter_to, run_notebook_if_changed
+    from pipeline.notebooks import code_digest, declared_parameters, kernel_chatter_to, run_notebook_if_changed
 
     defaults = {"year": params.kommun.year, "area": params.notebook.area, "problem": params.notebook.problem,
                 "root": str(run.root)}
     jobs = []
     for nb in [name] if name else NOTEBOOK_NAMES:
         source = run.notebook_source(nb)
-        declared = set(pm.inspect_notebook(str(source))) if source.exists() else set()
+        declared = declared_parameters(source, run.executed_notebooks) if source.exists() else set()
         bad = set(overrides or {}) - declared
         if source.exists() and bad:
             raise DataError(f"notebook {nb} has no parameter {', '.join(sorted(bad))}; "
                             f"choose one of: {', '.join(sorted(declared))}")
-        jobs.append((source, {k: v for k, v in defaults.items() if k in declared} | (overrides or {})))
+        jobs.append((source, {k: v for k, v in defaults.items() if k in declared} | (overrides or {}), declared))
     out = run.executed_notebooks
     # every table a notebook can load through explore.load_bundle: a change in any reruns it
     inputs, code = input_files(run, params, BUNDLE_TABLES), code_digest()
     # each notebook runs in its own kernel process: two at a time use both cores
     with kernel_chatter_to(out / "kernels.log"), ThreadPoolExecutor(max_workers=2) as pool:
-        done = list(pool.map(lambda job: run_notebook_if_changed(job[0], out, job[1], inputs, cwd=run.root, code=code),
-                             jobs))
+        done = list(pool.map(lambda job: run_notebook_if_changed(job[0], out, job[1], inputs, cwd=run.root, code=code,
+                                                                 declared=job[2]), jobs))
     executed = [run.display(p) for p, ran in done if ran]
     kept = [run.display(p) for p, ran in done if not ran]
     return "notebook: " + "; ".join(

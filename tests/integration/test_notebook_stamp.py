@@ -82,6 +82,22 @@ def test_parameters_notebook_and_outputs_are_inputs_too(setup, monkeypatch):
     assert _run(tmp_path, label="y")[1] is False
 
 
+def test_declared_parameters_come_from_the_stamp_while_the_notebook_is_unchanged(setup, monkeypatch):
+    import papermill
+
+    tmp_path, _ = setup
+    nb = tmp_path / "nb.ipynb"
+    notebooks.run_notebook_if_changed(nb, tmp_path / "out", {"label": "x"}, [], cwd=tmp_path,
+                                      declared=set(papermill.inspect_notebook(str(nb))))
+    monkeypatch.setattr(papermill, "inspect_notebook", lambda path: {"read": None})
+    assert notebooks.declared_parameters(nb, tmp_path / "out") == {"table", "label"}  # not read again
+    _notebook(nb)
+    extra = nbformat.read(nb, as_version=4)
+    extra.cells.append(nbformat.v4.new_code_cell("2"))
+    nbformat.write(extra, nb)  # another notebook file: its parameters cell is read again
+    assert notebooks.declared_parameters(nb, tmp_path / "out") == {"read"}
+
+
 def test_lagesbild_notebook_keeps_executed_notebooks_of_an_unchanged_run(demo_run):
     """The demo run executed every notebook and stamped it; asked again with nothing changed,
     none is executed."""
