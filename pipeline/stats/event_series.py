@@ -13,8 +13,10 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import optimize, stats
+# the GLM module and its families only: statsmodels.api imports all of statsmodels (~0.8 s more)
+from statsmodels.genmod import families
+from statsmodels.genmod.generalized_linear_model import GLM
 
 from pipeline.stats.fdr import benjamini_hochberg
 from pipeline.stats.source_breaks import SourceBreak
@@ -127,10 +129,10 @@ def yearly_event_counts(monthly: pd.DataFrame) -> pd.DataFrame:
 
 
 def _glm(y, X, offset, alpha):
-    family = sm.families.NegativeBinomial(alpha=alpha) if alpha > 0 else sm.families.Poisson()
+    family = families.NegativeBinomial(alpha=alpha) if alpha > 0 else families.Poisson()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return sm.GLM(y, X, family=family, offset=offset).fit()
+        return GLM(y, X, family=family, offset=offset).fit()
 
 
 def nb_moment_fit(y: np.ndarray, X: np.ndarray, offset: np.ndarray, max_iter: int = 30):
