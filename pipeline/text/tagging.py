@@ -91,11 +91,17 @@ def _word_families(word: str, families: Families) -> tuple[str, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=16)
+def _ignored_words(ignore: frozenset[str]) -> frozenset[str]:
+    """The accent-folded words of the ignored names (once per set of names, not once per text)."""
+    return frozenset(p for w in ignore for p in re.split(r"[\s\-/]+", fold(str(w))) if len(p) > 1)
+
+
 def tag_text(text: str, families: Families, ignore: frozenset[str] = frozenset()) -> list[str]:
     """Problem families mentioned in one text, in the families' file order."""
     if not isinstance(text, str) or not text:
         return []
-    ignore_f = {p for w in ignore for p in re.split(r"[\s\-/]+", fold(str(w))) if len(p) > 1}
+    ignore_f = _ignored_words(ignore)
     found: set[str] = set()
     before: list[str] = []  # lower-case words since the last clause break
     last_end = 0
