@@ -516,8 +516,10 @@ def read_frame(path: Path, geometry: bool = True) -> pd.DataFrame:
 
         return pd.read_parquet(path, columns=[c for c in pq.read_schema(path).names if c != "geometry"])
     if path.suffix == ".parquet":
+        from pipeline.geo.parquet import read_geoparquet
+
         try:
-            return gpd.read_parquet(path)
+            return read_geoparquet(path)  # geopandas' result, repeated grid cells decoded once
         except ValueError:  # no geometry metadata: a plain table
             return pd.read_parquet(path)
     # ids and codes are text (leading zeros, DeSO codes): never let pandas guess numbers there

@@ -1,0 +1,42 @@
+"""read_geoparquet: the same GeoDataFrame as geopandas.read_parquet, repeated cells decoded once."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from geopandas.testing import assert_geodataframe_equal
+
+from pipeline.geo.parquet import read_geoparquet
+
+
+def _grid_layer() -> gpd.GeoDataFrame:
+    cells = [shapely.box(x, y, x + 250, y + 250) for x in range(0, 1000, 250) for y in range(0, 750, 250)]
+    rows = len(cells) * 3
+    frame = gpd.GeoDataFrame({
+        "cell_id": np.tile(np.arange(len(cells)), 3), "problem": np.repeat(["all", "drugs", "theft"], len(cells)),
+        "geometry": cells * 3, "z": np.linspace(-2, 2, rows), "label": pd.array([None, "hot_99"] * (rows // 2), "str")},
+        geometry="geometry", crs="EPSG:3006")
+    frame.loc[5, "geometry"] = None  # a missing geometry stays missing
+    return frame
+
+
+def test_same_frame_as_geopandas_with_repeated_and_missing_geometries(tmp_path):
+    path = tmp_path / "grid_hotspots.parquet"
+    _grid_layer().to_parquet(path, index=False, schema_version="1.0.0")
+    ours, theirs = read_geoparquet(path), gpd.read_parquet(path)
+    assert_geodataframe_equal(ours, theirs)
+    assert list(ours.columns) == list(theirs.columns) and ours.crs == theirs.crs  # geometry stays in 3rd place
+    assert (ours.dtypes == theirs.dtypes).all() and ours.geometry.iloc[5] is None
+    assert ours.geometry.iloc[0] is ours.geometry.iloc[12]  # decoded once, shared by the rows of one cell
+
+
+def test_points_go_to_geopandas_and_a_plain_table_is_refused(tmp_path):
+    points = gpd.GeoDataFrame({"n": [1, 2]}, geometry=gpd.points_from_xy([1.0, 2.0], [3.0, 4.0]), crs="EPSG:3006")
+    points.to_parquet(tmp_path / "p.parquet", index=False, schema_version="1.0.0")
+    assert_geodataframe_equal(read_geoparquet(tmp_path / "p.parquet"), gpd.read_parquet(tmp_path / "p.parquet"))
+    pd.DataFrame({"a": [1]}).to_parquet(tmp_path / "plain.parquet")
+    with pytest.raises(ValueError):
+        read_geoparquet(tmp_path / "plain.parquet")
