@@ -96,16 +96,19 @@ def declared_parameters(source: Path, out_dir: Path) -> set[str]:
     return set(pm.inspect_notebook(str(source)))
 
 
-def run_notebook_if_changed(source: Path, out_dir: Path, parameters: dict, inputs: list[Path],
+def run_notebook_if_changed(source: Path, out_dir: Path, parameters: dict, inputs: list[Path] | None,
                             cwd: Path | None = None, code: str | None = None,
                             declared: set[str] | None = None) -> tuple[Path, bool]:
     """:func:`run_notebook` unless the stamp beside the executed notebook shows the same inputs
     (see the module docstring) and the executed .ipynb and .html are the ones it recorded.
-    ``declared`` (the notebook's parameter names) is kept in the stamp for
+    ``inputs`` None means the files the notebook reads are not known (it does not read through
+    :func:`pipeline.explore.load_bundle`): it is always executed. ``declared`` (the notebook's
+    parameter names) is kept in the stamp for
     :func:`declared_parameters`. Returns the HTML path and whether the notebook was executed. The stamp is written after
     both outputs, so an interrupted run leaves no stamp that vouches for them."""
     source, out_dir = Path(source), Path(out_dir)
-    if not source.exists():  # run_notebook's error names the notebooks there are
+    if not source.exists() or inputs is None:  # no such notebook (run_notebook names them), or unknown inputs
+        stamp_path(out_dir, source).unlink(missing_ok=True)
         return run_notebook(source, out_dir, parameters, cwd=cwd), True
     stamp = input_stamp(source, parameters, inputs, code or code_digest())
     executed, html, stamp_file = out_dir / source.name, (out_dir / source.name).with_suffix(".html"), \

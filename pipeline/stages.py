@@ -372,12 +372,15 @@ def notebook(run: RunContext, params: Params, name: str | None = None, overrides
                             f"choose one of: {', '.join(sorted(declared))}")
         jobs.append((source, {k: v for k, v in defaults.items() if k in declared} | (overrides or {}), declared))
     out = run.executed_notebooks
-    # every table a notebook can load through explore.load_bundle: a change in any reruns it
+    # every table a notebook can load through explore.load_bundle: a change in any reruns it. Only
+    # the notebooks that read through it are kept while unchanged; any other (e.g. follow_up, which
+    # reads the registry) is always executed
     inputs, code = input_files(run, params, BUNDLE_TABLES), code_digest()
     # each notebook runs in its own kernel process: two at a time use both cores
     with kernel_chatter_to(out / "kernels.log"), ThreadPoolExecutor(max_workers=2) as pool:
-        done = list(pool.map(lambda job: run_notebook_if_changed(job[0], out, job[1], inputs, cwd=run.root, code=code,
-                                                                 declared=job[2]), jobs))
+        done = list(pool.map(lambda job: run_notebook_if_changed(
+            job[0], out, job[1], inputs if job[0].stem in NOTEBOOK_NAMES else None, cwd=run.root, code=code,
+            declared=job[2]), jobs))
     executed = [run.display(p) for p, ran in done if ran]
     kept = [run.display(p) for p, ran in done if not ran]
     return "notebook: " + "; ".join(

@@ -82,6 +82,17 @@ def test_parameters_notebook_and_outputs_are_inputs_too(setup, monkeypatch):
     assert _run(tmp_path, label="y")[1] is False
 
 
+def test_a_notebook_with_unknown_inputs_is_always_executed(setup):
+    """A notebook that does not read through explore.load_bundle (follow_up reads the registry):
+    no stamp, executed every time."""
+    tmp_path, calls = setup
+    _run(tmp_path)
+    for _ in range(2):
+        assert notebooks.run_notebook_if_changed(tmp_path / "nb.ipynb", tmp_path / "out", {"label": "x"}, None,
+                                                 cwd=tmp_path)[1]
+    assert len(calls) == 3 and not (tmp_path / "out/nb.inputs.json").exists()
+
+
 def test_declared_parameters_come_from_the_stamp_while_the_notebook_is_unchanged(setup, monkeypatch):
     import papermill
 
