@@ -29,7 +29,7 @@ import numpy as np
 from scipy import stats
 
 from pipeline.stats.rate_ratio import rate_ratio_tests
-from pipeline.stats.yearly_nb import fit_slopes
+from pipeline.stats.yearly_nb import by_group, fit_slopes
 
 
 def slope_variance(mu: np.ndarray, kappa: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -69,18 +69,6 @@ def dispersion_upper(y: np.ndarray, level: float = 0.9) -> float:
     df = y.shape[1] - 2
     rss = ((yy - mu) ** 2).sum() * y.shape[1] / df
     return float(max(rss * df / stats.chi2.ppf(1 - level, df) - mu.sum(), 0.0) / (mu**2).sum())
-
-
-def by_group(fun, y: np.ndarray, groups: np.ndarray, min_total: int) -> np.ndarray:
-    """``fun`` (a dispersion estimate) per group over rows with ≥ ``min_total`` incidents,
-    returned per row (0 for a group without such rows)."""
-    y, groups = np.asarray(y, dtype="float64"), np.asarray(groups)
-    out = np.zeros(len(y))
-    enough = y.sum(axis=1) >= min_total
-    for g in np.unique(groups):
-        rows = enough & (groups == g)
-        out[groups == g] = fun(y[rows]) if rows.any() else 0.0
-    return out
 
 
 def satterthwaite_df(v_p: np.ndarray, v_k: np.ndarray, df_k: float) -> np.ndarray:

@@ -111,17 +111,22 @@ def pooled_dispersion(y: np.ndarray, n_iter: int = 8) -> float:
     return kappa
 
 
-def group_dispersion(y: np.ndarray, groups: np.ndarray, min_total: int = 20) -> np.ndarray:
-    """κ̂ of :func:`pooled_dispersion` per group, returned per row of ``y`` (S, Y); only rows
-    with at least ``min_total`` incidents enter; a group without any such row gets 0."""
-    y = np.asarray(y, dtype="float64")
-    groups = np.asarray(groups)
+def by_group(fun, y: np.ndarray, groups: np.ndarray, min_total: int) -> np.ndarray:
+    """``fun`` (a dispersion estimate) per group over rows with ≥ ``min_total`` incidents,
+    returned per row (0 for a group without such rows)."""
+    y, groups = np.asarray(y, dtype="float64"), np.asarray(groups)
     out = np.zeros(len(y))
     enough = y.sum(axis=1) >= min_total
     for g in np.unique(groups):
         rows = enough & (groups == g)
-        out[groups == g] = pooled_dispersion(y[rows]) if rows.any() else 0.0
+        out[groups == g] = fun(y[rows]) if rows.any() else 0.0
     return out
+
+
+def group_dispersion(y: np.ndarray, groups: np.ndarray, min_total: int = 20) -> np.ndarray:
+    """κ̂ of :func:`pooled_dispersion` per group, returned per row of ``y`` (S, Y); only rows
+    with at least ``min_total`` incidents enter; a group without any such row gets 0."""
+    return by_group(pooled_dispersion, y, groups, min_total)
 
 
 def yearly_trend(y: np.ndarray, groups: np.ndarray, min_total: int = 20, level: float = 0.95) -> dict[str, np.ndarray]:
