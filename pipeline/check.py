@@ -145,6 +145,12 @@ def run_checks(run: RunContext, params, families) -> CheckReport:
             report.findings.append(Finding(
                 "warn", source, f"{file}: columns not used: {', '.join(repr(c) for c in cols)}", None,
                 f"map one under sources.{source}.columns.<field>, or list them in sources.{source}.ignore_columns"))
+        if res.out_of_scope:
+            from pipeline.ingest.police_events import other_kommuner_text
+
+            report.findings.append(Finding("note", source, "events of other kommuner (or län-level summaries) left "
+                                                           f"out: {other_kommuner_text(res.out_of_scope)}",
+                                           sum(res.out_of_scope.values())))
         row_problems = res.summary.get("quarantined", 0) - lost
         if row_problems:
             report.findings.append(Finding("note", source, "rows quarantined for problems of their own "

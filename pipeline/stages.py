@@ -142,8 +142,11 @@ def ingest(run: RunContext, params: Params) -> str:
     io.write_frame(quarantine, run.quarantine_file)
     tot = quality[["rows_read", "accepted", "quarantined"]].sum()
     warned = sum(f.level == "warn" for f in checked.findings)
+    other = sum(n for res in results.values() for n in res.out_of_scope.values())
     return (f"ingest: {int(tot.rows_read):,} rows read = {int(tot.accepted):,} accepted + "
-            f"{int(tot.quarantined):,} quarantined ({run.display(run.quarantine_file)}){national_summary}"
+            f"{int(tot.quarantined):,} quarantined ({run.display(run.quarantine_file)})"
+            + (f"; {other:,} Polisen events of other kommuner left out (other_kommun_events in "
+               f"{run.display(run.ingest_quality)})" if other else "") + national_summary
             + (f"; {warned} warnings: run lagesbild check to list them" if warned else ""))
 
 

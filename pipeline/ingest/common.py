@@ -38,12 +38,15 @@ class IngestResult:
 
     ``summary`` always holds ``rows_read``, ``accepted`` and ``quarantined`` with
     ``rows_read == accepted + quarantined``, plus per-reason counts (``"quarantine: <reason>"``)
-    and source-specific counters (e.g. ``coordinates_swapped_back``).
+    and source-specific counters (e.g. ``coordinates_swapped_back``). ``out_of_scope`` counts
+    rows that are no row problem but not the kommun's (another kommun's Polisen events), per
+    kommun named; they are in neither ``rows_read`` nor the quarantine.
     """
 
     table: pd.DataFrame
     quarantine: pd.DataFrame
     summary: dict[str, int] = field(default_factory=dict)
+    out_of_scope: dict[str, int] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- text normalisation

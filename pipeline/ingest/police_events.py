@@ -196,13 +196,28 @@ def _type_overrides(cfg, families) -> dict[str, str]:
     return {label_key(k): v for k, v in user.items()}
 
 
+def other_kommuner_text(out_of_scope: dict[str, int], top: int = 3) -> str:
+    """"Stockholm 2 969, Malmö 2 133, … (312 names)": the most named other kommuner with their
+    event counts (names scrubbed as any quoted value), for messages."""
+    most = sorted(out_of_scope.items(), key=lambda kv: -kv[1])[:top]
+    text = ", ".join(f"{quoted(k)} {n:,}".replace(",", " ") for k, n in most)
+    return text + (f", … ({len(out_of_scope)} names)" if len(out_of_scope) > top else "")
+
+
 def ingest_police_events(records: list[tuple[str, list[dict]]], kommun, families, cfg=None) -> IngestResult:
     """The kommun's Polisen events, one row per event id.
 
+    Events of other kommuner are out of scope, not bad data: an archive holds the whole country,
+    so they are counted, not quarantined. An event is another kommun's when its kommun is named
+    and is not ``kommun.name``, compared as Swedish names: case ignored, å/ä/ö letters of their
+    own, so Habo's events never count for Håbo; "Gotlands län" counts for Gotland, the one
+    kommun of its län; län-level summaries name their län and are counted here too. The summary
+    gives their number (``other_kommun_events``) and ``IngestResult.out_of_scope`` their number
+    per kommun (keyed by its most common spelling); ``rows_read`` counts the rest (this kommun's events and events naming no
+    kommun), so ``rows_read == accepted + quarantined`` as for every source.
+
     Quarantined, first reason wins: "missing id", "bad date", "duplicate" (an event id seen
-    before), "other kommun" (event kommun is not ``kommun.name``, compared as Swedish names:
-    case ignored, å/ä/ö letters of their own, so Habo's events never count for Håbo; "Gotlands
-    län" counts for Gotland, the one kommun of its län). Each type is classified by the taxonomy
+    before), "missing kommun" (no kommun named). Each type is classified by the taxonomy
     (:func:`pipeline.problems.classify_crimes`; ``cfg.labels["event_types"]`` overrides it):
     a family gives ``problem`` and is_crime True; non-crime types (Trafikolycka, Brand,
     Sammanfattning natt, …), excluded crime types (Bedrägeri) and unknown types are kept with
@@ -210,31 +225,47 @@ def ingest_police_events(records: list[tuple[str, list[dict]]], kommun, families
     (``"excluded event type '<type>'"``, ``"unknown event type '<type>'"``) so that
     ``lagesbild check`` lists them: Polisen adds types over time.
 
+    Raises DataError when the files hold events but none of them names ``kommun.name``
+    (a misspelt kommun name would otherwise give an empty series without a word).
+
     Returns
     -------
     IngestResult
         table: DataFrame [event_id, occurred_at, year, event_type, problem, is_crime,
         location_name, event_kommun, source_file, source_row].
     """
-    rows = []
-    for file, recs in records:
-        for i, r in enumerate(recs, start=1):
-            loc = r.get("location") or {}
-            rows.append({"event_id": r.get("id"), "datetime": r.get("datetime"), "name": r.get("name"),
-                         "type": r.get("type"), "location_name": loc.get("name") if isinstance(loc, dict) else None,
-                         "source_file": file, "source_row": i,
-                         "_raw": r})
+    flat = [(file, i, r, r.get("location")) for file, recs in records for i, r in enumerate(recs, start=1)]
+    kom_all = event_kommun(pd.Series([r.get("name") for _, _, r, _ in flat], dtype=object),
+                           pd.Series([loc.get("name") if isinstance(loc, dict) else None for *_, loc in flat],
+                                     dtype=object))
+    target = kommun_key(kommun.name)
+    named = kom_all.str.strip().replace("", pd.NA).dropna()
+    same = {k: kommun_key(COUNTY_KOMMUN.get(kommun_key(k), k)) == target for k in named.unique()}
+    other = named[~named.map(same).astype(bool)]
+    out_of_scope: dict[str, int] = {}  # per kommun, under its most common spelling
+    spelled: dict[str, str] = {}
+    for name, n in other.value_counts().items():
+        shown = spelled.setdefault(kommun_key(name), str(name))
+        out_of_scope[shown] = out_of_scope.get(shown, 0) + int(n)
+    if len(other) == len(flat) and len(flat):
+        files = ", ".join(sorted({str(f) for f, *_ in flat})[:3])
+        raise DataError(f"{files}: none of the {len(flat)} events names kommun '{kommun.name}' (most named: "
+                        f"{other_kommuner_text(out_of_scope)}); kommun.name in params.yaml must name the kommun "
+                        "as Polisen's events do (case does not matter; å, ä and ö do)")
+
+    scope = ~kom_all.index.isin(other.index)
+    rows = [{"event_id": r.get("id"), "datetime": r.get("datetime"), "name": r.get("name"), "type": r.get("type"),
+             "location_name": loc.get("name") if isinstance(loc, dict) else None, "source_file": file,
+             "source_row": i, "_raw": r} for (file, i, r, loc), ok in zip(flat, scope) if ok]
     df = pd.DataFrame(rows, columns=["event_id", "datetime", "name", "type", "location_name",
                                      "source_file", "source_row", "_raw"])
     df["event_id"] = df["event_id"].astype("string").str.strip().replace("", pd.NA)
     occurred = parse_event_datetime(df["datetime"])
-    kom = event_kommun(df["name"], df["location_name"])
-    target = kommun_key(kommun.name)
-    same = {k: kommun_key(COUNTY_KOMMUN.get(kommun_key(k), k)) == target for k in kom.dropna().unique()}
-    other = ~kom.astype(object).map(same).fillna(False).astype(bool)
+    kom = kom_all[scope].reset_index(drop=True)
 
     quarantine, todo = screen(df, [(df["event_id"].isna(), "missing id"), (occurred.isna(), "bad date"),
-                                   (df["event_id"].duplicated(keep="first"), "duplicate"), (other, "other kommun")],
+                                   (df["event_id"].duplicated(keep="first"), "duplicate"),
+                                   (kom.str.strip().replace("", pd.NA).isna(), "missing kommun")],
                               SOURCE)
 
     kept = df[todo]
@@ -260,7 +291,9 @@ def ingest_police_events(records: list[tuple[str, list[dict]]], kommun, families
     extra = {"non_crime_events": int(non_crime.sum()),
              **{f"excluded event type '{k}'": int(v) for k, v in quoted(etype[excluded]).value_counts().items()},
              **{f"unknown event type '{k}'": int(v) for k, v in quoted(etype[unknown]).value_counts().items()}}
-    return make_result(table, quarantine, len(df), SOURCE, **extra)
+    res = make_result(table, quarantine, len(df), SOURCE, other_kommun_events=len(other), **extra)
+    res.out_of_scope = out_of_scope
+    return res
 
 
 def event_type_summary(events: pd.DataFrame, top: int = 15) -> pd.DataFrame:

@@ -39,6 +39,7 @@ _REASONS_SV = [
     (r"^missing coordinates$", "koordinater saknas"),
     (r"^outside the kommun$", "utanför kommunen"),
     (r"^other kommun$", "annan kommun"),
+    (r"^missing kommun$", "kommun saknas"),
     (r"^missing area name$", "områdesnamn saknas"),
     (r"^empty or non-polygon geometry$", "tom eller felaktig geometri"),
     (r"^unknown area(.*)$", r"okänt område\1"),

@@ -59,11 +59,23 @@ def test_ingest_rules_and_reconciliation():
     assert t["is_crime"].to_dict() == {"1": True, "2": False, "3": True, "5": False, "6": False}
     assert t.loc["3", "event_kommun"] == "Västerås" and t.loc["3", "location_name"] == "Västmanlands län"
     assert t.loc["1", "occurred_at"] == pd.Timestamp("2025-09-30 09:54:32")
-    assert dict(zip(res.quarantine["source_row"], res.quarantine["reason"])) == {
-        4: "other kommun", 7: "duplicate", 8: "bad date", 9: "other kommun"}
+    # Köping (row 4, named after the län) and Eskilstuna (row 9) are out of scope: counted, not quarantined
+    assert dict(zip(res.quarantine["source_row"], res.quarantine["reason"])) == {7: "duplicate", 8: "bad date"}
+    assert res.out_of_scope == {"Köping": 1, "Eskilstuna": 1}
     s = res.summary
-    assert (s["rows_read"], s["accepted"], s["quarantined"]) == (9, 5, 4)
+    assert (s["rows_read"], s["accepted"], s["quarantined"], s["other_kommun_events"]) == (7, 5, 2, 2)
     assert s["non_crime_events"] == 2 and s["excluded event type 'Bedrägeri'"] == 1
+
+
+def test_an_event_naming_no_kommun_is_quarantined_and_a_misspelt_kommun_is_named():
+    recs = [*EVENTS[:2], ev(9, "2025-03-03 12:00:00 +01:00", "03 mars, Rån, ", "Rån", "Västmanlands län")]
+    res = ingest_police_events([("h.json", recs)], KOMMUN, load_families())
+    assert dict(zip(res.quarantine["source_row"], res.quarantine["reason"])) == {3: "missing kommun"}
+    assert (res.summary["rows_read"], res.summary["other_kommun_events"]) == (3, 0) and res.out_of_scope == {}
+    wrong = KommunParams(code="1980", name="Vasteras", lpo="x", year=2025)  # å/ä/ö are letters of their own
+    with pytest.raises(DataError, match=r"h.json: none of the 9 events names kommun 'Vasteras' \(most named: "
+                                        r"Västerås 7, Köping 1, Eskilstuna 1\)"):
+        ingest_police_events([("h.json", EVENTS)], wrong, load_families())
 
 
 def test_read_json_list_and_gz_lines(tmp_path):
@@ -86,7 +98,18 @@ def test_real_archive_vasteras(shared_data):
     validate("police_events", res.table)
     s = res.summary
     assert 800 <= s["accepted"] <= 1300  # README: about 1,100; 951 carry Västerås as location or kommun
-    assert s["rows_read"] == 63_598 == s["accepted"] + s["quarantined"] == len(res.table) + len(res.quarantine)
+    assert s["rows_read"] == s["accepted"] + s["quarantined"] == len(res.table) + len(res.quarantine)
+    # counted apart from ours, independently of the ingest: the kommun is location.name, or for a
+    # län the text after the name's last comma (one event names none: it is quarantined)
+    raw = pd.read_json(path, lines=True, dtype=False)
+    loc = raw["location"].str["name"].str.strip()
+    named = loc.where(~loc.str.endswith(" län"), raw["name"].str.split(",").str[-1].str.strip())
+    other = named[(named != "") & (named.str.casefold() != "västerås")]
+    assert s["other_kommun_events"] == len(other) == sum(res.out_of_scope.values()) == 62_646
+    by_kommun = other.groupby(other.str.casefold()).size()
+    assert {k.casefold(): n for k, n in res.out_of_scope.items()} == by_kommun.to_dict()
+    assert s["rows_read"] + s["other_kommun_events"] == 63_598 == len(raw)
+    assert res.quarantine["reason"].tolist() == ["missing kommun"]
     assert 0.3 < res.table["is_crime"].mean() < 0.7
     assert res.table["occurred_at"].between("2023-03-20", "2025-10-01").all()
     assert (res.table["event_kommun"] == "Västerås").all()
