@@ -9,6 +9,7 @@ one-line summary for the CLI to print.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -317,11 +318,20 @@ def report_inputs(run: RunContext, params: Params, generated_on: dt.date | None 
 def report(run: RunContext, params: Params, versions: tuple[str, ...] = ("intern", "publik"),
            excel: bool = True, chapters: tuple[str, ...] | None = None) -> str:
     """The report PDFs and their Excel tables, internal and public. A national run asks for a
-    short internal PDF only (``versions=("intern",), excel=False, chapters=<titles>``)."""
+    short internal PDF only (``versions=("intern",), excel=False, chapters=<titles>``).
+
+    Both versions' documents are built first with their figures only requested; every distinct
+    figure is then drawn once, on all cores, while this process writes the Excel tables to a
+    staging folder (:meth:`pipeline.report.svg.FigureCache.draw_pending`). The PDFs are
+    compiled next, then the public web page, and the tables are moved into place last.
+    """
+    import tempfile
+
     from pipeline.cycle.commands import write_public_page
-    from pipeline.report.excel import workbook_sheets
+    from pipeline.cycle.public_page import map_figures
+    from pipeline.report.document import build_document
     from pipeline.report.public import make_public_inputs
-    from pipeline.report.render import render_pdf
+    from pipeline.report.render import write_pdf
     from pipeline.report.svg import FigureCache
 
     inputs = report_inputs(run, params)
@@ -329,7 +339,6 @@ def report(run: RunContext, params: Params, versions: tuple[str, ...] = ("intern
     if "publik" in versions:
         sources["publik"] = make_public_inputs(inputs, params.privacy)  # audited before anything is written
     year = params.kommun.year
-    figures = FigureCache()  # the public version reuses the figures suppression left unchanged
     if chapters is not None:
         from pipeline.report.chapters import CHAPTERS
 
@@ -337,17 +346,40 @@ def report(run: RunContext, params: Params, versions: tuple[str, ...] = ("intern
         if unknown:
             raise ValueError(f"report: no chapter titled {', '.join(sorted(unknown))}")
         chapters = tuple(c for c in CHAPTERS if c.title in chapters)
-    pdfs = [render_pdf(sources[v], run.report_pdf(year, public=v == "publik"), figures, chapters) for v in versions]
-    sheets = {}
-    if "publik" in sources:  # reports/publik/index.html (pipeline/cycle/public_page.py)
-        write_public_page(run, sources["publik"], figures)
-    # the internal tables hold quotes, named places and small counts; the public ones do not
-    for version in versions if excel else ():
-        sheets = workbook_sheets(sources[version])
-        io.write_workbook(sheets, run.report_tables(year, version))
+    # the public version reuses the figures suppression left unchanged (same content, same key)
+    figures = FigureCache(deferred=True)
+    documents = {v: build_document(sources[v], figures, *(() if chapters is None else (chapters,)))
+                 for v in versions}
+    if "publik" in sources:  # the public web page's maps are drawn in the same pass
+        for name, draw, *args in map_figures(sources["publik"]):
+            figures.request(name, draw, *args)
+    tables_dir = run.report_tables(year, versions[0]).parent
+    tables_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=tables_dir, prefix=".report-") as staging:
+        staged = figures.draw_pending(meanwhile=lambda: _stage_tables(sources, versions if excel else (),
+                                                                      Path(staging)))
+        pdfs = [write_pdf(src, figures.resolve(files), run.report_pdf(year, public=v == "publik"),
+                          inputs.generated_on) for v, (src, files) in documents.items()]
+        if "publik" in sources:  # reports/publik/index.html (pipeline/cycle/public_page.py)
+            write_public_page(run, sources["publik"], figures)
+        for version, (path, _) in staged.items():
+            os.replace(path, run.report_tables(year, version))
+    n_sheets = max((n for _, n in staged.values()), default=0)
     made = " and ".join(run.display(p) for p in pdfs)
-    return f"report: {made}" + (f" and {len(sheets)} Excel sheets each" if sheets else "") + \
+    return f"report: {made}" + (f" and {n_sheets} Excel sheets each" if n_sheets else "") + \
         f" ({', '.join(versions)})"
+
+
+def _stage_tables(sources: dict, versions: tuple[str, ...], staging: Path) -> dict[str, tuple[Path, int]]:
+    """Each version's Excel workbook written into ``staging``: version → (path, number of sheets).
+    The internal tables hold quotes, named places and small counts; the public ones do not."""
+    from pipeline.report.excel import workbook_sheets
+
+    out = {}
+    for version in versions:
+        sheets = workbook_sheets(sources[version])
+        out[version] = (io.write_workbook(sheets, staging / f"{version}.xlsx"), len(sheets))
+    return out
 
 
 # ------------------------------------------------------------------ notebooks

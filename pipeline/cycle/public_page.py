@@ -164,21 +164,32 @@ def _key_figures(inp) -> str:
                                    "<p>Nyckeltalen tas fram när underlaget är komplett.</p>")
 
 
-def _maps(inp, figures: FigureCache) -> str:
+def map_figures(inp) -> list[tuple]:
+    """The page's maps as (name, drawing function, *arguments), in the order shown: all crime,
+    then the top three problem families that have hot-spot cells (none without a grid)."""
     from pipeline.report.maps import hotspot_map
 
     gh = inp.grid_hotspots
     if gh is None or len(gh) == 0:
-        return ""
+        return []
     probs = ["all"] + [p for p in _top_problems(inp) if (gh["problem"] == p).any()][:3]
+    return [(f"publik_karta_{p}", hotspot_map, inp.areas, gh, [p], inp.families) for p in probs]
+
+
+def _maps(inp, figures: FigureCache) -> str:
+    maps = map_figures(inp)
+    if not maps:
+        return ""
+    gh = inp.grid_hotspots
     grid_km = fmt_num(inp.privacy.public_grid_m / 1000, 0)
     parts, buttons = [], []
-    for i, p in enumerate(probs):
+    for i, (name, draw, *args) in enumerate(maps):
+        p = args[2][0]
         label = inp.families.label_sv(p)
         hot = gh[(gh["problem"] == p) & gh["hotspot_class"].astype(str).str.startswith("hot")]
         alt = (f"Karta över {inp.kommun.name} i rutor om {grid_km} km. Rutor där {label.lower()} är klart vanligare än "
                f"i resten av kommunen är färgade: {len(hot)} rutor.")
-        svg = figures.get(f"publik_karta_{p}", hotspot_map, inp.areas, gh, [p], inp.families)
+        svg = figures.get(name, draw, *args)
         parts.append(f'<figure class="map" id="karta-{i}"><figcaption>{e(label)}: rutor om {grid_km} km där brotten '
                      f"är klart fler än i resten av kommunen (mörkare färg = säkrare).</figcaption>"
                      f"{inline_svg(svg, alt, f'karta{i}')}</figure>")

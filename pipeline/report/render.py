@@ -79,15 +79,23 @@ def render_pdf(inputs: ReportInputs, out_path: Path, figures: FigureCache | None
     :func:`pipeline.report.public.make_public_inputs`) and move it atomically to ``out_path``;
     returns ``out_path``. ``figures`` lets several versions share their common figures;
     ``chapters`` (default: all) a shorter document (:func:`build_document`)."""
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
     source, files = build_document(inputs, figures) if chapters is None else \
         build_document(inputs, figures, chapters)
+    if figures is not None and figures.deferred:
+        figures.draw_pending()
+        files = figures.resolve(files)
+    return write_pdf(source, files, out_path, inputs.generated_on)
+
+
+def write_pdf(source: str, files: dict[str, bytes], out_path: Path, when: dt.date) -> Path:
+    """Compile ``source`` with its ``files`` in a temporary directory and move the PDF
+    atomically to ``out_path``; returns ``out_path``."""
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="lagesbild-typst-") as tmp:
         work = Path(tmp)
         pdf = work / "out.pdf"
-        compile_source(source, files, work, pdf, inputs.generated_on)
+        compile_source(source, files, work, pdf, when)
         with atomic_path(out_path) as staged:
             staged.write_bytes(pdf.read_bytes())
     return out_path
-

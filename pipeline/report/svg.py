@@ -2,7 +2,10 @@
 
 A :class:`FigureCache` belongs to one report run (the report stage makes one and hands it to
 both versions), not to the module: the internal and the public version share every figure whose
-inputs the public transformation left unchanged, and nothing outlives the run.
+inputs the public transformation left unchanged, and nothing outlives the run. A *deferred*
+cache only notes what each document asks for (:meth:`FigureCache.request`); the report stage
+then draws every distinct figure of both versions at once, on all cores
+(:meth:`FigureCache.draw_pending`), and fills them in (:meth:`FigureCache.resolve`).
 """
 
 from __future__ import annotations
@@ -52,27 +55,76 @@ def content_digest(*parts) -> str:
     return h.hexdigest()
 
 
+class FigureRef(str):
+    """The cache key of a figure that a deferred :class:`FigureCache` has not drawn yet."""
+
+
 class FigureCache:
     """SVG bytes by (figure name, drawing function, content of its arguments).
 
     ``get(name, draw, *args)`` returns ``svg_bytes(draw(*args))``, drawing only when that
     content has not been drawn in this cache before. Holds at most ``max_items`` figures (the
-    oldest go first).
+    oldest go first). ``request`` is ``get`` for a cache made with ``deferred=True``: it returns
+    a :class:`FigureRef` and draws nothing until :meth:`draw_pending`.
     """
 
-    def __init__(self, max_items: int = 64):
+    def __init__(self, max_items: int = 64, deferred: bool = False):
         self.max_items = max_items
+        self.deferred = deferred
         self._svg: dict[str, bytes] = {}
+        self._pending: dict[str, tuple] = {}  # key -> (draw, args), in the order first asked for
         self.drawn = 0  # figures actually drawn (for tests and benchmarks)
 
+    @staticmethod
+    def _key(name: str, draw, args) -> str:
+        return f"{name}:{draw.__module__}.{draw.__qualname__}:{content_digest(*args)}"
+
     def get(self, name: str, draw, *args) -> bytes:
-        key = f"{name}:{draw.__module__}.{draw.__qualname__}:{content_digest(*args)}"
+        key = self._key(name, draw, args)
         if key not in self._svg:
-            self._svg[key] = svg_bytes(draw(*args))
-            self.drawn += 1
-            while len(self._svg) > self.max_items:
-                self._svg.pop(next(iter(self._svg)))
+            self._pending.pop(key, None)
+            self._keep(key, svg_bytes(draw(*args)))
         return self._svg[key]
+
+    def request(self, name: str, draw, *args) -> bytes | FigureRef:
+        """The figure's bytes if drawn already (or the cache is not deferred), else a reference
+        that :meth:`resolve` turns into its bytes after :meth:`draw_pending`."""
+        if not self.deferred:
+            return self.get(name, draw, *args)
+        key = self._key(name, draw, args)
+        if key in self._svg:
+            return self._svg[key]
+        self._pending.setdefault(key, (draw, args))
+        return FigureRef(key)
+
+    def draw_pending(self, processes: int | None = None, meanwhile=None):
+        """Draw every requested figure, on ``processes`` forked children (default: every core;
+        :func:`pipeline.parallel.fork_map`) while ``meanwhile()`` runs here; returns what it
+        returned. The bytes are those :meth:`get` would have drawn."""
+        from pipeline.parallel import fork_map
+
+        pending = list(self._pending.items())
+        jobs = [lambda draw=draw, args=args: svg_bytes(draw(*args)) for _, (draw, args) in pending]
+        svgs, other = fork_map(jobs, processes, meanwhile)
+        for (key, _), svg in zip(pending, svgs):
+            self._svg[key] = svg
+            self.drawn += 1
+        self._pending.clear()
+        return other
+
+    def resolve(self, files: dict[str, bytes | FigureRef]) -> dict[str, bytes]:
+        """``files`` with every :class:`FigureRef` replaced by its drawn bytes."""
+        missing = [name for name, v in files.items() if isinstance(v, FigureRef) and v not in self._svg]
+        if missing:
+            raise RuntimeError(f"figures not drawn yet: {', '.join(missing)} (call draw_pending first)")
+        return {name: self._svg[v] if isinstance(v, FigureRef) else v for name, v in files.items()}
+
+    def _keep(self, key: str, svg: bytes) -> None:
+        self._svg[key] = svg
+        self.drawn += 1
+        while len(self._svg) > self.max_items and not self.deferred:
+            self._svg.pop(next(iter(self._svg)))
 
     def clear(self) -> None:
         self._svg.clear()
+        self._pending.clear()

@@ -24,7 +24,8 @@ def typst_str(s) -> str:
 
 
 class TypstWriter:
-    """Collects blocks of Typst markup (``parts``) and the files they refer to (``files``)."""
+    """Collects blocks of Typst markup (``parts``) and the files they refer to (``files``: bytes,
+    or a :class:`~pipeline.report.svg.FigureRef` when the figure cache is deferred)."""
 
     def __init__(self, figures: FigureCache | None = None):
         self.parts: list[str] = []
@@ -61,7 +62,7 @@ class TypstWriter:
         """Figure ``name`` drawn by ``call`` = (function, *args) through the figure cache, with
         its caption and alt text (PDF/UA requires one). A caption may refer to a labelled table
         as ``{ref:label}`` (it becomes "Tabell N")."""
-        self.files[f"{name}.svg"] = self.figures.get(name, call[0], *call[1:])
+        self.files[f"{name}.svg"] = self.figures.request(name, call[0], *call[1:])
         self.add(f"#fig({typst_str(name + '.svg')}, {typst_str(alt)}, [{refs(esc(caption))}])")
 
     def table(self, caption: str, header: list[str], rows: list[list[str]], align: str, widths: str | None = None,

@@ -3,6 +3,7 @@
 import re
 
 import pandas as pd
+import pytest
 
 from pipeline.report.document import build_document, chapter_titles
 from pipeline.report.inputs import ANALYST_TEXTS, ReportInputs
@@ -100,7 +101,7 @@ def test_optional_problem_index_is_shown_beside_the_percentages():
 
 
 def test_versions_share_the_figures_suppression_left_unchanged():
-    from pipeline.report.svg import FigureCache
+    from pipeline.report.svg import FigureCache, FigureRef
 
     inp = _inputs()
     shared = FigureCache()
@@ -111,6 +112,17 @@ def test_versions_share_the_figures_suppression_left_unchanged():
     assert 0 < redrawn < len(public_files)  # suppressed figures are drawn again, the rest reused
     alone = FigureCache()
     assert build_document(public_version(inp), alone)[1] == public_files and alone.drawn == len(public_files)
+    # deferred: both versions only request; each distinct figure is drawn once, in forked
+    # children, into exactly the bytes drawn above (the PDFs do not depend on how they were drawn)
+    deferred = FigureCache(deferred=True)
+    _, internal_refs = build_document(inp, deferred)
+    _, public_refs = build_document(public_version(inp), deferred)
+    assert deferred.drawn == 0 and all(isinstance(v, FigureRef) for v in internal_refs.values())
+    with pytest.raises(RuntimeError, match="not drawn yet"):
+        deferred.resolve(internal_refs)
+    deferred.draw_pending(processes=2)
+    assert deferred.drawn == shared.drawn
+    assert deferred.resolve(internal_refs) == internal_files and deferred.resolve(public_refs) == public_files
 
 
 def test_public_transformation_does_not_depend_on_the_document():

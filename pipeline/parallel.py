@@ -1,0 +1,59 @@
+"""Spread independent pieces of one stage over the machine's cores with forked processes (shell).
+
+``fork`` gives each child the parent's memory as it stands (frames, fonts, imported modules), so
+nothing is pickled on the way in; only the results (bytes) come back. Used by the report stage
+to draw its figures on every core while the parent writes the Excel tables. Where a child cannot
+be forked (no ``fork`` on the system, or inside a daemonic Dask or multiprocessing worker, which
+may not have children), or with one core, the work runs here, in order: the results are the same
+bytes either way.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+
+_JOBS: Sequence[Callable[[], bytes]] = ()  # the jobs of the fork_map in progress (read by the children)
+
+
+def can_fork() -> bool:
+    """True where children can be forked: a POSIX system, and not inside a daemonic process."""
+    return "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
+
+
+def cores() -> int:
+    """Cores this process may use (its CPU affinity where the system tells it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS
+        return os.cpu_count() or 1
+
+
+def _run_job(i: int):
+    return _JOBS[i]()
+
+
+def fork_map(jobs: Sequence[Callable[[], bytes]], processes: int | None = None,
+             meanwhile: Callable[[], object] | None = None) -> tuple[list, object]:
+    """Run every job (a function without arguments) and return ``(results in job order, what
+    meanwhile() returned)``.
+
+    With more than one process and a system that can fork, the jobs go to a pool of ``processes``
+    forked children (default: :func:`cores`), one job at a time to whichever child is free, while
+    ``meanwhile`` runs in this process; else the jobs, then ``meanwhile``, run here. An exception
+    in a job is raised here (after the pool is shut down); no child outlives the call.
+    """
+    global _JOBS
+    processes = cores() if processes is None else processes
+    if processes < 2 or len(jobs) < 2 or not can_fork():
+        results = [job() for job in jobs]
+        return results, (meanwhile() if meanwhile else None)
+    _JOBS = jobs
+    try:
+        with multiprocessing.get_context("fork").Pool(min(processes, len(jobs))) as pool:
+            pending = pool.map_async(_run_job, range(len(jobs)), chunksize=1)
+            other = meanwhile() if meanwhile else None
+            return pending.get(), other
+    finally:
+        _JOBS = ()

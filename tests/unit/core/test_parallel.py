@@ -1,0 +1,34 @@
+"""fork_map: results in job order from forked children, the parent's own work meanwhile, errors
+raised here, and the same results without children."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from pipeline.parallel import can_fork, fork_map
+
+pytestmark = pytest.mark.skipif(not can_fork(), reason="no fork on this system")
+
+
+def test_jobs_run_in_children_in_order_while_the_parent_works():
+    big = list(range(100_000))  # inherited through fork, not pickled
+    jobs = [lambda k=k: (k, sum(big[:k]), os.getpid()) for k in (10, 100, 1000, 3)]
+    results, mine = fork_map(jobs, processes=2, meanwhile=os.getpid)
+    assert [(k, s) for k, s, _ in results] == [(10, 45), (100, 4950), (1000, 499500), (3, 3)]
+    assert mine == os.getpid() and os.getpid() not in {pid for *_, pid in results}
+
+
+def test_one_process_gives_the_same_results_here():
+    jobs = [lambda k=k: (k * k, os.getpid()) for k in range(5)]
+    results, mine = fork_map(jobs, processes=1, meanwhile=lambda: "done")
+    assert results == [(k * k, os.getpid()) for k in range(5)] and mine == "done"
+
+
+def test_an_exception_in_a_job_is_raised_here():
+    def fail():
+        raise ValueError("figure 3: no rows")
+
+    with pytest.raises(ValueError, match="figure 3: no rows"):
+        fork_map([lambda: 1, fail, lambda: 2], processes=2)
