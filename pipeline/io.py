@@ -502,6 +502,19 @@ def write_frame(df: pd.DataFrame, path: Path, sheet: str | None = None) -> Path:
     return path
 
 
+def frame_rows(path: Path) -> int:
+    """Rows of a table written by :func:`write_frame`, 0 for a missing file; a Parquet file's
+    count comes from its footer, without reading the rows."""
+    path = Path(path)
+    if not path.exists():
+        return 0
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(path).metadata.num_rows
+    return len(read_frame(path))
+
+
 def read_frame(path: Path, geometry: bool = True) -> pd.DataFrame:
     """Read a table written by :func:`write_frame` (GeoParquet comes back as a GeoDataFrame).
 

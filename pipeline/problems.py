@@ -10,6 +10,7 @@ of the YAML file and in :func:`rule_matches`.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -97,8 +98,26 @@ def load_families(path: str | Path | None = None) -> Families:
     """Read a problem-family YAML file (the packaged default when ``path`` is None).
 
     Raises DataError (one line) for a missing or unreadable file, a family without
-    ``label_sv``, or one rule given two different targets.
+    ``label_sv``, or one rule given two different targets. The parsed families are kept per
+    file and modification stamp (a run's stages, and a national worker's kommuner, ask for the
+    same file many times; :class:`Families` is immutable), so an edited file is read again.
     """
+    if path is None:
+        return _load_families(None, None)
+    try:
+        st = Path(path).stat()
+        stamp = (st.st_mtime_ns, st.st_size)
+    except OSError:
+        stamp = None  # missing: reading it gives the one-line error
+    return _load_families(str(path), stamp) if stamp else _read_families(path)
+
+
+@functools.lru_cache(maxsize=16)
+def _load_families(path: str | None, _stamp) -> Families:
+    return _read_families(path)
+
+
+def _read_families(path: str | Path | None) -> Families:
     if path is None:
         text = resources.files("pipeline.defaults").joinpath("problem_families.yaml").read_text("utf-8")
         where = "defaults/problem_families.yaml"

@@ -197,7 +197,7 @@ def load_cycle_report(run, params, families) -> CycleReport | None:
             pb = pd.DataFrame(columns=["area_id", "problem"])
         top = pd.DataFrame({"area_id": pb["area_id"].astype(str), "problem": pb["problem"]})
     # a lägesbild from public events only has no located crime: nothing to profile
-    located = run.core("incidents").exists() and len(io.read_frame(run.core("incidents"))) > 0
+    located = io.frame_rows(run.core("incidents")) > 0
     profs = profiles(run, params, families, top) if located and len(top) else []
     areas = io.read_frame(run.core("areas"))
     names = dict(zip(areas["area_id"].astype(str), areas["area_name"]))

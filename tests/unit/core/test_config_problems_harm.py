@@ -59,6 +59,16 @@ def test_unknown_label_is_na_and_code_wins_over_label(tmp_path):
     assert out.iloc[0] == "a" and out.iloc[1] == "b" and pd.isna(out.iloc[2])
 
 
+
+def test_a_family_file_is_read_once_until_it_changes(tmp_path):
+    f = tmp_path / "fam.yaml"
+    f.write_text("families:\n  a:\n    label_sv: A\n    crime_labels: [x]\n", encoding="utf-8")
+    first = load_families(f)
+    assert load_families(f) is first  # kept: the stages ask for the same file many times
+    f.write_text("families:\n  a:\n    label_sv: Alfa\n    crime_labels: [x]\n  b:\n    label_sv: B\n",
+                 encoding="utf-8")
+    assert [x.label_sv for x in load_families(f).families] == ["Alfa", "B"]  # edited: read again
+
 def test_family_file_without_families_is_one_line_error(tmp_path):
     f = tmp_path / "bad.yaml"
     f.write_text("foo: 1\n", encoding="utf-8")

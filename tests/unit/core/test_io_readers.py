@@ -48,3 +48,15 @@ def test_title_rows_above_the_header_and_blank_lines_are_skipped():
 def test_counts_read_thousands_separators_as_thousands(text, value):
     out = parse_count(pd.Series([text])).iloc[0]
     assert (pd.isna(out) and value is None) or out == value
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_frame_rows_counts_without_the_rows_and_a_missing_table_is_empty(tmp_path, suffix):
+    from pipeline.io import frame_rows, write_frame
+
+    path = tmp_path / f"t{suffix}"
+    assert frame_rows(path) == 0
+    write_frame(pd.DataFrame({"area_id": ["01", "02", "03"], "n": [1, 2, 3]}), path)
+    assert frame_rows(path) == 3
+    write_frame(pd.DataFrame({"area_id": [], "n": []}), path)
+    assert frame_rows(path) == 0
