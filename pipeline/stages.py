@@ -316,9 +316,10 @@ def report_inputs(run: RunContext, params: Params, generated_on: dt.date | None 
 
 
 def report(run: RunContext, params: Params, versions: tuple[str, ...] = ("intern", "publik"),
-           excel: bool = True, chapters: tuple[str, ...] | None = None) -> str:
+           excel: bool = True, chapters: tuple[str, ...] | None = None, processes: int | None = None) -> str:
     """The report PDFs and their Excel tables, internal and public. A national run asks for a
-    short internal PDF only (``versions=("intern",), excel=False, chapters=<titles>``).
+    short internal PDF only (``versions=("intern",), excel=False, chapters=<titles>``), drawn in
+    its own process (``processes=1``: a Dask worker's cores are the other workers').
 
     Both versions' documents are built first with their figures only requested; every distinct
     figure is then drawn once, on all cores, while this process writes the Excel tables to a
@@ -356,7 +357,7 @@ def report(run: RunContext, params: Params, versions: tuple[str, ...] = ("intern
     tables_dir = run.report_tables(year, versions[0]).parent
     tables_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=tables_dir, prefix=".report-") as staging:
-        staged = figures.draw_pending(meanwhile=lambda: _stage_tables(sources, versions if excel else (),
+        staged = figures.draw_pending(processes, meanwhile=lambda: _stage_tables(sources, versions if excel else (),
                                                                       Path(staging)))
         pdfs = [write_pdf(src, figures.resolve(files), run.report_pdf(year, public=v == "publik"),
                           inputs.generated_on) for v, (src, files) in documents.items()]

@@ -31,11 +31,12 @@ STAGES = ("ingest", "layers", "evidence", "score", "report")
 # chapters whose figures cost most to draw and that a comparison across kommuner does not read
 # (maps, time of day, survey, dialogues, EST, harm, the analyst's chapters, appendices). One
 # report per kommun: a short internal PDF that says which chapters it leaves out; `lagesbild run`
-# in the kommun's run directory gives the whole lägesbild.
+# in the kommun's run directory gives the whole lägesbild. Figures are drawn in the worker's own process: the
+# machine's other cores are the other workers, and a worker's threads make forking unsafe.
 NATIONAL_CHAPTERS = ("Sammanfattning", "Om kommunen", "Anmälda brott", "Jämförelse", "Prioriterade problembilder",
                      "Metod och källor")
 STAGE_OPTIONS = {"layers": {"gpkg": False},
-                 "report": {"versions": ("intern",), "excel": False, "chapters": NATIONAL_CHAPTERS}}
+                 "report": {"versions": ("intern",), "excel": False, "chapters": NATIONAL_CHAPTERS, "processes": 1}}
 
 
 def kommun_params(code: str, name: str, year: int, years_back: int, shared: dict[str, str], base: dict,
