@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results.txt"
 README = ROOT / "README.md"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
-STAGES = ("ingest", "layers", "evidence", "score", "report", "notebook")
+STAGES = ("ingest", "layers", "evidence", "score", "evaluate", "report", "notebook")  # the CLI's stages of `lagesbild run`
 
 # name -> what is compared (the settings and conditions come from the line itself)
 WHAT = {

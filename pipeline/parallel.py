@@ -10,6 +10,7 @@ bytes either way.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
@@ -50,6 +51,9 @@ def fork_map(jobs: Sequence[Callable[[], bytes]], processes: int | None = None,
         results = [job() for job in jobs]
         return results, (meanwhile() if meanwhile else None)
     _JOBS = jobs
+    # the children's garbage collector must not walk (and so copy, page by page) the parent's
+    # objects: frozen, they stay shared copy-on-write
+    gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(min(processes, len(jobs))) as pool:
             pending = pool.map_async(_run_job, range(len(jobs)), chunksize=1)
@@ -57,3 +61,4 @@ def fork_map(jobs: Sequence[Callable[[], bytes]], processes: int | None = None,
             return pending.get(), other
     finally:
         _JOBS = ()
+        gc.unfreeze()

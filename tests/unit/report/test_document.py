@@ -7,6 +7,7 @@ import pytest
 
 from pipeline.report.document import build_document, chapter_titles
 from pipeline.report.inputs import ANALYST_TEXTS, ReportInputs
+from pipeline.report.svg import FigureCache
 
 from . import make_frames, public_version
 
@@ -20,8 +21,17 @@ def _inputs(**over):
     return ReportInputs(**fr)
 
 
+# one figure cache for the module: a figure whose content a test did not change is drawn once
+# (test_build_is_deterministic and the cache test below draw on their own)
+FIGURES = FigureCache(max_items=1024)
+
+
+def _build(inputs, *chapters):
+    return build_document(inputs, FIGURES, *chapters)
+
+
 def test_every_chapter_heading_and_figure_with_alt_text():
-    src, files = build_document(_inputs())
+    src, files = _build(_inputs())
     headings = re.findall(r"^= (.+)$", src, flags=re.M)
     assert [h.replace("\\-", "-") for h in headings] == chapter_titles()
     figs = FIG.findall(src)
@@ -32,32 +42,32 @@ def test_every_chapter_heading_and_figure_with_alt_text():
 
 def test_missing_analyst_texts_get_guidance_and_make_the_report_a_draft():
     inp = _inputs()
-    src, _ = build_document(inp)
+    src, _ = _build(inp)
     assert src.count("#placeholder[") == len(ANALYST_TEXTS) - 1  # orsaksanalys is written
     assert "reports/text" not in src and ".md" not in src  # guidance in Swedish, never a file path
     assert "#placeholder[Handlingsplanen: åtgärderna för varje prioriterad problembild, vem som ansvarar" in src
     assert 'draft: "saknar sammanfattningen, handlingsplanen, medborgarlöftena, uppföljningen"' in src
     assert "#strong[mötesplatser]" in src and "50 % \\#tomma lokaler" in src
-    public, _ = build_document(public_version(inp))
+    public, _ = _build(public_version(inp))
     assert "#placeholder[" not in public  # the public version never shows what is still to be written
     assert "Handlingsplanen skrivs av kommunen och polisen tillsammans" in public
     assert 'draft: "ännu inte fastställd"' in public
     done = dict.fromkeys(ANALYST_TEXTS, "Text.")
-    final, _ = build_document(_inputs(analyst_texts=done))
+    final, _ = _build(_inputs(analyst_texts=done))
     assert 'draft: ""' in final and 'version: "1.0"' in final and "#placeholder[" not in final
 
 
 def test_empty_sources_say_so_instead_of_empty_charts():
     empty = pd.DataFrame()
-    src, files = build_document(_inputs(survey_indicators=empty, note_themes=empty, est_summary=empty,
-                                        police_events_summary=None))
+    src, files = _build(_inputs(survey_indicators=empty, note_themes=empty, est_summary=empty,
+                                police_events_summary=None))
     assert src.count("har inte lämnats in") >= 4
     assert not any(name.startswith("trygghet") for name in files)
 
 
 def test_public_source_has_no_count_under_threshold_and_no_quotes():
     inp = _inputs()
-    src, _ = build_document(public_version(inp))
+    src, _ = _build(public_version(inp))
     counts = CNT.findall(src)
     assert counts
     small = [c for c in counts if c not in ("<5", "..") and 0 < float(c.replace("\u00a0", "").replace(",", ".")) < 5]
@@ -65,7 +75,7 @@ def test_public_source_has_no_count_under_threshold_and_no_quotes():
     assert "<5" in counts
     assert "quote-note" not in src.split("#let", 1)[0] and "#quote-note[" not in src
     assert "stökigt" not in src  # scoring's explanations quote notes: not used in the report
-    internal, _ = build_document(inp)
+    internal, _ = _build(inp)
     assert "#quote-note[" in internal
 
 
@@ -81,9 +91,9 @@ def test_residents_free_text_and_topics_tables_with_public_suppression():
     topics = pd.DataFrame({"topic": [0], "top_terms": ["belysning, mörkt, gångväg"], "n_docs": [25],
                            "share_untagged_pct": [80.0], "top_area": ["199901"]})
     inp = _inputs(survey_text_themes=themes, text_topics=topics)
-    internal, _ = build_document(inp)
+    internal, _ = _build(inp)
     assert "Vad de boende skriver" in internal and "belysning, mörkt, gångväg" in internal
-    public, _ = build_document(public_version(inp))
+    public, _ = _build(public_version(inp))
     cells = CNT.findall(public.split("Vad de boende skriver", 1)[1].split("= ", 1)[0])
     assert "12" in cells and "<5" in cells and "3" not in cells  # 3 answers is under the threshold
     assert "Langning vid torget" not in public and "Langning vid torget" not in internal  # no quotes in tables
@@ -93,15 +103,15 @@ def test_optional_problem_index_is_shown_beside_the_percentages():
     index = pd.DataFrame({"area_id": ["kommun", "kommun"], "survey_year": [2025, 2025],
                           "item": ["drug_dealing", "littering"], "n": [400, 12], "index_0_6": [2.25, 3.0],
                           "is_suppressed": [False, True]})
-    src, _ = build_document(_inputs(survey_problem_index=index))
+    src, _ = _build(_inputs(survey_problem_index=index))
     part = src.split("Problemindex 0–6, hela kommunen", 1)[1][:600]
     assert "2,2" in part or "2,3" in part  # Swedish decimal comma
     assert "3,0" not in part  # suppressed: too few answers
-    assert "Problemindex 0–6" not in build_document(_inputs())[0]  # optional
+    assert "Problemindex 0–6" not in _build(_inputs())[0]  # optional
 
 
 def test_versions_share_the_figures_suppression_left_unchanged():
-    from pipeline.report.svg import FigureCache, FigureRef
+    from pipeline.report.svg import FigureRef
 
     inp = _inputs()
     shared = FigureCache()

@@ -9,16 +9,19 @@ import pytest
 from pipeline.report.document import build_document, chapter_titles
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.render import read_analyst_texts, render_pdf
+from pipeline.report.svg import FigureCache
 
 from . import make_frames, public_version
+
+FIGURES = FigureCache(max_items=1024)  # for the module: a figure a test did not change is drawn once
 
 
 @pytest.fixture(scope="module")
 def pdfs(tmp_path_factory):
     out = tmp_path_factory.mktemp("rep")
     inp = ReportInputs(**make_frames(cell_m=500))
-    return (inp, render_pdf(inp, out / "lagesbild-2025.pdf"),
-            render_pdf(public_version(inp), out / "lagesbild-2025-publik.pdf"))
+    return (inp, render_pdf(inp, out / "lagesbild-2025.pdf", FIGURES),
+            render_pdf(public_version(inp), out / "lagesbild-2025-publik.pdf", FIGURES))
 
 
 def _text(path):
@@ -68,7 +71,7 @@ def test_tagged_swedish_pdf_ua_with_alt_text_for_every_figure(pdfs):
         assert str(root["/Lang"]).lower().startswith("sv")
         assert root["/MarkInfo"]["/Marked"]
         alts = _alts(path)
-        _, files = build_document(public_version(inp) if is_public else inp)
+        _, files = build_document(public_version(inp) if is_public else inp, FIGURES)
         assert len(alts) == len(files) and all(len(a) > 30 for a in alts)
     assert b"pdfuaid" in open(internal, "rb").read()
 
@@ -116,7 +119,7 @@ def test_no_english_or_codes_in_the_text_layer(pdfs, tmp_path):
     events = pd.DataFrame({"event_type": ["Trafikolycka"] * 7 + ["Misshandel"] * 6, "year": 2025,
                            "problem": [None] * 7 + ["violence"] * 6})
     wide = dataclasses.replace(inp, police_events_summary=event_type_summary(events))
-    paths = [internal, public, render_pdf(wide, tmp_path / "a.pdf")]
+    paths = [internal, public, render_pdf(wide, tmp_path / "a.pdf", FIGURES)]
     for path in paths:
         text = _text(path)
         assert not ENGLISH.findall(text), (path.name, sorted(set(ENGLISH.findall(text))))
