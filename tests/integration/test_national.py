@@ -6,6 +6,7 @@ written."""
 
 from __future__ import annotations
 
+import shutil
 import socket
 import subprocess
 import sys
@@ -35,33 +36,38 @@ def scheduler():
     procs = [subprocess.Popen([DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
     address = f"tcp://127.0.0.1:{port}"
-    try:
-        for _ in range(2):
-            procs.append(subprocess.Popen([DASK, "worker", address, "--nworkers", "1", "--nthreads", "1",
-                                           "--no-dashboard", "--memory-limit", "4GB"],
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        from dask.distributed import Client
+    from dask.distributed import Client
 
+    try:
+        for _ in range(2):  # without a nanny: one process a worker on a 2-core machine
+            procs.append(subprocess.Popen([DASK, "worker", address, "--nworkers", "1", "--nthreads", "1",
+                                           "--no-dashboard", "--memory-limit", "4GB", "--no-nanny"],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         with Client(address, timeout=60) as client:
             client.wait_for_workers(2, timeout=120)
         yield address
     finally:
-        for p in reversed(procs):
-            p.terminate()
+        try:  # the scheduler closes its workers and itself (SIGTERM leaves a worker without a nanny waiting)
+            with Client(address, timeout=10) as client:
+                client.shutdown()
+        except Exception:  # noqa: BLE001 - it may be gone already: the processes are ended below
+            pass
         for p in procs:
             try:
-                p.wait(timeout=30)
+                p.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 p.kill()
+                p.wait()
 
 
 @pytest.fixture(scope="module")
-def country(shared_data, tmp_path_factory):
-    """The two kommuner of the synthetic country, with their volumes in the whole country."""
+def country(shared_data, scheduler, tmp_path_factory):
+    """The two kommuner of the synthetic country, with their volumes in the whole country
+    (generated on the scheduler's workers: no cluster of its own to start)."""
     out = tmp_path_factory.mktemp("country")
     proc = subprocess.run([LAGESBILD, "--params", str(ROOT / "params.yaml"), "national-data", "--data",
-                           str(shared_data), "--out", str(out), "--kommuner", ",".join(KOMMUNER), "--workers", "1"],
-                          capture_output=True, text=True)
+                           str(shared_data), "--out", str(out), "--kommuner", ",".join(KOMMUNER),
+                           "--scheduler", scheduler], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return out
 
@@ -83,6 +89,10 @@ def test_scheduler_and_workers_give_the_local_clusters_results(scheduler, shared
     truth = pd.read_csv(country / "truth.csv", dtype={"kommun_code": str})
     assert sorted(truth["kommun_code"]) == list(KOMMUNER) and (truth["rows"] > 500).all()
     remote = national(tmp_path / "remote", shared_data, country, "--scheduler", scheduler)
+    # the national inputs (register, event partitions, counts) are prepared before any task and
+    # do not depend on the cluster: the local run reuses them as a rerun would (same key), and
+    # computes every kommun again on its own LocalCluster
+    shutil.copytree(tmp_path / "remote" / "inputs", tmp_path / "local" / "inputs")
     local = national(tmp_path / "local", shared_data, country)
     for proc in (remote, local):
         for code in KOMMUNER:  # progress per kommun
