@@ -4,6 +4,8 @@ no spooled rows behind."""
 
 from __future__ import annotations
 
+import shutil
+
 import pandas as pd
 import pytest
 
@@ -12,14 +14,14 @@ from pipeline.config import load_params
 from pipeline.context import RunContext
 from pipeline.errors import DataError
 from pipeline.ingest import stream
-from tests.integration.conftest import cli, make_run_dir
+from tests.integration.conftest import make_run_dir
 
 pytestmark = pytest.mark.slow
 
 
-def test_streamed_and_whole_ingest_write_the_same_tables(tmp_path, monkeypatch):
+def test_streamed_and_whole_ingest_write_the_same_tables(demo_run, tmp_path, monkeypatch):
     run_dir = make_run_dir(tmp_path)
-    cli(run_dir, "demo-data")
+    shutil.copytree(demo_run / "data/raw", run_dir / "data/raw")  # the session's demo-data, same params
     run = RunContext.from_root(run_dir)
     params = load_params(run.params_file)
     stages.ingest(run, params)
