@@ -68,12 +68,13 @@ def input_files(run: RunContext, params: Params, tables) -> list[Path]:
 
 
 def load_inputs(run: RunContext, params: Params, generated_on: dt.date | None = None,
-                texts: bool = True, tables=None) -> ReportInputs:
+                texts: bool = True, tables=None, profiles: bool = True) -> ReportInputs:
     """Every processed table the report shows, read once: the :class:`ReportInputs` of the run.
     The report stage renders it; :func:`pipeline.explore.load_bundle` hands the same frames to
     the notebooks (``texts=False``: they do not read the analysts' texts; ``tables``: only these
     tables of :data:`REPORT_TABLES` are read, the others are empty frames, and the Polisen
-    events summary is left out)."""
+    events summary is left out). ``profiles=False``: no problem profiles (a report without the
+    orsaksanalys chapter)."""
     k, src = params.kommun, params.sources
     wanted = REPORT_TABLES if tables is None else [t for t in REPORT_TABLES if t in tables]
     frames = read_tables(run, wanted) | {t: pd.DataFrame() for t in REPORT_TABLES if t not in wanted}
@@ -94,7 +95,7 @@ def load_inputs(run: RunContext, params: Params, generated_on: dt.date | None = 
         survey_min_n=params.survey.min_n, weights=dict(params.scoring.weights),
         # the registry and its follow-up for the chapters it fills (pipeline/cycle); the notebooks
         # (texts=False) have their own follow-up notebook
-        cycle=load_cycle_report(run, params, families_for(run, params)) if texts else None,
+        cycle=load_cycle_report(run, params, families_for(run, params), profiles) if texts else None,
         generated_on=generated_on or dt.date.today(),
     )
 

@@ -308,11 +308,11 @@ def score(run: RunContext, params: Params) -> str:
 
 
 # ------------------------------------------------------------------ report
-def report_inputs(run: RunContext, params: Params, generated_on: dt.date | None = None):
+def report_inputs(run: RunContext, params: Params, generated_on: dt.date | None = None, profiles: bool = True):
     """The report's inputs (:func:`pipeline.loader.load_inputs`, the loader the notebooks share)."""
     from pipeline.loader import load_inputs
 
-    return load_inputs(run, params, generated_on)
+    return load_inputs(run, params, generated_on, profiles=profiles)
 
 
 def report(run: RunContext, params: Params, versions: tuple[str, ...] = ("intern", "publik"),
@@ -330,12 +330,14 @@ def report(run: RunContext, params: Params, versions: tuple[str, ...] = ("intern
 
     from pipeline.cycle.commands import write_public_page
     from pipeline.cycle.public_page import map_figures
+    from pipeline.report.chapters.orsaksanalys import TITLE as ORSAKSANALYS
     from pipeline.report.document import build_document
     from pipeline.report.public import make_public_inputs
     from pipeline.report.render import write_pdf
     from pipeline.report.svg import FigureCache
 
-    inputs = report_inputs(run, params)
+    # the problem profiles (the costliest part of loading) are shown only by the orsaksanalys
+    inputs = report_inputs(run, params, profiles=chapters is None or ORSAKSANALYS in chapters)
     sources = {"intern": inputs}
     if "publik" in versions:
         sources["publik"] = make_public_inputs(inputs, params.privacy)  # audited before anything is written

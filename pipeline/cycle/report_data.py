@@ -178,9 +178,11 @@ def public_cycle(cycle: CycleReport | None) -> CycleReport | None:
                                action_status=status, profiles=[], facts={}, public=True)
 
 
-def load_cycle_report(run, params, families) -> CycleReport | None:
+def load_cycle_report(run, params, families, with_profiles: bool = True) -> CycleReport | None:
     """The registry, the evaluate stage's tables and the profiles of the prioritised
-    problembilder (or, without a registry, of the top problembilder)."""
+    problembilder (or, without a registry, of the top problembilder). ``with_profiles=False``
+    (a report without the orsaksanalys chapter, the only one that shows them) leaves the
+    profiles empty."""
     from pipeline import io
     from pipeline.cycle.commands import load_registry, profiles, read_evaluation
     from pipeline.cycle.profile import profile_facts
@@ -198,7 +200,7 @@ def load_cycle_report(run, params, families) -> CycleReport | None:
         top = pd.DataFrame({"area_id": pb["area_id"].astype(str), "problem": pb["problem"]})
     # a lägesbild from public events only has no located crime: nothing to profile
     located = io.frame_rows(run.core("incidents")) > 0
-    profs = profiles(run, params, families, top) if located and len(top) else []
+    profs = profiles(run, params, families, top) if with_profiles and located and len(top) else []
     areas = io.read_frame(run.core("areas"))
     names = dict(zip(areas["area_id"].astype(str), areas["area_name"]))
     places = {}

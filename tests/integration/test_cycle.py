@@ -125,3 +125,20 @@ def test_bad_input_is_one_line_each(work, capsys):
     assert "--period: 'maj–oktober 2025' runs 2025-05-01 to 2025-10-31, which is not a löfte period" in err
     assert main(["--params", p, "weekly", "--week", "2025-W60"]) == 2
     assert "2025 has no week 60" in capsys.readouterr().err
+
+
+def test_a_report_without_the_orsaksanalys_loads_no_problem_profiles(demo_run):
+    """The national short report leaves out the only chapter that shows profiles: loading them
+    is skipped, and everything else the cycle chapters read is the same."""
+    from pipeline.config import load_params
+    from pipeline.context import RunContext
+    from pipeline.cycle.report_data import load_cycle_report
+    from pipeline.stages import families_for
+
+    run = RunContext.from_root(demo_run)
+    params = load_params(run.params_file)
+    fams = families_for(run, params)
+    full, lean = load_cycle_report(run, params, fams), load_cycle_report(run, params, fams, with_profiles=False)
+    assert len(full.profiles) >= 3 and len(full.facts) == len(full.profiles)
+    assert lean.profiles == [] and lean.facts == {}
+    assert lean.registry is not None and lean.promise_effects.equals(full.promise_effects)
