@@ -44,6 +44,17 @@ def cli(run_dir: Path, *args: str, check: bool = True, cwd: Path | None = None) 
     return proc
 
 
+def run_stages(run_dir: Path, *stages: str) -> None:
+    """``lagesbild --params RUN_DIR/params.yaml STAGE`` for each stage in this process
+    (:func:`pipeline.cli.main`: the command's parsing, checks and messages, without a new
+    interpreter importing the libraries again for every stage). For tests about what the stages
+    compute; tests of the command itself use :func:`cli`."""
+    from pipeline.cli import main
+
+    for stage in stages:
+        assert main(["--params", str(run_dir / "params.yaml"), stage]) == 0, f"lagesbild {stage} failed (see output)"
+
+
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory) -> Path:
     """demo-data + run once for the whole session."""

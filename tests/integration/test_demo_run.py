@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 
-from tests.integration.conftest import cli, make_run_dir, read_params, write_params
+from tests.integration.conftest import cli, make_run_dir, read_params, run_stages, write_params
 
 pytestmark = pytest.mark.slow
 
@@ -198,8 +198,7 @@ def test_dropping_the_notes_source_in_config_lowers_what_relied_on_notes(demo_ru
     params = read_params(run_dir)
     params["sources"]["notes"] = None
     write_params(run_dir, params)
-    for stage in ("ingest", "layers", "evidence", "score"):
-        cli(run_dir, stage)
+    run_stages(run_dir, "ingest", "layers", "evidence", "score")
     after = pd.read_csv(run_dir / "data/processed/problembilder.csv", dtype={"area_id": str})
     assert (after["comp_notes"] == 0).all() and not after["has_notes"].any()
     row = after[(after["area_id"] == relied["area_id"]) & (after["problem"] == relied["problem"])].iloc[0]

@@ -16,7 +16,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from tests.integration.conftest import cli, make_run_dir, read_params
+from tests.integration.conftest import make_run_dir, read_params, run_stages
 
 pytestmark = pytest.mark.slow
 
@@ -24,8 +24,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def null_run(tmp_path_factory):
     run_dir = make_run_dir(tmp_path_factory.mktemp("null"), patterns=False)
-    for stage in ("demo-data", "ingest", "layers", "evidence", "score"):
-        cli(run_dir, stage)
+    run_stages(run_dir, "demo-data", "ingest", "layers", "evidence", "score")
     return run_dir
 
 
