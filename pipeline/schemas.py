@@ -370,7 +370,7 @@ def validate(table: str, df: pd.DataFrame) -> pd.DataFrame:
     spec = TABLES[table]
     if spec.geometry and len(out):
         geoms = out.geometry.dropna()
-        kinds = set(geoms.geom_type.str.replace("Multi", "", regex=False))
+        kinds = {str(k).replace("Multi", "") for k in geoms.geom_type.unique()}  # not row by row
         if kinds - {spec.geometry}:
             raise DataError(f"table '{table}' must hold {spec.geometry} geometries, found {sorted(kinds)}")
     return out

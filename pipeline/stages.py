@@ -170,7 +170,7 @@ def layers(run: RunContext, params: Params, gpkg: bool = True) -> str:
     indicators, note themes and EST summary. ``gpkg=False`` (a national run) leaves out the
     GeoPackage for QGIS; every layer is in the GeoParquet files either way."""
     from pipeline.geo.emerging import build_emerging_layer
-    from pipeline.geo.layers import area_hotspots, build_hotspot_layers, cell_land_area, grid_weights
+    from pipeline.geo.layers import GRID_TERMS, area_hotspots, build_hotspot_layers
     from pipeline.scoring.harm import harm_days
     from pipeline.stats.survey import problem_index, survey_indicators
     from pipeline.stats.time_patterns import time_patterns
@@ -184,10 +184,10 @@ def layers(run: RunContext, params: Params, gpkg: bool = True) -> str:
     else:
         harm = harm_days(incidents["problem"], incidents["crime_label"], harm_table(run, params))
         out = build_hotspot_layers(incidents, areas, harm, lp, k.year)
+        terms = out.pop(GRID_TERMS)  # computed once for Gi* and the cube
         out["area_hotspots"] = area_hotspots(incidents, areas, harm, lp, k.year)
-        grid = out["grid"]
-        out["emerging_hotspots"] = build_emerging_layer(incidents, grid, grid_weights(grid, lp), lp, k.first_year,
-                                                        k.year, exposure=cell_land_area(grid, areas))
+        out["emerging_hotspots"] = build_emerging_layer(incidents, out["grid"], terms["weights"], lp, k.first_year,
+                                                        k.year, exposure=terms["land_m2"])
         out["area_trends"], out["area_year_counts"] = area_trends(incidents, population, year=k.year,
                                                                   first_year=k.first_year, alpha=lp.significance,
                                                                   harm=harm)

@@ -80,6 +80,9 @@ def grid_hotspot_tests(counts: np.ndarray, harm_cell: np.ndarray, cell: np.ndarr
     return z, p, q, classify_hotspots(_direction(upper, lower), q)
 
 
+GRID_TERMS = "grid_terms"  # key of build_hotspot_layers' grid weights and land areas (not a layer)
+
+
 def grid_weights(grid: gpd.GeoDataFrame, params: LayersParams):
     """Binary distance-band weights (self included) between the cell centres of ``grid``: the
     spatial neighbours of Gi* and of the emerging-hot-spot cube."""
@@ -117,6 +120,8 @@ def build_hotspot_layers(incidents: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, h
         top10_pct, gini, gini_generalised) — for "harm", shares of harm days, and the
         generalised Gini corrected by the number of incidents.
         Problems are ordered "all", "harm", then the families present, sorted.
+        Under :data:`GRID_TERMS`, not a layer: the grid's ``weights`` (:func:`grid_weights`)
+        and ``land_m2`` (:func:`cell_land_area`), which the emerging-hot-spot cube uses again.
     """
     if incidents.crs is None or areas.crs is None:
         raise ValueError("incidents and areas need a CRS (EPSG:3006)")
@@ -150,8 +155,8 @@ def build_hotspot_layers(incidents: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, h
         counts[:, c] = np.bincount(p_in, weights=m_in[:, c].astype(float), minlength=n_cells)
         harm_cell[:, c] = np.bincount(p_in, weights=h_in * m_in[:, c], minlength=n_cells)
     w = grid_weights(grid, params)
-    z, p, q, classes = grid_hotspot_tests(counts, harm_cell[:, 1], pos, harm_days, w, cell_land_area(grid, areas),
-                                          params.fdr_alpha)
+    land = cell_land_area(grid, areas)
+    z, p, q, classes = grid_hotspot_tests(counts, harm_cell[:, 1], pos, harm_days, w, land, params.fdr_alpha)
 
     k = len(problems)
     geom = np.tile(grid.geometry.to_numpy(), k)
@@ -190,7 +195,8 @@ def build_hotspot_layers(incidents: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, h
     conc["problem"] = conc["problem"].astype("str")
     conc["n_incidents"] = conc["n_incidents"].round().astype("int64")
     conc["n_cells"] = conc["n_cells"].astype("int64")
-    return {"grid": grid, "grid_hotspots": hot, "kde": kde, "concentration": conc}
+    return {"grid": grid, "grid_hotspots": hot, "kde": kde, "concentration": conc,
+            GRID_TERMS: {"weights": w, "land_m2": land}}
 
 
 def area_hotspots(incidents: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, harm: pd.Series,

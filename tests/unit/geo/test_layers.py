@@ -8,7 +8,7 @@ import shapely
 from shapely.geometry import Point, box
 
 from pipeline.config import LayersParams
-from pipeline.geo.layers import build_hotspot_layers
+from pipeline.geo.layers import GRID_TERMS, build_hotspot_layers
 
 CX, CY = 590000.0, 6610000.0  # kommun centre (EPSG:3006)
 HOT = (CX + 1100.0, CY + 600.0)  # planted cluster, inside cell E591000N6610500
@@ -41,8 +41,13 @@ def layers(kommun):
     return build_hotspot_layers(inc, areas, harm, LayersParams(grid_cell_m=250, gi_distance_m=500), 2025)
 
 
-def test_frames_follow_the_contract(layers):
-    assert set(layers) == {"grid", "grid_hotspots", "kde", "concentration"}
+def test_frames_follow_the_contract(layers, kommun):
+    assert set(layers) == {"grid", "grid_hotspots", "kde", "concentration", GRID_TERMS}
+    # the grid's land areas (kept for the emerging cube): each at most a cell, together the kommun
+    land, weights = layers[GRID_TERMS]["land_m2"], layers[GRID_TERMS]["weights"]
+    assert len(land) == len(layers["grid"]) and land.max() <= 250.0 ** 2 + 1e-6
+    assert land.sum() == pytest.approx(kommun[0].union_all().area, rel=1e-9)
+    assert weights.shape == (len(land), len(land))
     assert list(layers["grid"].columns) == ["cell_id", "area_id", "geometry"]
     assert list(layers["grid_hotspots"].columns) == ["cell_id", "problem", "n_incidents", "harm_days", "gi_z",
                                                      "gi_p", "gi_q", "hotspot_class", "area_id", "geometry"]
