@@ -198,9 +198,10 @@ def _type_overrides(cfg, families) -> dict[str, str]:
 
 def other_kommuner_text(out_of_scope: dict[str, int], top: int = 3) -> str:
     """"Stockholm 2 969, Malmö 2 133, … (312 names)": the most named other kommuner with their
-    event counts (names scrubbed as any quoted value), for messages."""
+    event counts, for messages. The names are place names of Polisen's public titles, shown as
+    written (at most 40 characters): the name scrubber would take "Stockholm" for a first name."""
     most = sorted(out_of_scope.items(), key=lambda kv: -kv[1])[:top]
-    text = ", ".join(f"{quoted(k)} {n:,}".replace(",", " ") for k, n in most)
+    text = ", ".join(f"{k[:40]} {n:,}".replace(",", " ") for k, n in most)
     return text + (f", … ({len(out_of_scope)} names)" if len(out_of_scope) > top else "")
 
 

@@ -171,6 +171,27 @@ def test_the_tiny_kommun_ingests_clean(tmp_path, capsys):
     assert quality.loc["crimes", ["rows_read", "accepted", "quarantined"]].tolist() == [6, 6, 0]
 
 
+def test_other_kommuners_events_are_counted_in_check_ingest_and_quality_not_quarantined(tmp_path, capsys):
+    root = _tiny_kommun(tmp_path)
+    others = [{"id": 10 + i, "datetime": "2025-03-01 10:00:00 +01:00", "name": f"1 mars, Rån, {name}", "type": "Rån",
+               "location": {"name": loc, "gps": "59.6,16.5"}}
+              for i, (name, loc) in enumerate([("Köping", "Västmanlands län"), ("Eskilstuna", "Eskilstuna"),
+                                               ("Eskilstuna", "Eskilstuna")])]
+    (root / "data/raw/polisen.jsonl").write_text("\n".join(json.dumps(e, ensure_ascii=False) for e in EVENTS + others),
+                                                 "utf-8")
+    code, lines = _check(root, capsys)
+    assert code == 0, lines
+    assert any("police_events: events of other kommuner (or län-level summaries) left out: Eskilstuna 2, Köping 1 "
+               "(3 rows)" in ln for ln in lines), lines
+    code, lines = _ingest(root, capsys)
+    assert code == 0, lines
+    assert any("; 3 Polisen events of other kommuner left out" in ln for ln in lines), lines
+    quality = pd.read_csv(root / "data/processed/ingest_quality.csv").set_index("source")
+    assert quality.loc["police_events", ["rows_read", "accepted", "quarantined", "other_kommun_events"]].tolist() == [
+        len(EVENTS), len(EVENTS), 0, len(others)]
+    assert "police_events" not in set(_quarantine(root)["source"])
+
+
 @pytest.mark.parametrize(("encoding", "bom"), [("utf-16", b""), ("utf-16-le", b""), ("utf-16-be", b""),
                                                ("utf-8", b"\xef\xbb\xbf"), ("utf-8", b"")])
 def test_utf16_and_boms_read_every_row(tmp_path, capsys, encoding, bom):

@@ -9,7 +9,7 @@ import pytest
 from pipeline.config import KommunParams
 from pipeline.errors import DataError
 from pipeline.ingest.police_events import (coverage_span, event_coverage, event_kommun, ingest_police_events,
-                                           parse_event_datetime, read_police_event_files)
+                                           other_kommuner_text, parse_event_datetime, read_police_event_files)
 from pipeline.problems import load_families
 from pipeline.schemas import validate
 
@@ -110,6 +110,7 @@ def test_real_archive_vasteras(shared_data):
     assert {k.casefold(): n for k, n in res.out_of_scope.items()} == by_kommun.to_dict()
     assert s["rows_read"] + s["other_kommun_events"] == 63_598 == len(raw)
     assert res.quarantine["reason"].tolist() == ["missing kommun"]
+    assert other_kommuner_text(res.out_of_scope).startswith("Stockholm 2 969, Malmö 2 133, ")  # place names as written
     assert 0.3 < res.table["is_crime"].mean() < 0.7
     assert res.table["occurred_at"].between("2023-03-20", "2025-10-01").all()
     assert (res.table["event_kommun"] == "Västerås").all()
