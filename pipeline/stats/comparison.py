@@ -104,7 +104,8 @@ def _rate_ratio(k1: int, t1: float, k2: int, t2: float) -> tuple[float, float, f
     def to_ratio(p):
         return np.inf if p >= 1 else p * t2 / ((1 - p) * t1)
 
-    p = test_poisson_2indep(int(k1), t1, int(k2), t2, method="exact-cond").pvalue
+    with np.errstate(divide="ignore"):  # k2 = 0: statsmodels divides by the zero rate; its exact p stands
+        p = test_poisson_2indep(int(k1), t1, int(k2), t2, method="exact-cond").pvalue
     return (k1 / t1) / (k2 / t2) if k2 else np.inf, to_ratio(ci.low), to_ratio(ci.high), float(p)
 
 

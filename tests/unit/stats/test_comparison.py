@@ -46,6 +46,18 @@ def test_rate_ratio_exact_conditional_interval_and_test():
     assert np.isnan(_rate_ratio(0, 1.0, 0, 1.0)[0])
 
 
+def test_a_group_without_events_gives_an_infinite_ratio_and_the_exact_p_without_a_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning reaches the user's console
+        rr, lo, hi, p = _rate_ratio(6, 1.0, 0, 3.0)
+    assert rr == np.inf and hi == np.inf
+    # 6 of 6 events in the kommun, whose share of the exposure is 1/4: P = (1/4)^6 (one-sided tail)
+    assert p == pytest.approx(stats.binomtest(6, 6, 0.25).pvalue, rel=1e-9)
+    assert stats.binom.sf(5, 6, 1.0 * lo / (1.0 * lo + 3.0)) == pytest.approx(0.025, abs=1e-6)
+
+
 def test_groups_leave_the_kommun_out_and_rates_are_per_10000_and_year():
     reg = kommun_types(register())
     months = pd.date_range("2023-01-01", "2025-12-01", freq="MS")
