@@ -14,6 +14,7 @@ import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 
 _JOBS: Sequence[Callable[[], bytes]] = ()  # the jobs of the fork_map in progress (read by the children)
 
@@ -43,7 +44,8 @@ def fork_map(jobs: Sequence[Callable[[], bytes]], processes: int | None = None,
     With more than one process and a system that can fork, the jobs go to a pool of ``processes``
     forked children (default: :func:`cores`), one job at a time to whichever child is free, while
     ``meanwhile`` runs in this process; else the jobs, then ``meanwhile``, run here. An exception
-    in a job is raised here (after the pool is shut down); no child outlives the call.
+    in a job is raised here, a child that dies raises
+    :class:`concurrent.futures.process.BrokenProcessPool`; no child outlives the call.
     """
     global _JOBS
     processes = cores() if processes is None else processes
@@ -55,10 +57,17 @@ def fork_map(jobs: Sequence[Callable[[], bytes]], processes: int | None = None,
     # objects: frozen, they stay shared copy-on-write
     gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(min(processes, len(jobs))) as pool:
-            pending = pool.map_async(_run_job, range(len(jobs)), chunksize=1)
-            other = meanwhile() if meanwhile else None
-            return pending.get(), other
+        # an executor, not multiprocessing.Pool: a child that dies (killed, out of memory) fails
+        # the call with BrokenProcessPool instead of leaving it waiting for ever
+        with ProcessPoolExecutor(min(processes, len(jobs)), mp_context=multiprocessing.get_context("fork")) as pool:
+            pending = [pool.submit(_run_job, i) for i in range(len(jobs))]
+            try:
+                other = meanwhile() if meanwhile else None
+            except BaseException:
+                for f in pending:
+                    f.cancel()
+                raise
+            return [f.result() for f in pending], other
     finally:
         _JOBS = ()
         gc.unfreeze()

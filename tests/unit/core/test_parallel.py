@@ -32,3 +32,10 @@ def test_an_exception_in_a_job_is_raised_here():
 
     with pytest.raises(ValueError, match="figure 3: no rows"):
         fork_map([lambda: 1, fail, lambda: 2], processes=2)
+
+
+def test_a_child_that_dies_fails_the_call_instead_of_hanging():
+    from concurrent.futures.process import BrokenProcessPool
+
+    with pytest.raises(BrokenProcessPool):
+        fork_map([lambda: 1, lambda: os._exit(3), lambda: 2], processes=2)
