@@ -18,6 +18,7 @@ from statsmodels.stats.rates import confint_poisson
 
 from pipeline import io
 from pipeline.report.figures import ACCENT, DARK, GREY, SEQ_CMAP, STYLE, sv_formatter
+from pipeline.report.markdown import escape as esc
 from pipeline.stats.event_series import PER, covered_months, fit_event_trend
 from pipeline.text.format_sv import fmt_int, fmt_num, fmt_pct
 
@@ -112,6 +113,15 @@ def ranking_figure(kommuner: pd.DataFrame, col: str, low: str, high: str, label:
         return fig
 
 
+def failures_markup(status: pd.DataFrame) -> str:
+    """The kommuner that could not be run, one Typst list item each with its reason ("Inga."
+    when none failed). A reason is free text (paths, "<NA>", "*", "#"): escaped, never markup."""
+    failed = status[status["status"] == "failed"] if len(status) else status
+    if not len(failed):
+        return "Inga.\n"
+    return "".join(f"- {esc(f'{r.kommun_code} {r.kommun_name}: {r.reason}')}\n" for r in failed.itertuples())
+
+
 def write_overview(out: Path, register: pd.DataFrame, counts_path: Path, coverage_path: Path, boundaries_path: Path,
                    year: int, years_back: int, status: pd.DataFrame) -> Path:
     """riksoversikt.pdf, riksoversikt.xlsx and the figures under ``out/oversikt``."""
@@ -136,14 +146,12 @@ def write_overview(out: Path, register: pd.DataFrame, counts_path: Path, coverag
                       over / "riksoversikt.xlsx")
     last = int(kommuner["year"].iloc[0])
     lan_rows = ",\n  ".join(
-        f'[{r.lan_name}], [{r.n_kommuner}], [{fmt_int(r.n_events)}], [{fmt_num(r.rate_per_10000, 1)} '
+        f'[{esc(r.lan_name)}], [{r.n_kommuner}], [{fmt_int(r.n_events)}], [{fmt_num(r.rate_per_10000, 1)} '
         f'({fmt_num(r.rate_low, 1)}–{fmt_num(r.rate_high, 1)})], '
         f'[{fmt_pct(100 * (r.irr - 1), 0, signed=True) if pd.notna(r.irr) else "–"}]' for r in lan.itertuples())
     sv = {"done": "klara", "skipped": "oförändrade sedan förra körningen", "failed": "misslyckade"}
     done = status["status"].map(sv).value_counts().to_dict() if len(status) else {}
-    failed = status[status["status"] == "failed"] if len(status) else status
-    fail_txt = "".join(f"- {r.kommun_code} {r.kommun_name}: {r.reason}\n".replace("#", "\\#")
-                       for r in failed.itertuples()) if len(failed) else "Inga.\n"
+    fail_txt = failures_markup(status)
     src = f"""#set document(title: "Riksöversikt {year}")
 #set text(lang: "sv", size: 10pt)
 #set page(paper: "a4", margin: 2cm, numbering: "1")

@@ -37,3 +37,23 @@ def test_the_national_short_report_has_its_chapters_and_names_the_others():
     assert "Geografisk fördelning" in notice and "Tid" in notice and "Jämförelse" not in notice
     full, _ = build_document(ReportInputs(**make_frames(cell_m=1000)))
     assert "Kortversion" not in full
+
+
+def test_a_failed_kommuns_reason_is_printed_literally_in_the_overview(tmp_path):
+    """Found by the first whole-country run: a reason with "<" broke the overview's Typst."""
+    import datetime as dt
+
+    import pandas as pd
+    import pypdfium2 as pdfium
+
+    from pipeline.national.overview import failures_markup
+    from pipeline.report.render import compile_source
+
+    reason = "ValueError: cannot convert <NA> to int; see *data/raw/x_1.csv* #3 $5 [a] @b (layers.py:42)"
+    status = pd.DataFrame({"kommun_code": ["0114", "2584"], "kommun_name": ["Upplands Väsby", "Kiruna"],
+                           "status": ["done", "failed"], "reason": ["", reason]})
+    compile_source('#set document(title: "T")\n' + failures_markup(status), {}, tmp_path, tmp_path / "o.pdf",
+                   dt.date(2025, 12, 31))
+    text = " ".join(pdfium.PdfDocument(tmp_path / "o.pdf")[0].get_textpage().get_text_range().split())
+    assert f"2584 Kiruna: {reason}" in text and "0114" not in text
+    assert failures_markup(status.iloc[:1]) == "Inga.\n"
