@@ -63,6 +63,8 @@ def main(sizes=(16, 4, 1)) -> int:
             status = run_national(DATA, Path(tmp) / f"n{len(subset)}", base, YEAR, YEARS_BACK, subset, None, 2,
                                   progress=lambda line: None, crimes=crimes)
             wall = time.perf_counter() - start
+            kept = Path(tempfile.gettempdir()) / f"lagesbild-national-status-n{len(subset)}.csv"
+            status.to_csv(kept, index=False)  # the run folder goes; each kommun's status and stage times stay
             secs = {s: float(status[f"seconds_{s}"].fillna(0).sum()) if f"seconds_{s}" in status else 0.0
                     for s in STAGES}
             total = sum(secs.values()) or 1.0
@@ -74,7 +76,7 @@ def main(sizes=(16, 4, 1)) -> int:
             label = "national" if part == 1 else f"national 1/{part}"
             print(f"{label}: {len(subset)} kommuner (synthetic crimes + real events), wall={wall:.0f}s, "
                   f"peak memory per worker {', '.join(f'{v / 1024:.2f} GB' for v in peaks.values())}, "
-                  f"failed {len(failed)}{why}; stage shares: {shares}", flush=True)
+                  f"failed {len(failed)}{why}; stage shares: {shares}; per kommun: {kept}", flush=True)
             points.append((len(subset), wall))
     for (n1, w1), (n2, w2) in zip(points, points[1:]):
         print(f"national growth: wall ∝ n^{math.log(w2 / w1) / math.log(n2 / n1):.2f} from {n1} to {n2} kommuner")
