@@ -12,6 +12,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from pipeline import io
+from pipeline.text.format_sv import fmt_int
 from tests.integration.conftest import cli, make_run_dir, read_params, write_params
 
 pytestmark = pytest.mark.slow
@@ -93,6 +94,11 @@ def test_report_is_labelled_and_shows_the_series_with_its_trend(vasteras_events_
     verdict = {"rising": "ökande", "falling": "minskande", "stable": "ingen säker trend"}[t["trend"]]
     assert f"Trend för alla brottshändelser: {verdict}" in text
     assert "Delår: 2023, 2025" in text
+    # the events of other kommuner are stated in the method chapter (counted at ingest, see above)
+    other = int(pd.read_csv(run_dir / "data/processed/ingest_quality.csv").set_index("source")
+                .loc["police_events", "other_kommun_events"])
+    flat = re.sub(r"\s+", " ", text)
+    assert re.sub(r"\s+", " ", f"sammanfattningar på länsnivå, {fmt_int(other)} stycken, hör inte") in flat
     pb = pd.read_csv(run_dir / "data/processed/problembilder.csv", dtype={"area_id": str})
     assert len(pb) and (pb["area_id"] == "1980").all() and (pb["comp_events"] > 0).any()
     assert "notebook: skipped" in proc.stderr

@@ -10,7 +10,7 @@ from pipeline.report.doc import Doc
 from pipeline.report.inputs import is_empty
 from pipeline.report.labels_sv import SOURCE_SV, reason_sv
 from pipeline.report.markdown import escape as esc
-from pipeline.text.format_sv import fmt_pct
+from pipeline.text.format_sv import fmt_int, fmt_pct
 
 TITLE = "Metod och källor"
 
@@ -43,6 +43,11 @@ def build(d: Doc) -> None:
                  d.cnt(r, "quarantined"), fmt_pct(share[i], 1)] for i, r in q.iterrows()]
         d.table("Inlästa, godtagna och avvisade rader per källa", ["Källa", "Inlästa", "Godtagna", "I karantän", "Andel i karantän"],
                 rows, "lrrrr")
+        other = int(pd.to_numeric(q.get("other_kommun_events"), errors="coerce").fillna(0).sum()) \
+            if "other_kommun_events" in q else 0
+        if other:  # the archive is national: what belongs to other kommuner is out of scope, not rejected
+            d.para(f"Polisens händelser i andra kommuner och sammanfattningar på länsnivå, {fmt_int(other)} stycken, "
+                   "hör inte till lägesbilden och räknas varken som inlästa eller avvisade.")
         qr = inp.quarantine_reasons
         if not is_empty(qr):
             rows = [[esc(SOURCE_SV.get(r["source"], r["source"])), esc(reason_sv(r["reason"])), d.cnt(r, "n_rows")]
