@@ -30,7 +30,8 @@ def _missing(x) -> bool:
 
 
 def fmt_num(x, decimals: int = 1, *, signed: bool = False) -> str:
-    """``1234.54, 1 -> "1 234,5"``; NA/None -> ``"–"`` (en dash, the usual empty-cell mark).
+    """``1234.54, 1 -> "1 234,5"``; NA/None -> ``"–"`` (en dash, the usual empty-cell mark);
+    ±infinity -> ``"∞"``/``"−∞"``.
 
     Rounds half away from zero on the decimal string (``2.25 -> "2,3"``) so that printed
     figures match hand rounding rather than binary floating point. With ``signed`` a value
@@ -38,6 +39,8 @@ def fmt_num(x, decimals: int = 1, *, signed: bool = False) -> str:
     """
     if _missing(x):
         return "–"
+    if math.isinf(float(x)):  # a rate ratio against a group without events
+        return (MINUS if x < 0 else "+" if signed else "") + "∞"
     from decimal import ROUND_HALF_UP, Decimal
 
     q = Decimal(1).scaleb(-decimals) if decimals > 0 else Decimal(1)
