@@ -52,21 +52,39 @@ def indicator_label(kind: str, measure_id: str, unit_id: str, families, area_nam
     return str(measure_id)
 
 
+def _change_parts(row) -> tuple[bool, float, float, float] | None:
+    """(is a survey share, estimate, lower, upper) of an effect row: for survey shares the
+    difference in percentage points, for counts the rate ratio as a change in percent; None
+    without an estimate."""
+    survey = row.get("kind") == "survey"
+    est = row.get("diff_pp") if survey else row.get("rate_ratio")
+    if not is_finite(est):
+        return None
+    if survey:
+        return True, est, row["ci_low_pp"], row["ci_high_pp"]
+    return False, 100 * (est - 1), 100 * (row["ci_low"] - 1), 100 * (row["ci_high"] - 1)
+
+
+def _signed(v) -> str:
+    return fmt_num(v, 0, signed=True)
+
+
+def _signed_pct(v) -> str:
+    return fmt_pct(v, 0, signed=True)
+
+
 def change_text(row) -> str:
     """The effect in words: "−42 % jämfört med jämförelseområdena (95 % KI −61 till −15 %)" for
     counts; "+16 procentenheter mer än i jämförelseområdena (KI …)" for survey shares."""
-    if row.get("kind") == "survey":
-        d = row.get("diff_pp")
-        if not is_finite(d):
-            return "–"
-        return (f"{fmt_num(d, 0, signed=True)} procentenheter jämfört med jämförelseområdena "
-                f"(95 % KI {fmt_num(row['ci_low_pp'], 0, signed=True)} till {fmt_num(row['ci_high_pp'], 0, signed=True)})")
-    rr = row.get("rate_ratio")
-    if not is_finite(rr):
+    parts = _change_parts(row)
+    if parts is None:
         return "–"
-    return (f"{fmt_pct(100 * (rr - 1), 0, signed=True)} jämfört med jämförelseområdena "
-            f"(95 % KI {fmt_pct(100 * (row['ci_low'] - 1), 0, signed=True)} till "
-            f"{fmt_pct(100 * (row['ci_high'] - 1), 0, signed=True)})")
+    survey, est, low, high = parts
+    if survey:
+        return (f"{_signed(est)} procentenheter jämfört med jämförelseområdena "
+                f"(95 % KI {_signed(low)} till {_signed(high)})")
+    return (f"{_signed_pct(est)} jämfört med jämförelseområdena "
+            f"(95 % KI {_signed_pct(low)} till {_signed_pct(high)})")
 
 
 def status_sv(code) -> str:
@@ -75,17 +93,13 @@ def status_sv(code) -> str:
 
 def short_change(row) -> str:
     """The change with its interval, compactly: "−47 % (KI −68 till −14 %)" or "+22 p.e. (KI +4 till +39)"."""
-    if row.get("kind") == "survey":
-        d = row.get("diff_pp")
-        if not is_finite(d):
-            return "–"
-        return (f"{fmt_num(d, 0, signed=True)} procentenheter (KI {fmt_num(row['ci_low_pp'], 0, signed=True)} till "
-                f"{fmt_num(row['ci_high_pp'], 0, signed=True)})")
-    rr = row.get("rate_ratio")
-    if not is_finite(rr):
+    parts = _change_parts(row)
+    if parts is None:
         return "–"
-    return (f"{fmt_pct(100 * (rr - 1), 0, signed=True)} (KI {fmt_num(100 * (row['ci_low'] - 1), 0, signed=True)} till "
-            f"{fmt_pct(100 * (row['ci_high'] - 1), 0, signed=True)})")
+    survey, est, low, high = parts
+    if survey:
+        return f"{_signed(est)} procentenheter (KI {_signed(low)} till {_signed(high)})"
+    return f"{_signed_pct(est)} (KI {_signed(low)} till {_signed_pct(high)})"
 
 
 _CAVEAT_TAGS = (("Få händelser", "få händelser"), ("Få svar", "få svar"),
