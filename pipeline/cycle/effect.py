@@ -19,7 +19,9 @@ Cox–Reid adjusted profile likelihood
 maximum likelihood α is biased low with a dozen months and a dozen parameters and its Wald
 intervals then cover 87–91 % instead of 95 % (benchmarks/bench_did_calibration.py). β̂ and its
 covariance at that α come from statsmodels' GLM (IRLS); the search over log α is a bounded
-one-dimensional scipy minimisation (hand-written glue: statsmodels has no Cox–Reid option).
+one-dimensional scipy minimisation (hand-written glue: statsmodels has no Cox–Reid option),
+whose GLM fits go through :func:`pipeline.cycle.irls.nb2_fit` (statsmodels' IRLS, same floats,
+without its model and results objects).
 ``dispersion="ml"`` maximises ℓ itself instead and reproduces
 ``statsmodels.discrete.discrete_model.NegativeBinomial`` (NB2 MLE); ``"poisson"`` fixes α = 0.
 When ℓ_CR is highest at α → 0 the fit is the Poisson fit. The interval is Wald with a t
@@ -36,6 +38,8 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy.optimize import minimize_scalar
 from scipy.stats import t as t_dist
+
+from pipeline.cycle.irls import nb2_fit
 
 DECREASED, NO_CHANGE, INCREASED = "minskade", "ingen säker förändring", "ökade"
 NOT_ASSESSABLE = "kan inte bedömas"
@@ -105,12 +109,16 @@ def _glm(y, x, offset, alpha: float, start=None):
         return sm.GLM(y, x, family=family, offset=offset).fit(start_params=start)
 
 
-def _cox_reid(y, x, offset, fit, alpha: float) -> float:
-    """ℓ_CR(α) of a fitted GLM: log-likelihood minus ½ log det of the weighted information."""
-    mu = np.asarray(fit.fittedvalues, dtype=float)
+def _logdet_information(x: np.ndarray, mu: np.ndarray, alpha: float) -> float:
+    """log det(Xᵀ W_α X) with W_α = diag(μ / (1 + αμ)): the Cox–Reid adjustment's term."""
     w = mu / (1 + alpha * mu)
     _, logdet = np.linalg.slogdet(x.T @ (x * w[:, None]))
-    return float(fit.llf) - 0.5 * logdet
+    return logdet
+
+
+def _cox_reid(y, x, offset, fit, alpha: float) -> float:
+    """ℓ_CR(α) of a fitted GLM: log-likelihood minus ½ log det of the weighted information."""
+    return float(fit.llf) - 0.5 * _logdet_information(x, np.asarray(fit.fittedvalues, dtype=float), alpha)
 
 
 def fit_nb2(y: np.ndarray, x: np.ndarray, offset: np.ndarray, dispersion: str = "cox-reid"):
@@ -125,9 +133,13 @@ def fit_nb2(y: np.ndarray, x: np.ndarray, offset: np.ndarray, dispersion: str = 
 
     def objective(log_alpha: float) -> float:
         a = float(np.exp(log_alpha))
-        fit = _glm(y, x, offset, a, start=last["params"])  # warm start: neighbouring α, neighbouring β
-        last["params"] = fit.params
-        return -(_cox_reid(y, x, offset, fit, a) if dispersion == "cox-reid" else float(fit.llf))
+        # warm start: neighbouring α, neighbouring β; nb2_fit gives the floats of _glm, cheaper
+        fit = nb2_fit(y, x, offset, a, last["params"])
+        if fit is None:
+            glm = _glm(y, x, offset, a, start=last["params"])
+            fit = (glm.params, np.asarray(glm.fittedvalues, dtype=float), float(glm.llf))
+        last["params"], mu, llf = fit
+        return -(llf - 0.5 * _logdet_information(x, mu, a) if dispersion == "cox-reid" else llf)
 
     res = minimize_scalar(objective, bounds=_LOG_ALPHA, method="bounded", options={"xatol": _XATOL})
     at_zero = -(_cox_reid(y, x, offset, pois, 0.0) if dispersion == "cox-reid" else float(pois.llf))
