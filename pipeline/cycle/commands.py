@@ -38,7 +38,7 @@ def _read(run, name: str) -> pd.DataFrame:
 
 def vocabulary(run, params: Params, families) -> Vocabulary:
     """What the registry's indicators may name, from the run's processed tables."""
-    from pipeline.report.figures import INDICATOR_SV
+    from pipeline.report.labels_sv import INDICATOR_SV
 
     areas = _read(run, "areas")
     est = _read(run, "est_reports")

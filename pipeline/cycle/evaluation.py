@@ -192,15 +192,17 @@ def _history_caveats(events, units, treated, comp, win: Windows, data_start, pop
     out = []
     if not win.seasonal:
         return out
+    dates = events.loc[events["unit"].astype(str) == treated, "date"]  # the treated unit's events
+
+    def count(a: dt.date, b: dt.date) -> int:
+        return int(((dates >= pd.Timestamp(a)) & (dates < pd.Timestamp(b) + pd.Timedelta(days=1))).sum())
+
     history = []
     k = 1
     while _shift_year(win.before[0], -k) >= data_start:
-        a, b = _shift_year(win.before[0], -k), _shift_year(win.before[1], -k)
-        history.append(int(((events["unit"].astype(str) == treated) & (events["date"] >= pd.Timestamp(a))
-                            & (events["date"] < pd.Timestamp(b) + pd.Timedelta(days=1))).sum()))
+        history.append(count(_shift_year(win.before[0], -k), _shift_year(win.before[1], -k)))
         k += 1
-    tb = int(((events["unit"].astype(str) == treated) & (events["date"] >= pd.Timestamp(win.before[0]))
-              & (events["date"] < pd.Timestamp(win.before[1]) + pd.Timedelta(days=1))).sum())
+    tb = count(*win.before)
     # flagged when the before window is the highest on record *and* above the earlier mean by
     # more than two Poisson standard deviations (a peak chance alone rarely gives)
     if len(history) >= 2 and tb > max(history) and tb > np.mean(history) + 2 * np.sqrt(np.mean(history)):

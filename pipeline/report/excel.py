@@ -17,7 +17,7 @@ import pandas as pd
 
 from pipeline.io import Sheet
 from pipeline.report import views
-from pipeline.report.figures import INDICATOR_SV
+from pipeline.report.labels_sv import INDICATOR_SV
 from pipeline.report.inputs import ReportInputs, is_empty
 from pipeline.report.labels_sv import SOURCE_SV, TREND_SV, component_sv, reason_sv
 from pipeline.schemas import COLUMNS

@@ -15,6 +15,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from pipeline.report.labels_sv import INDICATOR_SV  # also read as F.INDICATOR_SV by the chapters
 from pipeline.text.format_sv import fmt_int, fmt_num, fmt_pct
 
 WIDTH_IN = 6.5  # A4 text width with 2.2 cm margins
@@ -30,17 +31,7 @@ MONTHS_SV = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "aug
              "september", "oktober", "november", "december")
 MONTHS_SHORT = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 WEEKDAYS_SV = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
-INDICATOR_SV = {
-    "unsafe_evening": "Otrygg ute sen kväll",
-    "big_problem_littering": "Nedskräpning",
-    "big_problem_graffiti_vandalism": "Klotter och skadegörelse",
-    "big_problem_disruptive_driving": "Störande bilkörning",
-    "big_problem_intoxicated_people": "Påverkade personer",
-    "big_problem_drug_dealing": "Narkotikaförsäljning",
-    "big_problem_youth_groups": "Ungdomsgrupper som stör",
-    "big_problem_residential_burglary": "Bostadsinbrott",
-    "big_problem_public_violence": "Våld på allmän plats",
-}
+
 
 def sv_formatter(decimals: int = 0, suffix: str = "") -> FuncFormatter:
     """A tick formatter that writes axis numbers with :func:`pipeline.text.format_sv.fmt_num`."""

@@ -18,6 +18,19 @@ def component_sv(component: str) -> str:
     return COMPONENT_SV.get(component, component.replace("_", " "))
 
 
+# Survey indicators (pipeline.stats.survey) as the report and the registry name them.
+INDICATOR_SV = {
+    "unsafe_evening": "Otrygg ute sen kväll",
+    "big_problem_littering": "Nedskräpning",
+    "big_problem_graffiti_vandalism": "Klotter och skadegörelse",
+    "big_problem_disruptive_driving": "Störande bilkörning",
+    "big_problem_intoxicated_people": "Påverkade personer",
+    "big_problem_drug_dealing": "Narkotikaförsäljning",
+    "big_problem_youth_groups": "Ungdomsgrupper som stör",
+    "big_problem_residential_burglary": "Bostadsinbrott",
+    "big_problem_public_violence": "Våld på allmän plats",
+}
+
 TREND_SV = {"rising": "ökande", "falling": "minskande", "stable": "ingen säker trend"}
 SOURCE_SV = {"crimes": "Anmälda brott", "police_events": "Polisens händelser", "survey": "Trygghetsmätning",
              "notes": "Medarbetardialog", "est": "EST-rapporter", "areas": "Områden", "population": "Befolkning",
