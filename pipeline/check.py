@@ -111,10 +111,11 @@ def _survey_coverage(run: SourcesRun, params) -> list[str]:
             + f", {_n(res.summary.get('free_text_answers', 0))} free-text answers"]
 
 
-def run_checks(run: RunContext, params, families) -> CheckReport:
-    """Read and ingest every source (nothing written) and list what needs the user's attention."""
+def run_checks(run: RunContext, params, families, processes: int | None = None) -> CheckReport:
+    """Read and ingest every source (nothing written) and list what needs the user's attention.
+    ``processes``: as in :func:`pipeline.ingest.run.ingest_sources`."""
     report = CheckReport()
-    sources = ingest_sources(run, params, families)
+    sources = ingest_sources(run, params, families, processes)
     report.sources = sources
     limit = params.ingest.max_config_loss_pct
     for source, message in sources.problems:

@@ -189,6 +189,32 @@ def run_stage(name: str, run: RunContext, params, args) -> None:
     console.print(f"[green]✓[/green] {summary} [dim]({time.perf_counter() - start:.1f} s)[/dim]", soft_wrap=True)
 
 
+def _timed_stage(name: str, run: RunContext, params) -> tuple[str, float]:
+    start = time.perf_counter()
+    return STAGES[name](run, params), time.perf_counter() - start
+
+
+def run_pipeline(run: RunContext, params, args) -> None:
+    """Every stage of :data:`PIPELINE`. The evaluation reads only the core tables and the
+    registry, so it runs in a second process beside layers, evidence and score (one core each);
+    its line is printed in pipeline order, with its own time. A failure in either stops the run
+    after both have ended (the evaluation's tables then match the ingested data)."""
+    from pipeline.parallel import fork_map
+
+    beside = ("layers", "evidence", "score")
+    for name in PIPELINE:
+        if name == "notebook" and params.sources.crimes is None:
+            console.print("[yellow]–[/yellow] notebook: skipped; the notebooks explore reported crime and "
+                          "sources.crimes is not set (a lägesbild from public events only)", soft_wrap=True)
+        elif name == beside[0]:
+            [(summary, seconds)], _ = fork_map([lambda: _timed_stage("evaluate", run, params)],
+                                               meanwhile=lambda: [run_stage(n, run, params, args) for n in beside])
+            console.print(f"[green]✓[/green] {summary} [dim]({seconds:.1f} s, in a second process beside "
+                          f"{', '.join(beside)})[/dim]", soft_wrap=True)
+        elif name not in beside and name != "evaluate":
+            run_stage(name, run, params, args)
+
+
 def check_command(run: RunContext, args) -> int:
     """Print every problem of the params file, or of every source, at once; exit 2 if any blocks."""
     from pipeline.config import params_problems
@@ -242,12 +268,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         params = load_params(args.params)  # as the user wrote it: messages name the file that way
         stages.check_config_files(run, params)
-        for name in PIPELINE if args.command == "run" else (args.command,):
-            if args.command == "run" and name == "notebook" and params.sources.crimes is None:
-                console.print("[yellow]–[/yellow] notebook: skipped; the notebooks explore reported crime and "
-                              "sources.crimes is not set (a lägesbild from public events only)", soft_wrap=True)
-                continue
-            run_stage(name, run, params, args)
+        if args.command == "run":
+            run_pipeline(run, params, args)
+        else:
+            run_stage(args.command, run, params, args)
     except DataError as exc:
         if args.debug:
             raise

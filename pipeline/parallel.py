@@ -1,8 +1,9 @@
 """Spread independent pieces of one stage over the machine's cores with forked processes (shell).
 
 ``fork`` gives each child the parent's memory as it stands (frames, fonts, imported modules), so
-nothing is pickled on the way in; only the results (bytes) come back. Used by the report stage
-to draw its figures on every core while the parent writes the Excel tables. Where a child cannot
+nothing is pickled on the way in; only the results come back (pickled). Used by the report stage
+to draw its figures on every core while the parent writes the Excel tables, and by ``lagesbild
+run`` to evaluate the cycle beside the layers, evidence and score stages. Where a child cannot
 be forked (no ``fork`` on the system, or inside a daemonic Dask or multiprocessing worker, which
 may not have children), or with one core, the work runs here, in order: the results are the same
 bytes either way.
@@ -43,16 +44,17 @@ def fork_map(jobs: Sequence[Callable[[], bytes]], processes: int | None = None,
 
     With more than one process and a system that can fork, the jobs go to a pool of ``processes``
     forked children (default: :func:`cores`), one job at a time to whichever child is free, while
-    ``meanwhile`` runs in this process; else the jobs, then ``meanwhile``, run here. An exception
+    ``meanwhile`` runs in this process (so one job is worth a child when there is a ``meanwhile``);
+    else the jobs, then ``meanwhile``, run here. An exception
     in a job is raised here, a child that dies raises
     :class:`concurrent.futures.process.BrokenProcessPool`; no child outlives the call.
     """
     global _JOBS
     processes = cores() if processes is None else processes
-    if processes < 2 or len(jobs) < 2 or not can_fork():
+    if processes < 2 or not jobs or (len(jobs) < 2 and meanwhile is None) or not can_fork():
         results = [job() for job in jobs]
         return results, (meanwhile() if meanwhile else None)
-    _JOBS = jobs
+    outer, _JOBS = _JOBS, jobs  # a fork_map inside another's meanwhile: the outer children are already forked
     # the children's garbage collector must not walk (and so copy, page by page) the parent's
     # objects: frozen, they stay shared copy-on-write
     gc.freeze()
@@ -69,5 +71,5 @@ def fork_map(jobs: Sequence[Callable[[], bytes]], processes: int | None = None,
                 raise
             return [f.result() for f in pending], other
     finally:
-        _JOBS = ()
+        _JOBS = outer
         gc.unfreeze()

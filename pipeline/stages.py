@@ -87,30 +87,31 @@ def demo_data(run: RunContext, params: Params, profile: str = "vasteras") -> str
 
 
 # ------------------------------------------------------------------ ingest
-def check(run: RunContext, params: Params, keep_rows: bool = False):
+def check(run: RunContext, params: Params, keep_rows: bool = False, processes: int | None = None):
     """Every problem of the params and the sources at once (nothing written); see :mod:`pipeline.check`.
     ``keep_rows`` (ingest): a streamed crime ingest's spooled rows are kept for ingest to move
-    into place; otherwise they are removed."""
+    into place; otherwise they are removed. ``processes``: 1 reads every source in this process."""
     from pipeline.check import run_checks
     from pipeline.ingest.stream import discard_spooled
 
-    report = run_checks(run, params, families_for(run, params))
+    report = run_checks(run, params, families_for(run, params), processes)
     if not keep_rows:
         discard_spooled(report.sources.results)
     return report
 
 
-def ingest(run: RunContext, params: Params) -> str:
+def ingest(run: RunContext, params: Params, processes: int | None = None) -> str:
     """Read every raw source, map it to its core table, quarantine what cannot be used.
 
     Runs the checks of ``lagesbild check`` first: when any blocks, every blocking problem is
-    raised as one line each and nothing is written. A large crime export is streamed
+    raised as one line each and nothing is written. The crime export is read in a second process
+    beside the other sources (``processes=1``: all in this one). A large crime export is streamed
     (:mod:`pipeline.ingest.stream`): its rows wait in a temporary file, moved into place only
     when every table is valid and removed when anything fails."""
     from pipeline.ingest import police_events, stream
     from pipeline.ingest.common import reconcile
 
-    checked = check(run, params, keep_rows=True)
+    checked = check(run, params, keep_rows=True, processes=processes)
     results, places = checked.sources.results, checked.sources.places
     try:
         if checked.blocking:
@@ -165,45 +166,24 @@ def read_core(run: RunContext, table: str) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------ layers
-def layers(run: RunContext, params: Params, gpkg: bool = True) -> str:
+def layers(run: RunContext, params: Params, gpkg: bool = True, processes: int | None = None) -> str:
     """Grid hotspots, emerging hotspots, KDE, concentration, trends, time patterns, survey
     indicators, note themes and EST summary. ``gpkg=False`` (a national run) leaves out the
-    GeoPackage for QGIS; every layer is in the GeoParquet files either way."""
-    from pipeline.geo.emerging import build_emerging_layer
-    from pipeline.geo.layers import GRID_TERMS, area_hotspots, build_hotspot_layers
-    from pipeline.scoring.harm import harm_days
-    from pipeline.stats.survey import problem_index, survey_indicators
-    from pipeline.stats.time_patterns import time_patterns
-    from pipeline.stats.trends import area_trends
-    from pipeline.text.themes import est_summary, note_themes, survey_text_themes, text_topics
+    GeoPackage for QGIS; every layer is in the GeoParquet files either way. The crime layers are
+    computed in two forked processes (:func:`pipeline.parallel.fork_map`, ``processes``; 1 =
+    here, in order) while this one computes the survey, text and event layers: the pieces are
+    independent, and the layers are the same either way."""
+    from pipeline.layer_pieces import crime_layer_jobs, other_layers, with_cell_geometry
+    from pipeline.parallel import fork_map
 
-    k, lp = params.kommun, params.layers
     areas, incidents, population = (read_core(run, t) for t in ("areas", "incidents", "population"))
     if params.sources.crimes is None:  # a lägesbild from public events only: no crime layers
-        out = {name: _empty_layer(name) for name in CRIME_LAYER_FILES}
+        crime_jobs = [lambda: {name: _empty_layer(name) for name in CRIME_LAYER_FILES}]
     else:
-        harm = harm_days(incidents["problem"], incidents["crime_label"], harm_table(run, params))
-        out = build_hotspot_layers(incidents, areas, harm, lp, k.year)
-        terms = out.pop(GRID_TERMS)  # computed once for Gi* and the cube
-        out["area_hotspots"] = area_hotspots(incidents, areas, harm, lp, k.year)
-        out["emerging_hotspots"] = build_emerging_layer(incidents, out["grid"], terms["weights"], lp, k.first_year,
-                                                        k.year, exposure=terms["land_m2"])
-        out["area_trends"], out["area_year_counts"] = area_trends(incidents, population, year=k.year,
-                                                                  first_year=k.first_year, alpha=lp.significance,
-                                                                  harm=harm)
-        out.update(time_patterns(incidents, k.year))
-        out.update({f"{name}_by_area": frame for name, frame in time_patterns(incidents, k.year, by_area=True).items()})
-    responses, notes, est = (read_core(run, t) for t in ("survey_responses", "notes", "est_reports"))
-    fams = families_for(run, params)
-    out["survey_indicators"] = survey_indicators(responses, population, params.survey.min_n,
-                                                 weighted=params.survey.weighted, areas=areas)
-    out["survey_text_themes"] = survey_text_themes(responses, fams)
-    if params.survey.problem_index and len(responses):
-        out["survey_problem_index"] = problem_index(responses, params.survey.min_n, params.survey.index_points)
-    out["note_themes"] = note_themes(notes, fams)
-    out["est_summary"] = est_summary(est)
-    out["text_topics"] = text_topics(notes, est, responses, params.text.n_topics, params.text.seed)
-    out.update(stage_events.event_layers(run, params, population, read_core(run, "police_events")))
+        crime_jobs = crime_layer_jobs(run, params, areas, incidents, population)
+    parts, out = fork_map(crime_jobs, processes, lambda: other_layers(run, params, areas, population))
+    for part in parts:
+        out.update(with_cell_geometry(part))
 
     for name in LAYER_FILES:  # everything checked before anything is written
         if name in TABLES:
@@ -215,11 +195,12 @@ def layers(run: RunContext, params: Params, gpkg: bool = True) -> str:
             run.layer(name).unlink(missing_ok=True)
     if gpkg:
         _write_gpkg(out, areas, run.layers_gpkg)
-    hot = out["grid_hotspots"]
+    hot, lp = out["grid_hotspots"], params.layers
     n_hot = int(((hot["problem"] == "all") & hot["hotspot_class"].str.startswith("hot")
                  & (hot["gi_q"] <= lp.fdr_alpha)).sum())
     return (f"layers: {len(out['grid']):,} cells of {lp.grid_cell_m:g} m, {n_hot} significant hot cells for all crime "
             f"(FDR {lp.fdr_alpha:g}); trends for {out['area_trends']['area_id'].nunique()} areas")
+
 
 
 def _typed_if_empty(table: str, frame: pd.DataFrame) -> pd.DataFrame:

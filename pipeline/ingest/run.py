@@ -62,8 +62,12 @@ def unrecognised_columns(frames: list[tuple[str, pd.DataFrame]], source: str, cf
     return out
 
 
-def ingest_sources(run: RunContext, params, families) -> SourcesRun:
-    """Ingest every configured source; collect problems instead of stopping at the first one."""
+def ingest_sources(run: RunContext, params, families, processes: int | None = None) -> SourcesRun:
+    """Ingest every configured source; collect problems instead of stopping at the first one.
+    The crime export is read in a forked process beside the other sources
+    (:func:`pipeline.parallel.fork_map`; ``processes=1``: all here, in order); the result is the
+    same either way."""
+    from pipeline.parallel import fork_map
     from pipeline.ingest import areas as ing_areas, crimes, police_events, population, survey
     from pipeline.ingest import est as ing_est, notes as ing_notes, stream
 
@@ -127,13 +131,23 @@ def ingest_sources(run: RunContext, params, families) -> SourcesRun:
         "survey": lambda: tabular("survey", survey.ingest_survey, areas, src.survey, kommun),
         "gazetteer": lambda: tabular("gazetteer", ing_est.ingest_gazetteer, areas, src.gazetteer),
     }
-    for source, step in steps.items():
-        if source in OPTIONAL and not present(source):
-            continue
-        res = attempt(source, step)
-        if res is not None:
-            out.results[source] = res
-    out.places = out.results["gazetteer"].table if "gazetteer" in out.results else None
+
+    def recorded(source: str, step):  # the result with what attempt and tabular recorded (from a child too)
+        before = len(out.problems)
+        res, problems = attempt(source, step), out.problems[before:]
+        del out.problems[before:]
+        return res, problems, out.frames.pop(source, None)
+
+    def read_beside() -> bool:  # a streamed export stays here: its rows are spooled to a file as they come
+        try:
+            return present("crimes") and not stream.should_stream(_files(run, "crimes", src.crimes))
+        except DataError:  # no file: attempt() reports it, in order
+            return False
+
+    # the crime export, most of the work, is read in a forked child while this process reads the
+    # other sources; its problems are put where they come in source order
+    beside = "crimes" if src.crimes is not None and read_beside() else None
+    mark = [0]
 
     def notes_step():
         frames = ing_notes.read_note_files(_files(run, "notes", src.notes), src.notes, name=run.display)
@@ -141,10 +155,29 @@ def ingest_sources(run: RunContext, params, families) -> SourcesRun:
         return with_reader_quarantine(ing_notes.ingest_notes(frames, areas, out.places, src.notes, families),
                                       frames, "notes")
 
-    for source, step in (("notes", notes_step),
-                         ("est", lambda: tabular("est", ing_est.ingest_est, areas, out.places, src.est, families))):
-        if present(source):
+    steps |= {"notes": notes_step,  # after the gazetteer: both place their rows by its names
+              "est": lambda: tabular("est", ing_est.ingest_est, areas, out.places, src.est, families)}
+
+    def rest():
+        for source, step in steps.items():
+            if source == beside:
+                mark[0] = len(out.problems)
+                continue
+            if source == "notes":
+                out.places = out.results["gazetteer"].table if "gazetteer" in out.results else None
+            if source in OPTIONAL and not present(source):
+                continue
             res = attempt(source, step)
             if res is not None:
                 out.results[source] = res
+
+    jobs = [lambda: recorded(beside, steps[beside])] if beside else []
+    done, _ = fork_map(jobs, processes, rest)
+    for res, problems, frames in done:
+        out.problems[mark[0]:mark[0]] = problems
+        if frames is not None:
+            out.frames[beside] = frames
+        if res is not None:
+            out.results[beside] = res
+    out.results = {source: out.results[source] for source in SOURCES if source in out.results}
     return out

@@ -31,11 +31,11 @@ STAGES = ("ingest", "layers", "evidence", "score", "report")
 # chapters whose figures cost most to draw and that a comparison across kommuner does not read
 # (maps, time of day, survey, dialogues, EST, harm, the analyst's chapters, appendices). One
 # report per kommun: a short internal PDF that says which chapters it leaves out; `lagesbild run`
-# in the kommun's run directory gives the whole lägesbild. Figures are drawn in the worker's own process: the
-# machine's other cores are the other workers, and a worker's threads make forking unsafe.
+# in the kommun's run directory gives the whole lägesbild. Every stage runs in the worker's own process
+# (processes=1): the machine's other cores are the other workers, and a worker's threads make forking unsafe.
 NATIONAL_CHAPTERS = ("Sammanfattning", "Om kommunen", "Anmälda brott", "Jämförelse", "Prioriterade problembilder",
                      "Metod och källor")
-STAGE_OPTIONS = {"layers": {"gpkg": False},
+STAGE_OPTIONS = {"ingest": {"processes": 1}, "layers": {"gpkg": False, "processes": 1},
                  "report": {"versions": ("intern",), "excel": False, "chapters": NATIONAL_CHAPTERS, "processes": 1}}
 
 

@@ -60,5 +60,5 @@ def demo_run(tmp_path_factory) -> Path:
     """demo-data + run once for the whole session."""
     run_dir = make_run_dir(tmp_path_factory.mktemp("demo"))
     cli(run_dir, "demo-data")
-    cli(run_dir, "run")
+    (run_dir / "run-output.txt").write_text(cli(run_dir, "run").stderr, "utf-8")  # what the user saw
     return run_dir

@@ -39,3 +39,20 @@ def test_a_child_that_dies_fails_the_call_instead_of_hanging():
 
     with pytest.raises(BrokenProcessPool):
         fork_map([lambda: 1, lambda: os._exit(3), lambda: 2], processes=2)
+
+
+def test_one_job_goes_to_a_child_when_there_is_work_meanwhile():
+    [(pid, value)], mine = fork_map([lambda: (os.getpid(), 7)], processes=2, meanwhile=lambda: os.getpid())
+    assert value == 7 and mine == os.getpid() and pid != os.getpid()
+    # without a meanwhile a single job is not worth a child
+    [(pid_alone, _)], none = fork_map([lambda: (os.getpid(), 7)], processes=2)
+    assert pid_alone == os.getpid() and none is None
+
+
+def test_a_fork_map_inside_another_meanwhile_leaves_the_outer_jobs_intact():
+    def inner():
+        results, _ = fork_map([lambda k=k: k + 100 for k in range(3)], processes=2)
+        return results
+
+    results, inner_results = fork_map([lambda: "outer-a", lambda: "outer-b"], processes=2, meanwhile=inner)
+    assert results == ["outer-a", "outer-b"] and inner_results == [100, 101, 102]
