@@ -74,21 +74,35 @@ def gi_star(x: np.ndarray, w: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray
     return (z[:, 0], p[:, 0]) if one_d else (z, p)
 
 
+def _has_repeat(idx: np.ndarray) -> np.ndarray:
+    """Per row of ``idx`` (r, k): True where some index occurs twice. Pairwise comparison of
+    the k columns (k² / 2 vector operations; the rejection path has k² ≤ pool, so k is small),
+    an order of magnitude cheaper than sorting each row."""
+    cols = np.ascontiguousarray(idx.T)
+    bad = np.zeros(idx.shape[0], dtype=bool)
+    for a in range(1, cols.shape[0]):
+        bad |= (cols[a] == cols[:a]).any(axis=0)
+    return bad
+
+
 def _distinct_draws(rng: np.random.Generator, pool: int, k: int, draws: int) -> np.ndarray:
     """``draws`` rows of k distinct indices from range(pool), each row a uniform random k-subset
     (in random order). Rejection of rows with a repeated index when k is small against the pool
-    (the usual case: k² ≪ pool), a partial shuffle otherwise."""
+    (the usual case: k² ≪ pool), a partial shuffle otherwise.
+
+    Rejection redraws the rows with a repeat, in row order, until none is left; only the
+    redrawn rows are checked again (a row without a repeat keeps it), so the generator is
+    consumed exactly as by checking every row each round."""
     if k == 0:
         return np.zeros((draws, 0), dtype="int64")
     if k * k > pool:
         return np.argsort(rng.random((draws, pool)), axis=1)[:, :k]
     idx = rng.integers(0, pool, size=(draws, k))
-    while True:
-        srt = np.sort(idx, axis=1)
-        bad = (srt[:, 1:] == srt[:, :-1]).any(axis=1)
-        if not bad.any():
-            return idx
-        idx[bad] = rng.integers(0, pool, size=(int(bad.sum()), k))
+    rows = np.flatnonzero(_has_repeat(idx))
+    while len(rows):
+        idx[rows] = rng.integers(0, pool, size=(len(rows), k))
+        rows = rows[_has_repeat(idx[rows])]
+    return idx
 
 
 def gi_star_permutation(x: np.ndarray, w: sparse.csr_matrix, permutations: int, seed: int,

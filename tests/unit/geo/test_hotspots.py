@@ -160,6 +160,29 @@ def test_permutation_p_matches_every_permutation_enumerated():
         assert abs(folded[i] - exact_folded) <= 5 * np.sqrt(exact_folded * (1 - exact_folded) / draws) + 2 / draws
 
 
+def test_distinct_draws_rejection_equals_checking_every_row():
+    """The rejection path re-checks only redrawn rows; the straightforward loop (sort every row,
+    redraw the rows with a repeat, until none) must give the same draws from the same seed,
+    and every row must be k distinct indices (checked with Python sets)."""
+    from pipeline.geo.hotspots import _distinct_draws, _has_repeat
+
+    def straightforward(rng, pool, k, draws):
+        idx = rng.integers(0, pool, size=(draws, k))
+        while True:
+            bad = np.array([len(set(row)) < k for row in idx.tolist()])
+            if not bad.any():
+                return idx
+            idx[bad] = rng.integers(0, pool, size=(int(bad.sum()), k))
+
+    for pool, k in ((24, 4), (59, 7), (9, 3), (5, 1)):
+        ours = _distinct_draws(np.random.default_rng(11), pool, k, 2_000)
+        ref = straightforward(np.random.default_rng(11), pool, k, 2_000)
+        assert np.array_equal(ours, ref), (pool, k)
+        assert all(len(set(row)) == k for row in ours.tolist())
+    rows = np.array([[1, 2, 3], [4, 4, 5], [6, 7, 6], [8, 9, 9], [0, 1, 2]])
+    assert _has_repeat(rows).tolist() == [False, True, True, True, False]
+
+
 def test_permutation_finds_planted_extreme():
     # 20x20 lattice, one block of high values: its centre cannot be beaten by any permutation
     ix, iy = np.meshgrid(np.arange(20), np.arange(20))
