@@ -65,12 +65,63 @@ def harm_lattice(values: np.ndarray, top: float, max_lattice: int = MAX_LATTICE)
     return unit, steps
 
 
-def _binom_terms(n: int, prob: np.ndarray, m_max: int) -> np.ndarray:
-    """P(M = m) for m < m_max and P(M ≥ m_max) last, M ~ Binomial(n, prob); shape (len(prob), m_max + 1)."""
-    m = np.arange(m_max)
+def _kept_terms(n: int, prob: np.ndarray, m_max: int) -> tuple[np.ndarray, np.ndarray]:
+    """The binomial terms that enter the law: ``(m, terms)`` with ``terms[:, j]`` = P(M = m_j)
+    for the m < m_max where some level's term exceeds ``_TINY``, and P(M ≥ m_max) last (always
+    kept), M ~ Binomial(n, prob).
+
+    Only m below the first m ≥ ⌈n·π_max⌉ with P(M = m; π_max) ≤ ``_TINY`` are evaluated: from
+    ⌈n·π_max⌉ on (at or above every level's mode) the pmf falls with m, and at fixed m ≥ n·π
+    it rises with π (d/dπ log pmf = m/π − (n−m)/(1−π) > 0 for π < m/n), so every level's term
+    beyond that point is at most the largest level's, ≤ ``_TINY``, and would be dropped anyway.
+    """
+    hi_level = float(prob.max())
+    start = min(m_max, int(np.ceil(n * hi_level)))
+    beyond = stats.binom.pmf(np.arange(start, m_max), n, hi_level) <= _TINY
+    m_hi = start + int(np.argmax(beyond)) if beyond.any() else m_max
+    m = np.arange(m_hi)
     pmf = stats.binom.pmf(m[None, :], n, prob[:, None])
+    keep = pmf.max(axis=0) > _TINY if m_hi else np.zeros(0, bool)
     tail = stats.binom.sf(m_max - 1, n, prob)[:, None]
-    return np.concatenate([pmf, tail], axis=1)
+    return np.r_[m[keep], m_max], np.concatenate([pmf[:, keep], tail], axis=1)
+
+
+def _add_value(law: np.ndarray, terms: np.ndarray, shift: np.ndarray, top: int) -> np.ndarray:
+    """One level's law of S + a·M from the law of S (``law``, last column P(S ≥ top)) and the
+    terms P(M = m) placed at ``shift`` = min(m·a, top): new[s] = Σ_m t_m·law[s − shift_m] for
+    s < top, and everything at or beyond ``top`` summed into the last column.
+
+    Only the support of ``law`` below ``top`` and the non-zero terms are touched (a product
+    with an exact zero adds nothing). A dense kernel (a = 1) is one direct ``numpy.convolve``;
+    a sparse one (a > 1, few terms) adds the shifted copies term by term.
+    """
+    nz = terms != 0
+    t, sh = terms[nz], shift[nz]
+    new = np.zeros_like(law)
+    absorbed = law[top] * t.sum()        # S ≥ top stays at or beyond top for every shift
+    body = np.flatnonzero(law[:top])
+    if len(body) and len(t):
+        lo, hi = int(body[0]), int(body[-1]) + 1
+        seg = law[lo:hi]
+        inside = lo + sh < top
+        absorbed += t[~inside].sum() * seg.sum()  # the whole segment lands at or beyond top
+        t, sh = t[inside], sh[inside]
+        if len(t):
+            s0, span = int(sh[0]), int(sh[-1] - sh[0]) + 1
+            buf = np.zeros(span + len(seg) - 1)
+            if span <= 4 * len(t):      # dense kernel: one direct convolution
+                kernel = np.zeros(span)
+                kernel[sh - s0] = t
+                buf[:] = np.convolve(seg, kernel)
+            else:                         # sparse kernel: the shifted copies one by one
+                for tm, sm in zip(t, sh - s0):
+                    buf[sm:sm + len(seg)] += tm * seg
+            first = lo + s0
+            cut = top - first             # buf[cut:] lands at or beyond top
+            new[first:first + min(cut, len(buf))] = buf[:cut]
+            absorbed += buf[cut:].sum()
+    new[top] += absorbed
+    return np.minimum(new, 1.0)
 
 
 def weighted_sum_law(counts: np.ndarray, steps: np.ndarray, prob: np.ndarray, size: int) -> np.ndarray:
@@ -78,8 +129,10 @@ def weighted_sum_law(counts: np.ndarray, steps: np.ndarray, prob: np.ndarray, si
 
     Returns an array (len(prob), size): column s is P(S = s) for s < size − 1 and the last
     column is P(S ≥ size − 1) (mass beyond the lattice is absorbed there; with size − 2 the
-    largest observed value, both tails of every observed value are exact). Direct (not FFT) convolution, so tiny probabilities
-    keep their relative accuracy.
+    largest observed value, both tails of every observed value are exact). Built value by
+    value, ``law ← law ⊛ Binomial(N_v, π)`` on the steps a_v (:func:`_add_value`), by direct
+    (not FFT) convolution so tiny probabilities keep their relative accuracy; binomial terms
+    below 1e-60 at every level are dropped (:func:`_kept_terms`).
     """
     prob = np.asarray(prob, dtype="float64")
     law = np.zeros((len(prob), size))
@@ -89,22 +142,10 @@ def weighted_sum_law(counts: np.ndarray, steps: np.ndarray, prob: np.ndarray, si
         if n_v == 0:
             continue
         m_max = int(min(n_v, -(-top // a)))  # m·a < top for m < m_max; P(M ≥ m_max) goes last
-        terms = _binom_terms(int(n_v), prob, m_max)
-        keep = terms.max(axis=0) > _TINY
-        keep[-1] = True
-        new = np.zeros_like(law)
-        absorbed = np.zeros(len(prob))
-        for m in np.flatnonzero(keep):
-            shift = min(m * a, top)  # the last term (M ≥ m_max) lands on top unless m_max = N_v fits
-            t = terms[:, m][:, None]
-            if shift < top:
-                new[:, shift:] += t * law[:, :size - shift]
-                absorbed += terms[:, m] * law[:, size - shift:].sum(axis=1)
-            else:
-                absorbed += terms[:, m] * law.sum(axis=1)
-        new[:, top] += absorbed
-        # the top column already holds S ≥ top from the shifted copies; cap rounding above 1
-        law = np.minimum(new, 1.0)
+        m, terms = _kept_terms(int(n_v), prob, m_max)
+        shift = np.minimum(m * a, top)
+        for row in range(len(prob)):
+            law[row] = _add_value(law[row], terms[row], shift, top)
     return law
 
 

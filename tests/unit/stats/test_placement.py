@@ -1,0 +1,54 @@
+"""The exact law of a window harm sum (pipeline.stats.placement) against brute-force
+enumeration of every combination of binomial counts, and the trimmed binomial terms against
+evaluating every term."""
+
+import itertools
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from pipeline.stats.placement import _TINY, _kept_terms, weighted_sum_law
+
+
+def _enumerated_law(counts, steps, prob, size):
+    """P(S = s) for s < size − 1 and P(S ≥ size − 1) last, S = Σ a_v M_v, from every
+    combination (m_1, …, m_V) and the product of binomial pmfs."""
+    law = np.zeros((len(prob), size))
+    for combo in itertools.product(*[range(n + 1) for n in counts]):
+        s = min(int(np.dot(combo, steps)), size - 1)
+        pr = np.prod([stats.binom.pmf(m, n, prob) for m, n in zip(combo, counts)], axis=0)
+        law[:, s] += pr
+    return law
+
+
+@pytest.mark.parametrize("size", [60, 25, 9])   # no absorption, some, most of the mass
+def test_weighted_sum_law_equals_enumeration(size):
+    counts, steps = np.array([6, 4, 2, 3]), np.array([1, 3, 7, 2])
+    prob = np.array([0.02, 0.3, 0.5, 0.9])
+    ours = weighted_sum_law(counts, steps, prob, size)
+    ref = _enumerated_law(counts, steps, prob, size)
+    assert ours.shape == (4, size)
+    np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(ours.sum(axis=1), 1.0, rtol=1e-12)
+
+
+def test_weighted_sum_law_sparse_steps_equal_enumeration():
+    """A large step against few terms (the term-by-term path) and a zero count."""
+    counts, steps, prob = np.array([3, 0, 5]), np.array([17, 2, 1]), np.array([0.1, 0.45])
+    for size in (80, 40):
+        np.testing.assert_allclose(weighted_sum_law(counts, steps, prob, size),
+                                   _enumerated_law(counts, steps, prob, size), rtol=1e-12, atol=1e-300)
+
+
+def test_kept_terms_equal_every_term_filtered():
+    """Levels far apart (a gap between their kept ranges) and a large n: the trimmed
+    evaluation keeps exactly the terms above 1e-60 of the full evaluation, with the same values."""
+    prob = np.array([1e-5, 0.002, 0.004, 0.3])
+    for n, m_max in ((68_000, 5_000), (68_000, 40_000), (50, 50), (300, 7)):
+        m, terms = _kept_terms(n, prob, m_max)
+        full = stats.binom.pmf(np.arange(m_max)[None, :], n, prob[:, None])
+        keep = full.max(axis=0) > _TINY
+        assert m.tolist() == [*np.flatnonzero(keep).tolist(), m_max]
+        np.testing.assert_array_equal(terms[:, :-1], full[:, keep])
+        np.testing.assert_array_equal(terms[:, -1], stats.binom.sf(m_max - 1, n, prob))
