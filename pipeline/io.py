@@ -433,7 +433,7 @@ def write_workbook(sheets: list[Sheet], path: Path) -> Path:
     path = Path(path)
     wb = Workbook()
     wb.remove(wb.active)
-    bold, right = Font(bold=True), Alignment(horizontal="right")
+    bold, right, head = Font(bold=True), Alignment(horizontal="right"), Alignment(wrap_text=True, vertical="top")
     for sheet in sheets:
         ws = wb.create_sheet(sheet.name[:31])
         top = 1
@@ -442,7 +442,8 @@ def write_workbook(sheets: list[Sheet], path: Path) -> Path:
             cell = ws.cell(row=top, column=j)
             _text_cell(cell, str(col))
             cell.font = bold
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.alignment = head
+        formats = [sheet.formats.get(col) for col in frame.columns]  # looked up once per column
         for i, row in enumerate(frame.itertuples(index=False), start=top + 1):
             for j, value in enumerate(row, start=1):
                 cell = ws.cell(row=i, column=j)
@@ -457,9 +458,8 @@ def write_workbook(sheets: list[Sheet], path: Path) -> Path:
                     cell.number_format = "yyyy-mm-dd"
                 else:
                     cell.value = value.item() if hasattr(value, "item") else value
-                    fmt = sheet.formats.get(frame.columns[j - 1])
-                    if fmt:
-                        cell.number_format = fmt
+                    if formats[j - 1]:
+                        cell.number_format = formats[j - 1]
         for j, col in enumerate(frame.columns, start=1):
             ws.column_dimensions[get_column_letter(j)].width = sheet.widths.get(col, 12)
         if len(frame.columns):

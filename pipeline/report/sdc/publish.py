@@ -113,12 +113,14 @@ def public_frame(name: str, frame: pd.DataFrame | None, cubes: dict[str, Cube], 
             continue
         cube, status = cubes[ref.cube], pattern[ref.cube]
         h, w = np.zeros(len(out), bool), np.full(len(out), "", dtype=object)
+        # the column's numbers (NaN where not one), converted once rather than row by row
+        numbers = pd.to_numeric(out[col], errors="coerce").astype(float).to_numpy()
         for i, row in enumerate(rows):
             pos = cell_positions(cube, row, ref, year)
             if pos is None:
                 continue
             st = status[pos]
-            own = pd.to_numeric(pd.Series([row[col]]), errors="coerce").iloc[0]
+            own = numbers[i]
             small = ref.scale == "count" and 1 <= own < cube.protection + 1 if cube.labelled else False
             if (st != VISIBLE).any() or small:  # a small number is hidden even if the cube holds another
                 h[i] = True
