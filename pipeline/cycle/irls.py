@@ -23,7 +23,7 @@ through the pseudo-inverse (``statsmodels.tools.tools.pinv_extended``).
 from __future__ import annotations
 
 import numpy as np
-import statsmodels.api as sm
+from statsmodels.genmod import families
 from statsmodels.tools.tools import pinv_extended
 
 _MAXITER, _ATOL = 100, 1e-8  # statsmodels' GLM.fit defaults (maxiter, tol on the deviance)
@@ -40,7 +40,7 @@ def nb2_fit(y: np.ndarray, x: np.ndarray, offset: np.ndarray, alpha: float,
     y : counts, shape (n,). x : design, shape (n, k). offset : log exposure, shape (n,).
     alpha : NB2 dispersion (Var = μ + αμ²). start : β to start from, shape (k,).
     """
-    family = sm.families.NegativeBinomial(alpha=alpha)
+    family = families.NegativeBinomial(alpha=alpha)
     ones = np.ones(len(y))  # GLM's var_weights, freq_weights, iweights and n_trials
     lin_pred = np.dot(x, start) + offset
     mu = family.fitted(lin_pred)

@@ -19,8 +19,8 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy.stats import norm
+from statsmodels.regression.linear_model import OLS  # not statsmodels.api: it imports all of statsmodels
 
 from pipeline.cycle.effect import DECREASED, INCREASED, NO_CHANGE, NOT_ASSESSABLE
 from pipeline.stats.survey import wilson_interval
@@ -85,7 +85,7 @@ def survey_effect(flags: pd.DataFrame, indicator: str, treated: str, neighbours:
     d = f[f["area_id"].isin([treated, *comp])]
     tr = (d["area_id"] == treated).astype(float)
     x = np.column_stack([np.ones(len(d)), tr, d["after"], tr * d["after"]])
-    fit = sm.OLS(d["y"].to_numpy(float), x).fit(cov_type="HC1")
+    fit = OLS(d["y"].to_numpy(float), x).fit(cov_type="HC1")
     b, se = float(fit.params[3]), float(fit.bse[3])
     z = norm.ppf(0.5 + level / 2)
     low, high = 100 * (b - z * se), 100 * (b + z * se)
