@@ -4,8 +4,8 @@ statsmodels' model and results objects.
 The search over log α evaluates ℓ(β̂_α, α) (and the Cox–Reid term) about twenty times per
 effect; each evaluation is a GLM fit. ``sm.GLM(...).fit()`` spends most of its time building the
 model, checking data and making a results object, none of which the search needs. :func:`nb2_fit`
-runs the same iteratively reweighted least squares as statsmodels' ``GLM._fit_irls`` (version
-0.14/0.15), step for step and with statsmodels' own family, link, deviance and log-likelihood
+runs the same iteratively reweighted least squares as statsmodels' ``GLM._fit_irls`` (0.15, the
+pinned version), step for step and with statsmodels' own family, link, deviance and log-likelihood
 functions, so its β̂, μ̂ and ℓ are the same floats as
 ``sm.GLM(y, x, family=NegativeBinomial(alpha), offset=offset).fit(start_params=start)``
 (tests/unit/cycle/test_irls.py checks equality). Hand-written glue: statsmodels exposes no
