@@ -63,6 +63,9 @@ def fork_map(jobs: Sequence[Callable[[], bytes]], processes: int | None = None,
         # the call with BrokenProcessPool instead of leaving it waiting for ever
         with ProcessPoolExecutor(min(processes, len(jobs)), mp_context=multiprocessing.get_context("fork")) as pool:
             pending = [pool.submit(_run_job, i) for i in range(len(jobs))]
+            # with fork the pool starts all its children at the first submit: from here on the
+            # parent's garbage, from the meanwhile's work too, is collected as usual
+            gc.unfreeze()
             try:
                 other = meanwhile() if meanwhile else None
             except BaseException:

@@ -299,59 +299,92 @@ def report_inputs(run: RunContext, params: Params, generated_on: dt.date | None 
 def report(run: RunContext, params: Params, versions: tuple[str, ...] = ("intern", "publik"),
            excel: bool = True, chapters: tuple[str, ...] | None = None, processes: int | None = None) -> str:
     """The report PDFs and their Excel tables, internal and public. A national run asks for a
-    short internal PDF only (``versions=("intern",), excel=False, chapters=<titles>``), drawn in
+    short internal PDF only (``versions=("intern",), excel=False, chapters=<titles>``), made in
     its own process (``processes=1``: a Dask worker's cores are the other workers').
 
-    Both versions' documents are built first with their figures only requested; every distinct
-    figure is then drawn once, on all cores, while this process writes the Excel tables to a
-    staging folder (:meth:`pipeline.report.svg.FigureCache.draw_pending`). The PDFs are
-    compiled next, then the public web page, and the tables are moved into place last.
+    The internal document is built first with its figures only requested; they are drawn on all
+    cores (:meth:`pipeline.report.svg.FigureCache.draw_pending`) while this process makes the
+    public version (disclosure control, audited before anything is written), builds its
+    document and writes the internal Excel tables to a staging folder. The figures that only the
+    public version and the public web page ask for are drawn next, while the public tables are
+    written (a figure that suppression left unchanged has the same key and is drawn once). The
+    PDFs are compiled side by side while the public web page is written, and the tables are
+    moved into place last. With ``processes=1`` the same steps run in order, with the same bytes.
     """
     import tempfile
 
-    from pipeline.cycle.commands import write_public_page
-    from pipeline.cycle.public_page import map_figures
+    from pipeline.parallel import fork_map
     from pipeline.report.chapters.orsaksanalys import TITLE as ORSAKSANALYS
     from pipeline.report.document import build_document
-    from pipeline.report.public import make_public_inputs
     from pipeline.report.render import write_pdf
     from pipeline.report.svg import FigureCache
 
     # the problem profiles (the costliest part of loading) are shown only by the orsaksanalys
     inputs = report_inputs(run, params, profiles=chapters is None or ORSAKSANALYS in chapters)
-    sources = {"intern": inputs}
-    if "publik" in versions:
-        sources["publik"] = make_public_inputs(inputs, params.privacy)  # audited before anything is written
-    year = params.kommun.year
-    if chapters is not None:
-        from pipeline.report.chapters import CHAPTERS
-
-        unknown = set(chapters) - {c.title for c in CHAPTERS}
-        if unknown:
-            raise ValueError(f"report: no chapter titled {', '.join(sorted(unknown))}")
-        chapters = tuple(c for c in CHAPTERS if c.title in chapters)
-    # the public version reuses the figures suppression left unchanged (same content, same key)
+    year, sources, documents = params.kommun.year, {"intern": inputs}, {}
+    chapters = _report_chapters(chapters)
     figures = FigureCache(deferred=True)
-    documents = {v: build_document(sources[v], figures, *(() if chapters is None else (chapters,)))
-                 for v in versions}
-    if "publik" in sources:  # the public web page's maps are drawn in the same pass
-        for name, draw, *args in map_figures(sources["publik"]):
-            figures.request(name, draw, *args)
+
+    def build(version: str) -> None:
+        documents[version] = build_document(sources[version], figures, *(() if chapters is None else (chapters,)))
+
     tables_dir = run.report_tables(year, versions[0]).parent
     tables_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=tables_dir, prefix=".report-") as staging:
-        staged = figures.draw_pending(processes, meanwhile=lambda: _stage_tables(sources, versions if excel else (),
-                                                                      Path(staging)))
-        pdfs = [write_pdf(src, figures.resolve(files), run.report_pdf(year, public=v == "publik"),
-                          inputs.generated_on) for v, (src, files) in documents.items()]
-        if "publik" in sources:  # reports/publik/index.html (pipeline/cycle/public_page.py)
-            write_public_page(run, sources["publik"], figures)
+        def tables(version: str) -> dict:
+            return _stage_tables(sources, (version,) if excel and version in versions else (), Path(staging))
+
+        def public_version() -> dict:
+            if "publik" in versions:
+                _public_version(sources, params, figures)
+                build("publik")
+            return tables("intern")
+
+        if "intern" in versions:
+            build("intern")
+        staged = figures.draw_pending(processes, meanwhile=public_version)
+        staged |= figures.draw_pending(processes, meanwhile=lambda: tables("publik"))
+        jobs = [lambda v=v, src=src, files=files: write_pdf(src, figures.resolve(files),
+                                                            run.report_pdf(year, public=v == "publik"),
+                                                            inputs.generated_on) for v, (src, files) in documents.items()]
+        pdfs, _ = fork_map(jobs, processes, meanwhile=lambda: _public_page(run, sources, figures))
         for version, (path, _) in staged.items():
             os.replace(path, run.report_tables(year, version))
     n_sheets = max((n for _, n in staged.values()), default=0)
     made = " and ".join(run.display(p) for p in pdfs)
     return f"report: {made}" + (f" and {n_sheets} Excel sheets each" if n_sheets else "") + \
         f" ({', '.join(versions)})"
+
+
+def _report_chapters(titles: tuple[str, ...] | None) -> tuple | None:
+    """The chapters with these titles, in the report's order (None: all)."""
+    if titles is None:
+        return None
+    from pipeline.report.chapters import CHAPTERS
+
+    unknown = set(titles) - {c.title for c in CHAPTERS}
+    if unknown:
+        raise ValueError(f"report: no chapter titled {', '.join(sorted(unknown))}")
+    return tuple(c for c in CHAPTERS if c.title in titles)
+
+
+def _public_version(sources: dict, params: Params, figures) -> None:
+    """The public version's inputs (audited before anything is written) into ``sources``, and
+    the public web page's maps requested from ``figures``."""
+    from pipeline.cycle.public_page import map_figures
+    from pipeline.report.public import make_public_inputs
+
+    sources["publik"] = make_public_inputs(sources["intern"], params.privacy)
+    for name, draw, *args in map_figures(sources["publik"]):
+        figures.request(name, draw, *args)
+
+
+def _public_page(run: RunContext, sources: dict, figures) -> None:
+    """reports/publik/index.html (pipeline/cycle/public_page.py), when there is a public version."""
+    from pipeline.cycle.commands import write_public_page
+
+    if "publik" in sources:
+        write_public_page(run, sources["publik"], figures)
 
 
 def _stage_tables(sources: dict, versions: tuple[str, ...], staging: Path) -> dict[str, tuple[Path, int]]:

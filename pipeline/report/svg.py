@@ -109,7 +109,7 @@ class FigureCache:
         for (key, _), svg in zip(pending, svgs):
             self._svg[key] = svg
             self.drawn += 1
-        self._pending.clear()
+            self._pending.pop(key)  # what meanwhile() requested stays pending for the next call
         return other
 
     def resolve(self, files: dict[str, bytes | FigureRef]) -> dict[str, bytes]:
