@@ -119,6 +119,27 @@ def test_overdispersed_rate_ratio_test_is_the_beta_binomial_test(k1, k2):
         assert lb.sf(k1 - 1) == pytest.approx(0.025, rel=1e-6)
 
 
+def test_one_beta_binomial_tail_equals_both_tails_and_scipy():
+    """The root search's one-sided tail: the same float as the tail of the whole-support sum,
+    and scipy's beta-binomial law."""
+    from scipy import special
+
+    from pipeline.stats.rate_ratio import _bb_tail, _bb_tails
+
+    rng = np.random.default_rng(4)
+    for n in (1, 7, 260, 3_001):
+        j = np.arange(n + 1)
+        log_choose = special.gammaln(n + 1) - special.gammaln(j + 1) - special.gammaln(n - j + 1)
+        for k in {0, n // 3, n // 2, n}:
+            a, b = rng.uniform(0.5, 80, 2)
+            up, low = _bb_tails(k, n, a, b, log_choose)
+            assert _bb_tail(k, n, a, b, log_choose, True) == up
+            assert _bb_tail(k, n, a, b, log_choose, False) == low
+            law = stats.betabinom(n, a, b)
+            assert up == pytest.approx(min(1.0, law.sf(k - 1)), rel=1e-9, abs=1e-10)  # scipy: 1 − cdf
+            assert low == pytest.approx(min(1.0, law.cdf(k)), rel=1e-9, abs=1e-10)
+
+
 def test_rate_ratio_tests_vectorised_and_empty():
     out = rate_ratio_tests([0, 5], [0, 5], kappa=[0.0, 0.1])
     assert out["p"][0] == 1.0 and np.isnan(out["rr"][0]) and out["p"][1] == pytest.approx(1.0)
