@@ -259,6 +259,8 @@ def emerging_hotspots(cube: np.ndarray, w: sp.csr_matrix, time_lags: int = 1,
 
 def _expand(found: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
     """Results for the analysed locations placed back on the whole grid (others: no_pattern)."""
+    if keep.all():  # every cell analysed (ehs_locations "all", the default): nothing to place
+        return found.reset_index(drop=True)
     full = pd.DataFrame({"ehs_category": pd.array(["no_pattern"] * len(keep), dtype="str"),
                          "mk_tau": np.nan, "mk_z": np.nan, "mk_p": np.nan,
                          "n_hot_steps": np.zeros(len(keep), "int64"), "n_cold_steps": np.zeros(len(keep), "int64"),

@@ -318,3 +318,22 @@ def test_only_cells_with_incidents_are_locations_when_asked():
     # against the whole grid the busy rows stand out
     busy_all = everything[~everything["cell_id"].isin([f"c{i:02d}" for i in range(12, 36)])]
     assert (busy_all["ehs_category"].str.endswith("_hot")).sum() > 0
+
+
+def test_expand_every_cell_and_some_cells_give_the_same_columns():
+    """Results placed back on the grid: with every cell analysed the rows are the found ones;
+    with a cell left out it is no_pattern with NaN trend; the columns and dtypes agree."""
+    from pipeline.geo.emerging import _expand
+
+    found = pd.DataFrame({"ehs_category": pd.array(["new_hot", "no_pattern", "persistent_cold"], dtype="str"),
+                          "mk_tau": [0.5, 0.0, -0.25], "mk_z": [2.0, 0.0, -1.0], "mk_p": [0.04, 1.0, 0.3],
+                          "n_hot_steps": np.array([1, 0, 0], "int64"), "n_cold_steps": np.array([0, 0, 22], "int64"),
+                          "pct_hot": [100 / 24, 0.0, 0.0]})
+    every = _expand(found, np.ones(3, bool))
+    some = _expand(found, np.array([True, False, True, True]))
+    assert every["ehs_category"].tolist() == ["new_hot", "no_pattern", "persistent_cold"]
+    assert every["mk_z"].tolist() == [2.0, 0.0, -1.0] and every["n_cold_steps"].tolist() == [0, 0, 22]
+    assert some["ehs_category"].tolist() == ["new_hot", "no_pattern", "no_pattern", "persistent_cold"]
+    assert np.isnan(some.loc[1, "mk_p"]) and some.loc[3, "mk_tau"] == -0.25 and some.loc[3, "n_cold_steps"] == 22
+    assert list(every.columns) == list(some.columns)
+    assert every.dtypes.astype(str).tolist() == some.dtypes.astype(str).tolist()
