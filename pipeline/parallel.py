@@ -33,7 +33,17 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
+_IN_CHILD = False  # set in the children of fork_map
+
+
+def in_forked_child() -> bool:
+    """True inside a job that :func:`fork_map` runs in a forked child."""
+    return _IN_CHILD
+
+
 def _run_job(i: int):
+    global _IN_CHILD
+    _IN_CHILD = True
     return _JOBS[i]()
 
 

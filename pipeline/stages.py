@@ -306,10 +306,12 @@ def report(run: RunContext, params: Params, versions: tuple[str, ...] = ("intern
     cores (:meth:`pipeline.report.svg.FigureCache.draw_pending`) while this process makes the
     public version (disclosure control, audited before anything is written), builds its
     document and writes the internal Excel tables to a staging folder. The figures that only the
-    public version and the public web page ask for are drawn next, while the public tables are
-    written (a figure that suppression left unchanged has the same key and is drawn once). The
-    PDFs are compiled side by side while the public web page is written, and the tables are
-    moved into place last. With ``processes=1`` the same steps run in order, with the same bytes.
+    public version and the public web page ask for are drawn next, while the internal PDF is
+    compiled (a figure that suppression left unchanged has the same key and is drawn once). A
+    child writes the public tables while the public PDF and web page are made here, and the
+    tables are moved into place last. Typst compiles in this process only: a child forked from a
+    process that has compiled once would wait for ever for Typst's worker threads
+    (:func:`pipeline.report.render.compile_source` raises there instead). With ``processes=1`` the same steps run in order, with the same bytes.
     """
     import tempfile
 
@@ -340,14 +342,24 @@ def report(run: RunContext, params: Params, versions: tuple[str, ...] = ("intern
                 build("publik")
             return tables("intern")
 
+        def pdf(version: str) -> Path:
+            src, files = documents[version]
+            return write_pdf(src, figures.resolve(files), run.report_pdf(year, public=version == "publik"),
+                             inputs.generated_on)
+
+        def public_pdf_and_page() -> list[Path]:
+            pdfs = [pdf("publik")] if "publik" in documents else []
+            _public_page(run, sources, figures)
+            return pdfs
+
         if "intern" in versions:
             build("intern")
         staged = figures.draw_pending(processes, meanwhile=public_version)
-        staged |= figures.draw_pending(processes, meanwhile=lambda: tables("publik"))
-        jobs = [lambda v=v, src=src, files=files: write_pdf(src, figures.resolve(files),
-                                                            run.report_pdf(year, public=v == "publik"),
-                                                            inputs.generated_on) for v, (src, files) in documents.items()]
-        pdfs, _ = fork_map(jobs, processes, meanwhile=lambda: _public_page(run, sources, figures))
+        # the internal PDF's figures are all drawn by now
+        pdfs = figures.draw_pending(processes, meanwhile=lambda: [pdf("intern")] if "intern" in documents else [])
+        [public_tables], public_pdfs = fork_map([lambda: tables("publik")], processes, meanwhile=public_pdf_and_page)
+        staged |= public_tables
+        pdfs += public_pdfs
         for version, (path, _) in staged.items():
             os.replace(path, run.report_tables(year, version))
     n_sheets = max((n for _, n in staged.values()), default=0)

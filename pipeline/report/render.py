@@ -58,7 +58,15 @@ def read_analyst_texts(text_dir: Path) -> dict[str, str]:
 
 
 def compile_source(source: str, files: dict[str, bytes], workdir: Path, out_pdf: Path, when: dt.date) -> None:
-    """Write ``main.typ``, the template and the figures into ``workdir`` and compile to ``out_pdf``."""
+    """Write ``main.typ``, the template and the figures into ``workdir`` and compile to ``out_pdf``.
+    Never in a child of :func:`pipeline.parallel.fork_map`: Typst keeps worker threads in the
+    process that compiled first, a forked child does not inherit them, and its compile would
+    wait for them for ever; it raises instead."""
+    from pipeline.parallel import in_forked_child
+
+    if in_forked_child():
+        raise RuntimeError("typst cannot compile in a forked child (it would wait for the parent's worker threads); "
+                           "compile in the parent process")
     (workdir / "lagesbild.typ").write_text(template_text(), encoding="utf-8")
     for name, data in files.items():
         (workdir / name).write_bytes(data)

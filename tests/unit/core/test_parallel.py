@@ -56,3 +56,20 @@ def test_a_fork_map_inside_another_meanwhile_leaves_the_outer_jobs_intact():
 
     results, inner_results = fork_map([lambda: "outer-a", lambda: "outer-b"], processes=2, meanwhile=inner)
     assert results == ["outer-a", "outer-b"] and inner_results == [100, 101, 102]
+
+
+def test_typst_in_a_forked_child_raises_instead_of_waiting_for_ever(tmp_path):
+    import datetime as dt
+
+    from pipeline.report.render import compile_source
+
+    def compile_here(name: str):
+        work = tmp_path / name
+        work.mkdir()
+        compile_source('#set document(title: [Lägesbild])\n= Lägesbild\nText.', {}, work, work / "out.pdf",
+                       dt.date(2025, 12, 31))
+        return (work / "out.pdf").read_bytes()[:5]
+
+    assert compile_here("parent") == b"%PDF-"  # the parent now has Typst's worker threads
+    with pytest.raises(RuntimeError, match="forked child"):
+        fork_map([lambda: compile_here("child")], processes=2, meanwhile=lambda: None)
