@@ -17,7 +17,7 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
-_JOBS: Sequence[Callable[[], bytes]] = ()  # the jobs of the fork_map in progress (read by the children)
+_JOBS: Sequence[Callable[[], object]] = ()  # the jobs of the fork_map in progress (read by the children)
 
 
 def can_fork() -> bool:
@@ -47,7 +47,7 @@ def _run_job(i: int):
     return _JOBS[i]()
 
 
-def fork_map(jobs: Sequence[Callable[[], bytes]], processes: int | None = None,
+def fork_map(jobs: Sequence[Callable[[], object]], processes: int | None = None,
              meanwhile: Callable[[], object] | None = None) -> tuple[list, object]:
     """Run every job (a function without arguments) and return ``(results in job order, what
     meanwhile() returned)``.
@@ -55,8 +55,8 @@ def fork_map(jobs: Sequence[Callable[[], bytes]], processes: int | None = None,
     With more than one process and a system that can fork, the jobs go to a pool of ``processes``
     forked children (default: :func:`cores`), one job at a time to whichever child is free, while
     ``meanwhile`` runs in this process (so one job is worth a child when there is a ``meanwhile``);
-    else the jobs, then ``meanwhile``, run here. An exception
-    in a job is raised here, a child that dies raises
+    else the jobs, then ``meanwhile``, run here. An exception in a job is raised here, a child
+    that dies raises
     :class:`concurrent.futures.process.BrokenProcessPool`; no child outlives the call.
     """
     global _JOBS

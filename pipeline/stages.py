@@ -202,7 +202,6 @@ def layers(run: RunContext, params: Params, gpkg: bool = True, processes: int | 
             f"(FDR {lp.fdr_alpha:g}); trends for {out['area_trends']['area_id'].nunique()} areas")
 
 
-
 def _typed_if_empty(table: str, frame: pd.DataFrame) -> pd.DataFrame:
     """An empty layer (its source was not supplied) with the schema's dtypes on its columns."""
     from pipeline.schemas import COLUMNS
@@ -311,7 +310,8 @@ def report(run: RunContext, params: Params, versions: tuple[str, ...] = ("intern
     child writes the public tables while the public PDF and web page are made here, and the
     tables are moved into place last. Typst compiles in this process only: a child forked from a
     process that has compiled once would wait for ever for Typst's worker threads
-    (:func:`pipeline.report.render.compile_source` raises there instead). With ``processes=1`` the same steps run in order, with the same bytes.
+    (:func:`pipeline.report.render.compile_source` raises there instead). With ``processes=1``
+    the same steps run in order, with the same bytes.
     """
     import tempfile
 
@@ -357,8 +357,10 @@ def report(run: RunContext, params: Params, versions: tuple[str, ...] = ("intern
         staged = figures.draw_pending(processes, meanwhile=public_version)
         # the internal PDF's figures are all drawn by now
         pdfs = figures.draw_pending(processes, meanwhile=lambda: [pdf("intern")] if "intern" in documents else [])
-        [public_tables], public_pdfs = fork_map([lambda: tables("publik")], processes, meanwhile=public_pdf_and_page)
-        staged |= public_tables
+        public_tables = [lambda: tables("publik")] if excel and "publik" in versions else []
+        written, public_pdfs = fork_map(public_tables, processes, meanwhile=public_pdf_and_page)
+        for tables_written in written:
+            staged |= tables_written
         pdfs += public_pdfs
         for version, (path, _) in staged.items():
             os.replace(path, run.report_tables(year, version))

@@ -145,9 +145,8 @@ def ingest_sources(run: RunContext, params, families, processes: int | None = No
             return False
 
     # the crime export, most of the work, is read in a forked child while this process reads the
-    # other sources; its problems are put where they come in source order
+    # other sources
     beside = "crimes" if src.crimes is not None and read_beside() else None
-    mark = [0]
 
     def notes_step():
         frames = ing_notes.read_note_files(_files(run, "notes", src.notes), src.notes, name=run.display)
@@ -161,7 +160,6 @@ def ingest_sources(run: RunContext, params, families, processes: int | None = No
     def rest():
         for source, step in steps.items():
             if source == beside:
-                mark[0] = len(out.problems)
                 continue
             if source == "notes":
                 out.places = out.results["gazetteer"].table if "gazetteer" in out.results else None
@@ -174,10 +172,11 @@ def ingest_sources(run: RunContext, params, families, processes: int | None = No
     jobs = [lambda: recorded(beside, steps[beside])] if beside else []
     done, _ = fork_map(jobs, processes, rest)
     for res, problems, frames in done:
-        out.problems[mark[0]:mark[0]] = problems
+        out.problems += problems
         if frames is not None:
             out.frames[beside] = frames
         if res is not None:
             out.results[beside] = res
     out.results = {source: out.results[source] for source in SOURCES if source in out.results}
+    out.problems.sort(key=lambda problem: SOURCES.index(problem[0]))  # in source order (a stable sort)
     return out
