@@ -14,13 +14,12 @@ import difflib
 import gzip
 import json
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
-from pipeline import io
+from pipeline import defaults, io
 from pipeline.context import RunContext
 from pipeline.errors import DataError
 from pipeline.ingest.common import default_aliases, default_survey_labels, header_key, label_key, map_columns
@@ -41,8 +40,7 @@ TODO = "TODO"
 
 def kommun_name(code: str) -> str:
     """The name of kommun ``code`` (4 digits) from the packaged list of Sweden's 290 kommuner."""
-    with resources.files("pipeline.defaults").joinpath("kommuner.csv").open(encoding="utf-8") as fh:
-        table = pd.read_csv(fh, comment="#", dtype=str)
+    table = defaults.kommuner()
     names = dict(zip(table["kommun_code"], table["kommun_name"]))
     code = str(code).zfill(4)
     if code not in names:

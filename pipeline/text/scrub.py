@@ -27,11 +27,15 @@ Noah) and the largest origin countries of people born abroad living in Sweden). 
 words right after it (no punctuation between) are taken as its surname(s); a capitalised word
 with a typical surname ending (-sson, -dotter, -qvist, -ström, -gren, -berg, -lund, -holm, ...;
 not plain -son, which would take ``Kontaktperson``) is a name on its own; a genitive ``Annas``
-is a name. At the start of a sentence a first name that is also a Swedish stop word (``Hans``,
-``Inga``, ``Dag``) is a name only when a surname follows (``Hans bil`` stays, ``Hans
-Andersson`` goes). Icelandic names are not used: many are Swedish words (``Kort``). Words in
-``allow`` (area and gazetteer names, inflected forms too) are never names; words in ``deny``
-are always removed, in any case. A capitalised common noun that is also a
+is a name. The name of a kommun or län (packaged lists; ``Stockholm``, ``Falkenberg``, also
+``Stockholms``) does not start a name: it is a place, unless a title stands before it (``rektor
+Norberg``) or a first name after it (``Norberg Anna``); after a first name it is a surname like
+any other (``Anna Lund`` goes whole). A kommun that is also a first name (Mora, Nora) is a place
+only before ``kommun``, ``stad`` or ``län``. At the start of a sentence a first name that is
+also a Swedish stop word (``Hans``, ``Inga``, ``Dag``) is a name only when a surname follows
+(``Hans bil`` stays, ``Hans Andersson`` goes). Icelandic names are not used: many are Swedish
+words (``Kort``). Words in ``allow`` (area and gazetteer names, inflected forms too) are never
+names; words in ``deny`` are always removed, in any case. A capitalised common noun that is also a
 first name (``Björn`` = bear) is removed: Swedish nouns are lower case inside a sentence, so
 the cost is a rare lost word at a sentence start, against a leaked name otherwise.
 
@@ -48,6 +52,7 @@ from importlib import resources
 
 import pandas as pd
 
+from pipeline import defaults
 from pipeline.text.normalise import WORD_RE, fold, sentence_initial, stopwords_sv
 
 KINDS = ("personnummer", "samordningsnummer", "phone", "email", "name", "address", "registration")
@@ -80,6 +85,8 @@ COMMON_WORDS = frozenset({
     "polisen", "polis", "mimer", "kommunen", "centrum", "torget", "parken", "skolan", "valborg",
     "lucia", "jul", "påsk", "midsommar",
 })
+# lower-case words after a place name that make it a place ("Mora kommun", "Stockholms stad")
+PLACE_NOUNS = frozenset({"kommun", "kommuns", "kommunen", "kommunens", "stad", "stads", "län", "läns"})
 SURNAME_END = re.compile(r"(?:sson|dotter|qvist|kvist|ström|strom|gren|berg|lund|holm|blad|stedt|quist)$")
 
 _SEP = r"[ \u00a0\t]*[-–)./]?[ \u00a0\t]*"
@@ -134,6 +141,26 @@ def first_names(countries: tuple[str, ...] = NAME_COUNTRIES) -> frozenset[str]:
             for rep in ("", " ", "-"):
                 out.update(name.replace("+", rep).split())
     return frozenset(n for n in out if len(n) > 1)
+
+
+@lru_cache(maxsize=1)
+def place_names() -> frozenset[str]:
+    """Folded names of Sweden's kommuner and län (packaged lists), whole ("malung-salen",
+    "upplands vasby") and by space-separated part ("stockholms", "vasby")."""
+    names = list(defaults.kommuner()["kommun_name"]) + list(defaults.lan()["lan_name"])
+    out = set()
+    for n in names:
+        f = fold(n)
+        out.add(f)
+        out.update(f.split())
+    return frozenset(out - {"lan"})
+
+
+def _is_place(token: str) -> bool:
+    """``token`` is a kommun or län name, also in the genitive or definite form (no hyphen
+    parts: "Svensson-Falkenberg" is a surname)."""
+    f, places = fold(token), place_names()
+    return f in places or any(f.endswith(s) and f[: -len(s)] in places for s in ("s", "en", "ens"))
 
 
 @lru_cache(maxsize=16)
@@ -223,6 +250,16 @@ def _name_spans(text: str, allow: frozenset[str], deny: frozenset[str]) -> list[
         nxt = toks[i + 1] if i + 1 < len(toks) else None
         joined = nxt is not None and text[toks[i].end():nxt.start()].strip(" \t") == ""
         follows = joined and plain(nxt.group()) and fold(nxt.group()) not in stop
+        # a kommun or län name (Stockholm, Falkenberg) does not start a name, except after a
+        # title ("rektor Norberg") or before a first name ("Norberg Anna"); after a first name it
+        # is a surname like any other ("Anna Lund", in the loop below). One that is also a first
+        # name (Mora, Nora) is a place only before "kommun", "stad" or "län": alone it may be a person.
+        after_title = (i > 0 and toks[i - 1].group().lower() in TITLES
+                       and not text[toks[i - 1].end():toks[i].start()].strip(" \t"))
+        if (_is_place(w) and not after_title and not (follows and is_first(nxt.group()))
+                and (not is_first(w) or joined and nxt.group().lower() in PLACE_NOUNS)):
+            i += 1
+            continue
         hit = False
         if is_first(w):
             if sentence_initial(text, toks[i].start()):
