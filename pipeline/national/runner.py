@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import time
 import traceback
@@ -141,10 +142,26 @@ def run_kommun(task: dict) -> dict:
 def _client(scheduler: str | None, workers: int):
     from dask.distributed import Client, LocalCluster
 
+    quiet_dask_logs()
     if scheduler:
         return Client(scheduler), None
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
     return Client(cluster), cluster
+
+
+def quiet_dask_logs() -> None:
+    """Keep distributed's warnings and errors, not its INFO lines.
+
+    distributed logs every scheduler, nanny and worker start, connection and shutdown at INFO
+    ("Start Nanny at ...", "Received 'close-stream' ...", "Lost all workers"). When the root
+    logger already has a handler (the CLI's), it sets its own logger to INFO and sends them
+    there, so a one-kommun national run printed 33 of them around its 3 own lines (and
+    ``LocalCluster(silence_logs=...)`` only quiets distributed's own handlers, of which there
+    are none then). Call after importing distributed: its import sets the level. With
+    ``--debug`` (root at DEBUG) the INFO lines stay.
+    """
+    root = logging.getLogger().getEffectiveLevel()
+    logging.getLogger("distributed").setLevel(logging.INFO if root <= logging.DEBUG else max(root, logging.WARNING))
 
 
 def run_national(data: Path, out: Path, base: dict, year: int, years_back: int = 3, codes: list[str] | None = None,
@@ -191,6 +208,8 @@ def run_national(data: Path, out: Path, base: dict, year: int, years_back: int =
               "area_km2": float(r.area_km2)}
              for r in reg.sort_values("population", ascending=False, kind="stable").itertuples()]
     client, cluster = _client(scheduler, workers)
+    if cluster is not None:  # distributed's INFO line with the dashboard's (random) port is quieted
+        progress(f"national: LocalCluster of {workers} workers, dashboard {cluster.dashboard_link}")
     results = []
     try:
         futures = client.map(run_kommun, tasks, key=[f"kommun-{t['code']}" for t in tasks], pure=False)

@@ -97,6 +97,10 @@ def test_scheduler_and_workers_give_the_local_clusters_results(scheduler, shared
     for proc in (remote, local):
         for code in KOMMUNER:  # progress per kommun
             assert any(f"{code} " in line and ": done" in line for line in proc.stderr.splitlines()), proc.stderr
+        # nothing but our progress lines and the summary: none of distributed's INFO lines about
+        # starting and closing the scheduler, nannies, workers and streams
+        assert all(line.startswith(("national: ", "[", "✓ national: ")) for line in proc.stderr.splitlines()), proc.stderr
+        assert proc.stdout == ""
     for code in KOMMUNER:
         for name in ("event_month_counts", "event_trends", "event_comparison", "area_trends", "grid_hotspots"):
             pd.testing.assert_frame_equal(_table(tmp_path / "remote", code, name), _table(tmp_path / "local", code, name))

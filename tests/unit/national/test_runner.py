@@ -57,3 +57,29 @@ def test_a_failed_kommuns_reason_is_printed_literally_in_the_overview(tmp_path):
     text = " ".join(pdfium.PdfDocument(tmp_path / "o.pdf")[0].get_textpage().get_text_range().split())
     assert f"2584 Kiruna: {reason}" in text and "0114" not in text
     assert failures_markup(status.iloc[:1]) == "Inga.\n"
+
+
+def test_dask_info_lines_are_quieted_but_its_warnings_and_debug_stay():
+    """distributed's import sets its logger to INFO, which the CLI's root handler would print
+    (scheduler, nanny and stream start/stop lines); quiet_dask_logs keeps WARNING and up, and
+    everything of INFO with --debug (root at DEBUG)."""
+    import logging
+
+    import distributed  # noqa: F401 - its import is what sets the level
+
+    from pipeline.national.runner import quiet_dask_logs
+
+    root, dist = logging.getLogger(), logging.getLogger("distributed")
+    saved = root.level, dist.level
+    try:
+        root.setLevel(logging.WARNING)
+        dist.setLevel(logging.INFO)  # as distributed's import leaves it
+        quiet_dask_logs()
+        nanny = logging.getLogger("distributed.nanny")
+        assert not nanny.isEnabledFor(logging.INFO) and nanny.isEnabledFor(logging.WARNING)
+        root.setLevel(logging.DEBUG)
+        quiet_dask_logs()
+        assert nanny.isEnabledFor(logging.INFO)
+    finally:
+        root.setLevel(saved[0])
+        dist.setLevel(saved[1])
