@@ -30,29 +30,44 @@ def svg_bytes(fig) -> bytes:
     return buf.getvalue()
 
 
-def content_digest(*parts) -> str:
+def content_digest(*parts, memo: dict | None = None) -> str:
     """A content hash of frames and plain values: a frame's non-geometry columns through
     :func:`pandas.util.hash_pandas_object` (numbers compared as float64), its geometry through
     the cells' bounds. Companion ``<col>_suppressed`` flags are left out: they repeat what the
-    NaN values say."""
+    NaN values say.
+
+    ``memo`` (id → (frame, digest)) lets a caller that passes the same frame object many times
+    hash it once; it holds the frame so that its id is not reused while the memo lives.
+    """
     h = hashlib.sha256()
     for part in parts:
         if isinstance(part, pd.DataFrame | pd.Series):
-            frame = part.to_frame() if isinstance(part, pd.Series) else part
-            geo = [c for c in frame.columns if isinstance(frame[c].dtype, gpd.array.GeometryDtype)]
-            companions = [c for c in frame.columns if str(c).endswith("_suppressed") and str(c)[:-11] in frame.columns]
-            plain = frame.drop(columns=geo + companions)
-            # numbers as float64: suppression turns int counts into floats without changing a value
-            plain = plain.apply(lambda c: c.astype("float64") if pd.api.types.is_numeric_dtype(c)
-                                and not pd.api.types.is_bool_dtype(c) else c)
-            h.update(repr((list(map(str, plain.columns)), len(frame))).encode())
-            h.update(pd.util.hash_pandas_object(plain, index=True).to_numpy().tobytes())
-            for c in geo:
-                h.update(np.ascontiguousarray(shapely.bounds(frame[c].to_numpy())).tobytes())
+            seen = memo.get(id(part)) if memo is not None else None
+            digest = seen[1] if seen is not None and seen[0] is part else _frame_digest(part)
+            if memo is not None:
+                memo[id(part)] = (part, digest)
+            h.update(digest)
         else:
             h.update(repr(part).encode())
         h.update(b"|")
     return h.hexdigest()
+
+
+def _frame_digest(part: pd.DataFrame | pd.Series) -> bytes:
+    """The digest of one frame or series (see :func:`content_digest`)."""
+    h = hashlib.sha256()
+    frame = part.to_frame() if isinstance(part, pd.Series) else part
+    geo = [c for c in frame.columns if isinstance(frame[c].dtype, gpd.array.GeometryDtype)]
+    companions = [c for c in frame.columns if str(c).endswith("_suppressed") and str(c)[:-11] in frame.columns]
+    plain = frame.drop(columns=geo + companions)
+    # numbers as float64: suppression turns int counts into floats without changing a value
+    plain = plain.apply(lambda c: c.astype("float64") if pd.api.types.is_numeric_dtype(c)
+                        and not pd.api.types.is_bool_dtype(c) else c)
+    h.update(repr((list(map(str, plain.columns)), len(frame))).encode())
+    h.update(pd.util.hash_pandas_object(plain, index=True).to_numpy().tobytes())
+    for c in geo:
+        h.update(np.ascontiguousarray(shapely.bounds(frame[c].to_numpy())).tobytes())
+    return h.digest()
 
 
 class FigureRef(str):
@@ -74,10 +89,16 @@ class FigureCache:
         self._svg: dict[str, bytes] = {}
         self._pending: dict[str, tuple] = {}  # key -> (draw, args), in the order first asked for
         self.drawn = 0  # figures actually drawn (for tests and benchmarks)
+        self._digests: dict[int, tuple[object, bytes]] = {}  # id(frame) -> (frame, digest)
 
-    @staticmethod
-    def _key(name: str, draw, args) -> str:
-        return f"{name}:{draw.__module__}.{draw.__qualname__}:{content_digest(*args)}"
+    def _key(self, name: str, draw, args) -> str:
+        # A deferred cache hashes a frame passed to many figures (the grid to every map) once
+        # between two draw_pending calls. That changes no figure: until the next draw_pending
+        # every request is drawn from its frames as they are then, so a frame changed in place in
+        # between would give the same bytes under either key. draw_pending forgets the digests
+        # before anything else runs (the public version is made meanwhile, from new frames).
+        memo = self._digests if self.deferred else None
+        return f"{name}:{draw.__module__}.{draw.__qualname__}:{content_digest(*args, memo=memo)}"
 
     def get(self, name: str, draw, *args) -> bytes:
         key = self._key(name, draw, args)
@@ -103,6 +124,7 @@ class FigureCache:
         returned. The bytes are those :meth:`get` would have drawn."""
         from pipeline.parallel import fork_map
 
+        self._digests.clear()
         pending = list(self._pending.items())
         jobs = [lambda draw=draw, args=args: svg_bytes(draw(*args)) for _, (draw, args) in pending]
         svgs, other = fork_map(jobs, processes, meanwhile)
@@ -128,3 +150,4 @@ class FigureCache:
     def clear(self) -> None:
         self._svg.clear()
         self._pending.clear()
+        self._digests.clear()

@@ -34,3 +34,34 @@ def test_requests_made_meanwhile_are_drawn_by_the_next_batch_once():
     batches.draw_pending(processes)
     assert not batches._pending and batches.drawn == serial.drawn  # each distinct figure drawn once
     assert batches.resolve(internal_refs) == internal_files and batches.resolve(public_refs) == public_files
+
+
+def test_a_deferred_cache_hashes_a_frame_once_per_batch_and_again_after_drawing(monkeypatch):
+    import pandas as pd
+
+    import pipeline.report.svg as svg
+
+    hashed = []
+    real = svg._frame_digest
+    monkeypatch.setattr(svg, "_frame_digest", lambda part: hashed.append(id(part)) or real(part))
+    frame = pd.DataFrame({"n": [1, 2, 3]})
+    cache = FigureCache(deferred=True)
+    first = cache.request("a", _draw_nothing, frame)
+    assert cache.request("b", _draw_nothing, frame).split(":")[-1] == first.split(":")[-1]
+    assert len(hashed) == 1  # the second figure of the same frame object reused its digest
+    cache.draw_pending(processes=1)
+    frame.loc[0, "n"] = 99  # changed in place after its batch was drawn: a new key, a new figure
+    again = cache.request("a", _draw_nothing, frame)
+    assert len(hashed) == 2 and again != first and isinstance(again, svg.FigureRef)
+    # a cache that draws at once never reuses a digest (a frame may change between two calls)
+    eager = FigureCache()
+    eager.get("a", _draw_nothing, frame)
+    frame.loc[1, "n"] = 98
+    eager.get("a", _draw_nothing, frame)
+    assert eager.drawn == 2 and len(hashed) == 4
+
+
+def _draw_nothing(_frame):
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(1, 1))
