@@ -50,7 +50,13 @@ def cell_land_area(grid: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> np.ndarra
     """Area (m²) of each grid cell inside the union of ``areas``: the exposure of the
     random-placement null (a cell cut by the kommun boundary can receive fewer incidents)."""
     shape = shapely.union_all(areas.geometry.to_numpy())
-    return shapely.area(shapely.intersection(grid.geometry.to_numpy(), shape))
+    cells = grid.geometry.to_numpy()
+    shapely.prepare(shape)
+    # only cells cut by the boundary need an intersection (most of a rural kommun's are inside)
+    inside = shapely.contains_properly(shape, cells)
+    area = shapely.area(cells)
+    area[~inside] = shapely.area(shapely.intersection(cells[~inside], shape))
+    return area
 
 
 def _direction(upper: np.ndarray, lower: np.ndarray) -> np.ndarray:

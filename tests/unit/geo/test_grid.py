@@ -68,3 +68,19 @@ def test_cell_centres_are_mid_cell(square_km):
     g = make_grid(square_km, 250)
     xy = cell_centres(g, 250)
     assert np.allclose(xy, np.column_stack([g.centroid.x, g.centroid.y]))
+
+
+def test_cell_land_area_counts_only_the_part_of_a_cut_cell_inside_the_kommun():
+    from pipeline.geo.layers import cell_land_area
+
+    # a right triangle with legs of 1 000 m: its hypotenuse x + y = 1 000 runs corner to corner
+    # through the cells with i + j = 3 (250 m cells), cutting each in half
+    kommun = gpd.GeoDataFrame(geometry=[shapely.Polygon([(0, 0), (1000, 0), (0, 1000)])], crs="EPSG:3006")
+    grid = make_grid(kommun, 250)
+    area = cell_land_area(grid, kommun)
+    ix = np.round(shapely.bounds(grid.geometry.to_numpy())[:, 0] / 250).astype(int)
+    iy = np.round(shapely.bounds(grid.geometry.to_numpy())[:, 1] / 250).astype(int)
+    expected = np.where(ix + iy <= 2, 62_500.0, 31_250.0)
+    assert len(grid) == 10 and (ix + iy <= 3).all()
+    np.testing.assert_allclose(area, expected, rtol=1e-12)
+    assert area.sum() == pytest.approx(500_000.0)  # the triangle's area
