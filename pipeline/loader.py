@@ -22,7 +22,7 @@ from pipeline import io, stage_events
 from pipeline.config import Params
 from pipeline.context import RunContext
 from pipeline.cycle.report_data import load_cycle_report
-from pipeline.report.inputs import ReportInputs
+from pipeline.report.inputs import NotRead, ReportInputs
 from pipeline.stages import families_for, read_core
 
 # Layer tables (data/processed/layers/<name>.parquet) the lägesbild or a notebook shows.
@@ -31,6 +31,10 @@ SHOWN_LAYERS = ("area_trends", "area_year_counts", "grid_hotspots", "emerging_ho
                 "survey_indicators", "note_themes", "est_summary", "survey_text_themes", "text_topics",
                 "survey_problem_index", "event_month_counts", "event_year_counts", "event_trends", "event_breaks",
                 "event_comparison")
+# The cell-level layers: one row per grid cell and problem, most of what loading a big kommun
+# costs. Only the maps show them (a chapter names those it reads in its CELL_LAYERS), and the
+# public version and web page, which coarsen them.
+CELL_LAYERS = ("grid_hotspots", "emerging_hotspots", "kde")
 OPTIONAL = ("survey_problem_index",)  # written only when params ask for it: None when absent
 # The frames of ReportInputs that are tables read from one file each (the rest are derived).
 REPORT_TABLES = ("areas", "area_trends", "area_year_counts", "grid_hotspots", "emerging_hotspots", "kde",
@@ -68,16 +72,19 @@ def input_files(run: RunContext, params: Params, tables) -> list[Path]:
 
 
 def load_inputs(run: RunContext, params: Params, generated_on: dt.date | None = None,
-                texts: bool = True, tables=None, profiles: bool = True) -> ReportInputs:
+                texts: bool = True, tables=None, profiles: bool = True, cell_layers=CELL_LAYERS) -> ReportInputs:
     """Every processed table the report shows, read once: the :class:`ReportInputs` of the run.
     The report stage renders it; :func:`pipeline.explore.load_bundle` hands the same frames to
     the notebooks (``texts=False``: they do not read the analysts' texts; ``tables``: only these
     tables of :data:`REPORT_TABLES` are read, the others are empty frames, and the Polisen
     events summary is left out). ``profiles=False``: no problem profiles (a report without the
-    orsaksanalys chapter)."""
+    orsaksanalys chapter). ``cell_layers``: the :data:`CELL_LAYERS` to read; the others are
+    :class:`~pipeline.report.inputs.NotRead` (any use raises)."""
     k, src = params.kommun, params.sources
     wanted = REPORT_TABLES if tables is None else [t for t in REPORT_TABLES if t in tables]
-    frames = read_tables(run, wanted) | {t: pd.DataFrame() for t in REPORT_TABLES if t not in wanted}
+    unread = {t: NotRead(t) for t in CELL_LAYERS if t in wanted and t not in cell_layers}
+    wanted = [t for t in wanted if t not in unread]
+    frames = read_tables(run, wanted) | {t: pd.DataFrame() for t in REPORT_TABLES if t not in wanted} | unread
     if tables is None:
         from pipeline.ingest.police_events import event_type_summary  # here: the notebooks do not need it
 

@@ -288,11 +288,14 @@ def score(run: RunContext, params: Params) -> str:
 
 
 # ------------------------------------------------------------------ report
-def report_inputs(run: RunContext, params: Params, generated_on: dt.date | None = None, profiles: bool = True):
-    """The report's inputs (:func:`pipeline.loader.load_inputs`, the loader the notebooks share)."""
-    from pipeline.loader import load_inputs
+def report_inputs(run: RunContext, params: Params, generated_on: dt.date | None = None, profiles: bool = True,
+                  cell_layers: tuple[str, ...] | None = None):
+    """The report's inputs (:func:`pipeline.loader.load_inputs`, the loader the notebooks share);
+    ``cell_layers``: only these cell-level layers (default: all)."""
+    from pipeline.loader import CELL_LAYERS, load_inputs
 
-    return load_inputs(run, params, generated_on, profiles=profiles)
+    return load_inputs(run, params, generated_on, profiles=profiles,
+                       cell_layers=CELL_LAYERS if cell_layers is None else cell_layers)
 
 
 def report(run: RunContext, params: Params, versions: tuple[str, ...] = ("intern", "publik"),
@@ -321,10 +324,14 @@ def report(run: RunContext, params: Params, versions: tuple[str, ...] = ("intern
     from pipeline.report.render import write_pdf
     from pipeline.report.svg import FigureCache
 
-    # the problem profiles (the costliest part of loading) are shown only by the orsaksanalys
-    inputs = report_inputs(run, params, profiles=chapters is None or ORSAKSANALYS in chapters)
-    year, sources, documents = params.kommun.year, {"intern": inputs}, {}
+    # the problem profiles (the costliest part of loading) are shown only by the orsaksanalys;
+    # the cell-level layers only by the maps and the public version (which coarsens them)
+    profiles = chapters is None or ORSAKSANALYS in chapters
     chapters = _report_chapters(chapters)
+    cells = None if chapters is None or "publik" in versions or profiles else \
+        tuple(dict.fromkeys(layer for c in chapters for layer in c.cell_layers))
+    inputs = report_inputs(run, params, profiles=profiles, cell_layers=cells)
+    year, sources, documents = params.kommun.year, {"intern": inputs}, {}
     figures = FigureCache(deferred=True)
 
     def build(version: str) -> None:

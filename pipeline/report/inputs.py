@@ -96,6 +96,29 @@ class ReportInputs:
         return self.privacy_applied
 
 
+class NotRead:
+    """Stands in :class:`ReportInputs` for a table the loader was told not to read, because no
+    chosen output shows it (:data:`pipeline.loader.CELL_LAYERS`). Any use raises: a chapter that
+    reads a table it did not declare fails at once instead of reporting it as empty."""
+
+    def __init__(self, table: str):
+        self.table = table
+
+    def _fail(self, *_args, **_kw):
+        raise RuntimeError(f"report input {self.table!r} was not read: a chapter that shows it must name it in "
+                           f"its CELL_LAYERS (pipeline/report/chapters)")
+
+    __len__ = __iter__ = __getitem__ = __bool__ = __contains__ = _fail
+
+    def __getattr__(self, name):
+        if name.startswith("__"):  # copy, pickle and repr look for optional dunders
+            raise AttributeError(name)
+        self._fail()
+
+    def __repr__(self) -> str:
+        return f"NotRead({self.table!r})"
+
+
 def is_empty(df) -> bool:
     """True for None or a frame without rows."""
     return df is None or len(df) == 0

@@ -3,7 +3,9 @@
 A chapter is a title and a function ``build(d)`` that writes the chapter's body through a
 :class:`pipeline.report.doc.Doc` (the document builder writes the level-1 heading). To add one:
 write a module here with ``TITLE`` and ``build(d: Doc) -> None`` and put it into
-:data:`CHAPTERS` where it belongs. ``d.inp`` holds the frames (already made public in the public
+:data:`CHAPTERS` where it belongs. A chapter that reads a cell-level layer
+(:data:`pipeline.loader.CELL_LAYERS`) names it in ``CELL_LAYERS``: a report without such a
+chapter (a national run's) does not read them. ``d.inp`` holds the frames (already made public in the public
 version: ``d.public``); write counts with ``d.cnt``/``d.count``, figures with ``d.figure`` (alt
 text required), tables with ``d.table``, and say ``d.missing(...)`` when a source is absent.
 """
@@ -24,11 +26,12 @@ from pipeline.report.doc import Doc
 class Chapter:
     title: str
     build: Callable[[Doc], None]
+    cell_layers: tuple[str, ...] = ()  # the cell-level layers it reads (one row per cell and problem)
 
     @classmethod
     def of(cls, module) -> Chapter:
-        """The chapter a module defines with ``TITLE`` and ``build``."""
-        return cls(module.TITLE, module.build)
+        """The chapter a module defines with ``TITLE``, ``build`` and optionally ``CELL_LAYERS``."""
+        return cls(module.TITLE, module.build, getattr(module, "CELL_LAYERS", ()))
 
 
 CHAPTERS: tuple[Chapter, ...] = (

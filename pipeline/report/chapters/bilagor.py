@@ -10,6 +10,7 @@ from pipeline.report.markdown import escape as esc
 from pipeline.text.format_sv import fmt_int
 
 TITLE = "Bilagor"
+CELL_LAYERS = ("grid_hotspots", "emerging_hotspots", "kde")  # the tables behind the maps
 GLOSSARY = [
     ("Problembild", "Ett problem på en plats: ett problemområde (till exempel narkotika) i ett område."),
     ("Problemområde", "En grupp av brottstyper som hör ihop, till exempel våld i offentlig miljö."),

@@ -20,6 +20,7 @@ from pipeline.report.markdown import escape as esc
 from pipeline.text.format_sv import fmt_int, fmt_num, fmt_pct
 
 TITLE = "Geografisk fördelning"
+CELL_LAYERS = ("grid_hotspots", "emerging_hotspots", "kde")  # the maps
 KEY = "Siffror på kartan är områdenas nummer (tabellen i kapitlet Om kommunen)."
 
 

@@ -142,3 +142,25 @@ def test_public_transformation_does_not_depend_on_the_document():
     code = "import sys, pipeline.report.public; print('pipeline.report.document' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_each_chapter_reads_only_the_cell_layers_it_declares():
+    """A chapter built from inputs whose undeclared cell-level layers were not read (as in a
+    national run) writes the same source and figures; a chapter that reads one it did not
+    declare raises instead of reporting it as empty."""
+    import dataclasses
+
+    from pipeline.loader import CELL_LAYERS
+    from pipeline.report.chapters import CHAPTERS
+    from pipeline.report.inputs import NotRead
+
+    full = _inputs()
+    assert all(len(getattr(full, t)) for t in CELL_LAYERS)  # the test inputs have cells to show
+    for chapter in CHAPTERS:
+        unread = {t: NotRead(t) for t in CELL_LAYERS if t not in chapter.cell_layers}
+        assert _build(dataclasses.replace(full, **unread), (chapter,)) == _build(full, (chapter,)), chapter.title
+    maps = next(c for c in CHAPTERS if c.title == "Geografisk fördelning")
+    assert set(maps.cell_layers) == set(CELL_LAYERS)
+    undeclared = dataclasses.replace(maps, cell_layers=())
+    with pytest.raises(RuntimeError, match="'grid_hotspots' was not read"):
+        _build(dataclasses.replace(full, grid_hotspots=NotRead("grid_hotspots")), (undeclared,))
