@@ -44,10 +44,13 @@ def benjamini_hochberg(p: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndar
     pv = p[ok]
     m = len(pv)
     if m:
-        order = np.argsort(pv, kind="stable")
-        scaled = pv[order] * m / np.arange(1, m + 1)
+        # p = 1 (most bins of a sparse space-time cube) sorts last and gets q = 1, since
+        # m · 1 / j ≥ 1 at every rank j: only the smaller p-values need sorting (same q, bit for bit)
+        below = np.flatnonzero(pv < 1.0)
+        order = below[np.argsort(pv[below], kind="stable")]
+        scaled = pv[order] * m / np.arange(1, len(order) + 1)
         q_sorted = np.minimum.accumulate(scaled[::-1])[::-1]
-        q_ok = np.empty(m)
+        q_ok = np.ones(m)
         q_ok[order] = np.minimum(q_sorted, 1.0)
         q[ok] = q_ok
     reject = np.zeros(p.shape, dtype=bool)

@@ -28,6 +28,18 @@ def test_equals_statsmodels_fdr_bh(alpha):
     assert 0 < reject.sum() < len(p)
 
 
+def test_a_sparse_cube_of_mostly_p_one_equals_statsmodels():
+    """Most bins of a sparse space-time cube have p = 1 exactly; they count in m and get q = 1."""
+    rng = np.random.default_rng(11)
+    p = np.concatenate([np.ones(9_000), rng.uniform(0, 1e-5, 40), rng.uniform(size=960), [np.nan] * 3])
+    rng.shuffle(p)
+    q, reject = benjamini_hochberg(p, 0.05)
+    ok = ~np.isnan(p)
+    ref_reject, ref_q, _, _ = multipletests(p[ok], alpha=0.05, method="fdr_bh")
+    assert np.abs(q[ok] - ref_q).max() <= 1e-12 and np.array_equal(reject[ok], ref_reject)
+    assert (q[p == 1.0] == 1.0).all() and 30 <= reject.sum() <= 60  # m = 10 000, not 1 000
+
+
 def test_nan_p_values_are_left_out():
     p = np.array([0.01, np.nan, 0.04, 0.5])
     q, reject = benjamini_hochberg(p, 0.05)
