@@ -31,12 +31,30 @@ def window_count_tails(observed: np.ndarray, n_total: np.ndarray | int, prob: np
 
     ``upper = P(L ≥ observed)``, ``lower = P(L ≤ observed)`` with L ~ Binomial(n_total, prob),
     from ``scipy.stats.binom`` (relative accuracy ~1e-14 far into the tails). Broadcasts.
+
+    An empty window (observed = 0, most bins of a sparse cube) has upper = 1 and a lower tail
+    P(L = 0) that depends on (N, π) alone: it is evaluated once per distinct π (of ``prob`` as
+    given) and distinct N (of ``n_total`` as given), so pass them unbroadcast — a column of
+    windows and a row of totals — for the saving. The values are those of the elementwise call.
     """
     obs = np.asarray(observed, dtype="float64")
     prob = np.clip(np.asarray(prob, dtype="float64"), 0.0, 1.0)
     n = np.asarray(n_total, dtype="float64")
-    upper = np.where(obs <= 0, 1.0, stats.binom.sf(obs - 1, n, prob))
-    lower = np.where(obs >= n, 1.0, stats.binom.cdf(obs, n, prob))
+    obs_b, n_b, prob_b = np.broadcast_arrays(obs, n, prob)
+    upper, lower = np.ones(obs_b.shape), np.ones(obs_b.shape)
+    hit = obs_b > 0
+    upper[hit] = stats.binom.sf(obs_b[hit] - 1, n_b[hit], prob_b[hit])
+    below = obs_b < n_b  # lower = 1 where observed ≥ N
+    empty = below & (obs_b == 0)
+    rest = below & ~empty
+    lower[rest] = stats.binom.cdf(obs_b[rest], n_b[rest], prob_b[rest])
+    if empty.any():
+        probs, at_prob = np.unique(prob, return_inverse=True)
+        totals, at_total = np.unique(n, return_inverse=True)
+        table = stats.binom.cdf(0.0, totals[None, :], probs[:, None])  # P(L = 0) per (π, N)
+        at_prob = np.broadcast_to(at_prob.reshape(prob.shape), obs_b.shape)
+        at_total = np.broadcast_to(at_total.reshape(n.shape), obs_b.shape)
+        lower[empty] = table[at_prob[empty], at_total[empty]]
     return upper, lower
 
 

@@ -52,3 +52,21 @@ def test_kept_terms_equal_every_term_filtered():
         assert m.tolist() == [*np.flatnonzero(keep).tolist(), m_max]
         np.testing.assert_array_equal(terms[:, :-1], full[:, keep])
         np.testing.assert_array_equal(terms[:, -1], stats.binom.sf(m_max - 1, n, prob))
+
+
+def test_window_count_tails_equal_scipy_bin_by_bin():
+    """Empty windows take P(L = 0) from a table per (π, N); every value must still be scipy's
+    for that bin, including N = 0, π ∈ {0, 1} and counts at or above N."""
+    from pipeline.stats.placement import window_count_tails
+
+    rng = np.random.default_rng(3)
+    prob = rng.choice(np.r_[np.full(5, 0.01), rng.uniform(0, 0.2, 30), 0.0, 1.0], 400)[:, None]
+    totals = np.r_[0.0, rng.integers(1, 60, 11)][None, :]
+    observed = np.where(rng.random((400, 12)) < 0.7, 0.0, rng.integers(0, 70, (400, 12)).astype(float))
+    upper, lower = window_count_tails(observed, totals, prob)
+    o, n, p = np.broadcast_arrays(observed, totals, prob)
+    for i, j in zip(*np.nonzero(np.ones(o.shape, bool))):
+        want_upper = 1.0 if o[i, j] <= 0 else stats.binom.sf(o[i, j] - 1, n[i, j], p[i, j])
+        want_lower = 1.0 if o[i, j] >= n[i, j] else stats.binom.cdf(o[i, j], n[i, j], p[i, j])
+        assert upper[i, j] == want_upper and lower[i, j] == want_lower, (i, j)
+    assert (observed == 0).mean() > 0.6 and ((observed > 0) & (observed < totals)).any()
