@@ -62,6 +62,21 @@ class Families:
     families: tuple[Family, ...]
     rules: tuple[Rule, ...] = ()
 
+    def __hash__(self) -> int:
+        # The families key caches that are looked up per word (the text tagger): hash their
+        # hundreds of keywords and rules once per object, not on every lookup (the value is the
+        # dataclass's own, hash of the fields). Kept out of pickles: str hashes differ between
+        # processes.
+        try:
+            return self.__dict__["_hash"]
+        except KeyError:
+            h = hash((self.families, self.rules))
+            object.__setattr__(self, "_hash", h)
+            return h
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
+
     @property
     def ids(self) -> list[str]:
         return [f.id for f in self.families]

@@ -69,6 +69,22 @@ def test_a_family_file_is_read_once_until_it_changes(tmp_path):
                  encoding="utf-8")
     assert [x.label_sv for x in load_families(f).families] == ["Alfa", "B"]  # edited: read again
 
+
+def test_families_hash_once_like_their_fields_and_not_into_pickles():
+    import dataclasses
+    import pickle
+
+    fams = load_families()
+    twin = dataclasses.replace(fams)  # equal fields, another object
+    assert twin is not fams and twin == fams
+    assert hash(fams) == hash(twin) == hash((fams.families, fams.rules))
+    assert "_hash" in fams.__dict__  # kept after the first hash
+    back = pickle.loads(pickle.dumps(fams))
+    assert "_hash" not in back.__dict__ and back == fams and hash(back) == hash(fams)
+    fewer = dataclasses.replace(fams, families=fams.families[:-1])
+    assert fewer != fams and hash(fewer) == hash((fewer.families, fewer.rules))
+
+
 def test_family_file_without_families_is_one_line_error(tmp_path):
     f = tmp_path / "bad.yaml"
     f.write_text("foo: 1\n", encoding="utf-8")
