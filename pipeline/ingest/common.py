@@ -223,9 +223,15 @@ def quoted(values):
 
 
 def _scrubbed(value):
+    return _scrubbed_text(value) if isinstance(value, str) else value
+
+
+@functools.lru_cache(maxsize=4096)
+def _scrubbed_text(text: str) -> str:
+    """The scrubbed text; a quarantined export repeats its labels and codes in every row."""
     from pipeline.text.scrub import scrub
 
-    return scrub(value)[0] if isinstance(value, str) else value
+    return scrub(text)[0]
 
 
 def _json_of(raw) -> str:
