@@ -98,8 +98,12 @@ def test_scheduler_and_workers_give_the_local_clusters_results(scheduler, shared
         for code in KOMMUNER:  # progress per kommun
             assert any(f"{code} " in line and ": done" in line for line in proc.stderr.splitlines()), proc.stderr
         # nothing but our progress lines and the summary: none of distributed's INFO lines about
-        # starting and closing the scheduler, nannies, workers and streams
-        assert all(line.startswith(("national: ", "[", "✓ national: ")) for line in proc.stderr.splitlines()), proc.stderr
+        # starting and closing the scheduler, nannies, workers and streams. Its WARNINGs stay
+        # visible; the one a loaded machine can give at shutdown (a worker slow to exit) is not
+        # what this checks, and must not make the suite fail by chance.
+        slow_exit = "Worker process still alive after"
+        assert all(line.startswith(("national: ", "[", "✓ national: ")) or line.startswith(slow_exit)
+                   for line in proc.stderr.splitlines()), proc.stderr
         assert proc.stdout == ""
     for code in KOMMUNER:
         for name in ("event_month_counts", "event_trends", "event_comparison", "area_trends", "grid_hotspots"):
