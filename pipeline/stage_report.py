@@ -1,0 +1,147 @@
+"""The report stage: the lägesbild PDFs (internal and public), their Excel tables and the public
+web page, from the processed tables (read by :func:`pipeline.loader.load_inputs`, the loader the
+notebooks share). Shell code like :mod:`pipeline.stages`, which it was split from to keep both
+readable in one sitting; ``stages.report`` and ``stages.report_inputs`` are these functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from pipeline import io
+from pipeline.config import Params
+from pipeline.context import RunContext
+
+
+def report_inputs(run: RunContext, params: Params, generated_on: dt.date | None = None, profiles: bool = True,
+                  cell_layers: tuple[str, ...] | None = None):
+    """The report's inputs (:func:`pipeline.loader.load_inputs`, the loader the notebooks share);
+    ``cell_layers``: only these cell-level layers (default: all)."""
+    from pipeline.loader import CELL_LAYERS, load_inputs
+
+    return load_inputs(run, params, generated_on, profiles=profiles,
+                       cell_layers=CELL_LAYERS if cell_layers is None else cell_layers)
+
+
+def report(run: RunContext, params: Params, versions: tuple[str, ...] = ("intern", "publik"),
+           excel: bool = True, chapters: tuple[str, ...] | None = None, processes: int | None = None) -> str:
+    """The report PDFs and their Excel tables, internal and public. A national run asks for a
+    short internal PDF only (``versions=("intern",), excel=False, chapters=<titles>``), made in
+    its own process (``processes=1``: a Dask worker's cores are the other workers').
+
+    The internal document is built first with its figures only requested; they are drawn on all
+    cores (:meth:`pipeline.report.svg.FigureCache.draw_pending`) while this process makes the
+    public version (disclosure control, audited before anything is written), builds its
+    document and writes the internal Excel tables to a staging folder. The figures that only the
+    public version and the public web page ask for are drawn next, while the internal PDF is
+    compiled (a figure that suppression left unchanged has the same key and is drawn once). A
+    child writes the public tables while the public PDF and web page are made here, and the
+    tables are moved into place last. Typst compiles in this process only: a child forked from a
+    process that has compiled once would wait for ever for Typst's worker threads
+    (:func:`pipeline.report.render.compile_source` raises there instead). With ``processes=1``
+    the same steps run in order, with the same bytes.
+    """
+    import tempfile
+
+    from pipeline.parallel import fork_map
+    from pipeline.report.chapters.orsaksanalys import TITLE as ORSAKSANALYS
+    from pipeline.report.document import build_document
+    from pipeline.report.render import write_pdf
+    from pipeline.report.svg import FigureCache
+
+    # the problem profiles (the costliest part of loading) are shown only by the orsaksanalys;
+    # the cell-level layers only by the maps and the public version (which coarsens them)
+    profiles = chapters is None or ORSAKSANALYS in chapters
+    chapters = _report_chapters(chapters)
+    cells = None if chapters is None or "publik" in versions or profiles else \
+        tuple(dict.fromkeys(layer for c in chapters for layer in c.cell_layers))
+    inputs = report_inputs(run, params, profiles=profiles, cell_layers=cells)
+    year, sources, documents = params.kommun.year, {"intern": inputs}, {}
+    figures = FigureCache(deferred=True)
+
+    def build(version: str) -> None:
+        documents[version] = build_document(sources[version], figures, *(() if chapters is None else (chapters,)))
+
+    tables_dir = run.report_tables(year, versions[0]).parent
+    tables_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=tables_dir, prefix=".report-") as staging:
+        def tables(version: str) -> dict:
+            return _stage_tables(sources, (version,) if excel and version in versions else (), Path(staging))
+
+        def public_version() -> dict:
+            if "publik" in versions:
+                _public_version(sources, params, figures)
+                build("publik")
+            return tables("intern")
+
+        def pdf(version: str) -> Path:
+            src, files = documents[version]
+            return write_pdf(src, figures.resolve(files), run.report_pdf(year, public=version == "publik"),
+                             inputs.generated_on)
+
+        def public_pdf_and_page() -> list[Path]:
+            pdfs = [pdf("publik")] if "publik" in documents else []
+            _public_page(run, sources, figures)
+            return pdfs
+
+        if "intern" in versions:
+            build("intern")
+        staged = figures.draw_pending(processes, meanwhile=public_version)
+        # the internal PDF's figures are all drawn by now
+        pdfs = figures.draw_pending(processes, meanwhile=lambda: [pdf("intern")] if "intern" in documents else [])
+        public_tables = [lambda: tables("publik")] if excel and "publik" in versions else []
+        written, public_pdfs = fork_map(public_tables, processes, meanwhile=public_pdf_and_page)
+        for tables_written in written:
+            staged |= tables_written
+        pdfs += public_pdfs
+        for version, (path, _) in staged.items():
+            os.replace(path, run.report_tables(year, version))
+    n_sheets = max((n for _, n in staged.values()), default=0)
+    made = " and ".join(run.display(p) for p in pdfs)
+    return f"report: {made}" + (f" and {n_sheets} Excel sheets each" if n_sheets else "") + \
+        f" ({', '.join(versions)})"
+
+
+def _report_chapters(titles: tuple[str, ...] | None) -> tuple | None:
+    """The chapters with these titles, in the report's order (None: all)."""
+    if titles is None:
+        return None
+    from pipeline.report.chapters import CHAPTERS
+
+    unknown = set(titles) - {c.title for c in CHAPTERS}
+    if unknown:
+        raise ValueError(f"report: no chapter titled {', '.join(sorted(unknown))}")
+    return tuple(c for c in CHAPTERS if c.title in titles)
+
+
+def _public_version(sources: dict, params: Params, figures) -> None:
+    """The public version's inputs (audited before anything is written) into ``sources``, and
+    the public web page's maps requested from ``figures``."""
+    from pipeline.cycle.public_page import map_figures
+    from pipeline.report.public import make_public_inputs
+
+    sources["publik"] = make_public_inputs(sources["intern"], params.privacy)
+    for name, draw, *args in map_figures(sources["publik"]):
+        figures.request(name, draw, *args)
+
+
+def _public_page(run: RunContext, sources: dict, figures) -> None:
+    """reports/publik/index.html (pipeline/cycle/public_page.py), when there is a public version."""
+    from pipeline.cycle.commands import write_public_page
+
+    if "publik" in sources:
+        write_public_page(run, sources["publik"], figures)
+
+
+def _stage_tables(sources: dict, versions: tuple[str, ...], staging: Path) -> dict[str, tuple[Path, int]]:
+    """Each version's Excel workbook written into ``staging``: version → (path, number of sheets).
+    The internal tables hold quotes, named places and small counts; the public ones do not."""
+    from pipeline.report.excel import workbook_sheets
+
+    out = {}
+    for version in versions:
+        sheets = workbook_sheets(sources[version])
+        out[version] = (io.write_workbook(sheets, staging / f"{version}.xlsx"), len(sheets))
+    return out
