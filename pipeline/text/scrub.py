@@ -24,7 +24,9 @@ Names: a capitalised word is a first name when it is in the bundled first-name l
 ``gender-guesser`` package (Jörg Michael's ``nam_dict.txt``; entries used in Sweden, the other
 Nordic countries except Iceland, the English-speaking countries (newer names such as Liam and
 Noah) and the largest origin countries of people born abroad living in Sweden). Capitalised
-words right after it (no punctuation between) are taken as its surname(s); a capitalised word
+words right after it (no punctuation between) are taken as its surname(s), a stop word too when it
+comes straight after the first name (``Anna Vara``, ``Eva Man``: function words are not
+capitalised inside a sentence; ``Anna var där`` keeps ``var``); a capitalised word
 with a typical surname ending (-sson, -dotter, -qvist, -ström, -gren, -berg, -lund, -holm, ...;
 not plain -son, which would take ``Kontaktperson``) is a name on its own; a genitive ``Annas``
 is a name. The name of a kommun or län (packaged lists; ``Stockholm``, ``Falkenberg``, also
@@ -185,12 +187,20 @@ def _is_allowed(token: str, allow: frozenset[str]) -> bool:
     return any(p in allow for p in f.split("-")) if "-" in f else False
 
 
+def _capitalised(w: str) -> bool:
+    """``w`` (its first hyphen part) is written with a capital and then lower case: "Vara", "Anna-Karin"."""
+    head = w.split("-")[0]
+    return head[:1].isupper() and len(head) > 1 and head[1:].islower()
+
+
 def _title_name_spans(text: str, allow: frozenset[str]) -> list[tuple[int, int]]:
     """Names written after a title or role, in any case: "rektor anna svensson",
     "RÄDDNINGSLEDARE KARL BERG". The word after the title is a name when it is a first name of
     the list (any case); following words join it while they are first names, have a surname
-    ending, or are written in the same all-capitals."""
-    names = first_names()
+    ending, or are written in the same all-capitals; a word written with a capital right after a
+    first name is its surname even when it is a stop word ("rektor anna Vara"), unless that first
+    name is itself a lower-case stop word ("polisen vid Malmö")."""
+    names, stop = first_names(), stopwords_sv()
     toks = list(WORD_RE.finditer(text))
     spans = []
     for i, t in enumerate(toks[:-1]):
@@ -205,7 +215,14 @@ def _title_name_spans(text: str, allow: frozenset[str]) -> list[tuple[int, int]]
         while j + 1 < len(toks) and j - i < 4 and not text[toks[j].end():toks[j + 1].start()].strip(" \t"):
             nw = toks[j + 1].group()
             cap = nw[:1].upper() + nw[1:].lower()
-            if _is_allowed(nw, allow) or fold(nw) in stopwords_sv():
+            if _is_allowed(nw, allow):
+                break
+            pw = toks[j].group()
+            if (_capitalised(nw) and fold(nw) not in COMMON_WORDS and pw[:1].upper() + pw[1:].lower() in names
+                    and not (pw.islower() and pw in stop)):
+                j += 1
+                continue
+            if fold(nw) in stop:
                 break
             if cap in names or SURNAME_END.search(fold(nw)) or (upper and nw.isupper()):
                 j += 1
@@ -220,16 +237,15 @@ def _name_spans(text: str, allow: frozenset[str], deny: frozenset[str]) -> list[
     toks = [m for m in WORD_RE.finditer(text)]
     spans: list[tuple[int, int]] = []
 
-    def capitalised(w: str) -> bool:
-        head = w.split("-")[0]
-        return head[:1].isupper() and len(head) > 1 and head[1:].islower()
-
     def plain(w: str) -> bool:  # a capitalised word that may be part of a name
-        return capitalised(w) and not _is_allowed(w, allow) and fold(w) not in COMMON_WORDS
+        return _capitalised(w) and not _is_allowed(w, allow) and fold(w) not in COMMON_WORDS
 
     def is_first(w: str) -> bool:
         head = w.split("-")[0]
         return w in names or head in names or (w.endswith("s") and w[:-1] in names)
+
+    def given(w: str) -> bool:  # a first name of the list (not its genitive: "Annas Man")
+        return w in names or w.split("-")[0] in names
 
     def strong_surname(w: str) -> bool:
         f = fold(w)
@@ -275,7 +291,12 @@ def _name_spans(text: str, allow: frozenset[str], deny: frozenset[str]) -> list[
         j = i
         while j + 1 < len(toks) and j - i < 3:  # surnames and further given names
             nw = toks[j + 1].group()
-            if text[toks[j].end():toks[j + 1].start()].strip(" \t") or not plain(nw) or fold(nw) in stop:
+            if text[toks[j].end():toks[j + 1].start()].strip(" \t") or not plain(nw):
+                break
+            # a stop word ends the name ("Anna var där" has no capital), except one written with a
+            # capital right after a first name, inside the sentence: function words are not
+            # capitalised there, so it is a surname ("Anna Vara", "Eva Man", "Hans Alla")
+            if fold(nw) in stop and not given(toks[j].group()):
                 break
             j += 1
         spans.append((toks[i].start(), toks[j].end()))

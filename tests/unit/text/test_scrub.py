@@ -209,3 +209,40 @@ def test_place_like_surnames_of_persons_still_go(text, expected):
     assert out == expected
     assert c["name"] == expected.count("[namn]")
     assert not any(w in out for w in ("Lund", "Sala", "Mora", "Falkenberg", "Norberg", "Svensson", "Nora"))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Anna Vara ringde.", "[namn] ringde."),                        # vara = to be
+    ("Vi såg Eva Man i går.", "Vi såg [namn] i går."),              # man = one
+    ("Bo Bra och Lars Stor kom.", "[namn] och [namn] kom."),
+    ("Anna Maria Vara ringde.", "[namn] ringde."),                  # after a second given name
+    ("Vi mötte Eva Alla och Karin Hans.", "Vi mötte [namn] och [namn]."),  # stop words that are first names: one name each
+    ("Anna Vara från Vara kommun ringde.", "[namn] från Vara kommun ringde."),  # the kommun stays
+    ("rektor Anna Vara ringde.", "rektor [namn] ringde."),          # after a title
+    ("rektor anna Vara ringde.", "rektor [namn] ringde."),          # after a title, first name in lower case
+    ("Anna När ringde.", "[namn] ringde."),
+])
+def test_capitalised_stop_word_after_a_first_name_is_a_surname(text, expected):
+    out, c = scrub(text, ALLOW)
+    assert out == expected
+    assert c["name"] == expected.count("[namn]")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Anna var där.", "[namn] var där."),                           # lower case: the verb
+    ("Jag ringde Anna. Var är hon?", "Jag ringde [namn]. Var är hon?"),  # next sentence
+    ("Jag ringde Anna\nMan vet inte var hon är.", "Jag ringde [namn]\nMan vet inte var hon är."),
+    ("Anna, Man vet aldrig.", "[namn], Man vet aldrig."),
+    ("rektor anna var där", "rektor [namn] var där"),
+    ("RÄDDNINGSLEDARE KARL BERG KOM", "RÄDDNINGSLEDARE [namn] KOM"),  # all capitals: the stop word ends it
+    ("Många i Vara och Lilla Edet svarade.", "Många i Vara och Lilla Edet svarade."),  # kommuner alone
+])
+def test_stop_words_still_end_a_name_when_not_capitalised_after_it(text, expected):
+    out, c = scrub(text, ALLOW)
+    assert out == expected
+    assert c["name"] == expected.count("[namn]")
+
+
+def test_a_capital_after_a_lower_case_stop_word_after_a_title_stays():
+    # "vid" is also a first name (Vid), but written in lower case after "polisen" it is the preposition
+    assert "Malmö central." in scrub("Larm till polisen vid Malmö central.")[0]
