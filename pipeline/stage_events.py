@@ -96,11 +96,10 @@ def event_layers(run: RunContext, params: Params, population: pd.DataFrame, even
     out["event_comparison"] = pd.DataFrame(columns=list(COMPARISON_COLUMNS))
     register = io.read_frame(register_file(run)) if register_file(run).exists() else pd.DataFrame()
     if coverage is not None and len(register) and national_counts_file(run).exists():
-        from importlib import resources
-
+        from pipeline.defaults import lan as lan_table
         from pipeline.stats.source_breaks import SourceBreak
 
-        lan = pd.read_csv(resources.files("pipeline.defaults").joinpath("lan.csv").open(encoding="utf-8"), dtype=str)
+        lan = lan_table()
         b = out["event_breaks"]
         breaks = [SourceBreak(r.id, "police_events", pd.Timestamp(r.start), r.label_sv, r.origin, r.evidence)
                   for r in b.itertuples()]

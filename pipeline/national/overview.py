@@ -6,7 +6,6 @@ riksoversikt.xlsx and the figures as PNG.
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,6 +16,7 @@ from matplotlib.figure import Figure
 from statsmodels.stats.rates import confint_poisson
 
 from pipeline import io
+from pipeline.defaults import lan as lan_table
 from pipeline.report.figures import ACCENT, DARK, GREY, SEQ_CMAP, STYLE, sv_formatter
 from pipeline.report.markdown import escape as esc
 from pipeline.stats.event_series import PER, covered_months, fit_event_trend
@@ -65,7 +65,7 @@ def national_tables(register: pd.DataFrame, counts: pd.DataFrame, coverage, year
                           np.where((k["irr_q"] < 0.05) & (k["irr"] < 1), "falling", "stable"))
     k["rank_rate"] = k["rate_per_10000"].rank(ascending=False, method="min").astype(int)
     k["rank_change"] = k["irr"].rank(ascending=False, method="min").astype("Int64")
-    lan_names = pd.read_csv(resources.files("pipeline.defaults").joinpath("lan.csv").open(encoding="utf-8"), dtype=str)
+    lan_names = lan_table()
     lan_names = dict(zip(lan_names["lan_code"], lan_names["lan_name"]))
     lan = _rates(counts, reg["lan_code"], reg["population"], months, last_year).rename(columns={"group": "lan_code"})
     lan.insert(1, "lan_name", lan["lan_code"].map(lan_names))
