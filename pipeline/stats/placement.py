@@ -42,9 +42,9 @@ def window_count_tails(observed: np.ndarray, n_total: np.ndarray | int, prob: np
     n = np.asarray(n_total, dtype="float64")
     obs_b, n_b, prob_b = np.broadcast_arrays(obs, n, prob)
     upper, lower = np.ones(obs_b.shape), np.ones(obs_b.shape)
-    hit = obs_b > 0
+    hit = ~(obs_b <= 0)  # NaN goes to scipy, which returns NaN
     upper[hit] = stats.binom.sf(obs_b[hit] - 1, n_b[hit], prob_b[hit])
-    below = obs_b < n_b  # lower = 1 where observed ≥ N
+    below = ~(obs_b >= n_b)  # lower = 1 where observed ≥ N
     empty = below & (obs_b == 0)
     rest = below & ~empty
     lower[rest] = stats.binom.cdf(obs_b[rest], n_b[rest], prob_b[rest])

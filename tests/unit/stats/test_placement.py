@@ -70,3 +70,8 @@ def test_window_count_tails_equal_scipy_bin_by_bin():
         want_lower = 1.0 if o[i, j] >= n[i, j] else stats.binom.cdf(o[i, j], n[i, j], p[i, j])
         assert upper[i, j] == want_upper and lower[i, j] == want_lower, (i, j)
     assert (observed == 0).mean() > 0.6 and ((observed > 0) & (observed < totals)).any()
+    # a missing count, total or probability gives NaN, as scipy does, never a tail of 1
+    upper, lower = window_count_tails(np.array([np.nan, 0.0, 1.0, 0.0]), np.array([5.0, np.nan, 5.0, 5.0]),
+                                      np.array([0.2, 0.3, np.nan, np.nan]))
+    assert np.isnan(upper[[0, 2]]).all() and upper[[1, 3]].tolist() == [1.0, 1.0]
+    assert np.isnan(lower).all()
