@@ -37,7 +37,8 @@ def content_digest(*parts, memo: dict | None = None) -> str:
     NaN values say.
 
     ``memo`` (id → (frame, digest)) lets a caller that passes the same frame object many times
-    hash it once; it holds the frame so that its id is not reused while the memo lives.
+    hash it once; it holds the frame so that its id is not reused while the memo lives. The
+    caller must not change a memoised frame in place while it uses the memo.
     """
     h = hashlib.sha256()
     for part in parts:
@@ -90,14 +91,15 @@ class FigureCache:
         self._pending: dict[str, tuple] = {}  # key -> (draw, args), in the order first asked for
         self.drawn = 0  # figures actually drawn (for tests and benchmarks)
         self._digests: dict[int, tuple[object, bytes]] = {}  # id(frame) -> (frame, digest)
+        self._drawing_started = False  # set by the first draw_pending: no digest is reused after it
 
     def _key(self, name: str, draw, args) -> str:
-        # A deferred cache hashes a frame passed to many figures (the grid to every map) once
-        # between two draw_pending calls. That changes no figure: until the next draw_pending
-        # every request is drawn from its frames as they are then, so a frame changed in place in
-        # between would give the same bytes under either key. draw_pending forgets the digests
-        # before anything else runs (the public version is made meanwhile, from new frames).
-        memo = self._digests if self.deferred else None
+        # A deferred cache hashes a frame passed to many figures (the grid to every map) once,
+        # but only until the first draw_pending: the internal document's requests. From then on
+        # (the public version, made meanwhile) every request hashes its frames again, so a
+        # public frame changed in place after an earlier request can never take the key of an
+        # internal figure drawn from the unchanged frame.
+        memo = self._digests if self.deferred and not self._drawing_started else None
         return f"{name}:{draw.__module__}.{draw.__qualname__}:{content_digest(*args, memo=memo)}"
 
     def get(self, name: str, draw, *args) -> bytes:
@@ -125,6 +127,7 @@ class FigureCache:
         from pipeline.parallel import fork_map
 
         self._digests.clear()
+        self._drawing_started = True
         pending = list(self._pending.items())
         jobs = [lambda draw=draw, args=args: svg_bytes(draw(*args)) for _, (draw, args) in pending]
         svgs, other = fork_map(jobs, processes, meanwhile)

@@ -53,12 +53,44 @@ def test_a_deferred_cache_hashes_a_frame_once_per_batch_and_again_after_drawing(
     frame.loc[0, "n"] = 99  # changed in place after its batch was drawn: a new key, a new figure
     again = cache.request("a", _draw_nothing, frame)
     assert len(hashed) == 2 and again != first and isinstance(again, svg.FigureRef)
+    cache.request("b", _draw_nothing, frame)
+    assert len(hashed) == 3  # after the first batch no digest is reused
     # a cache that draws at once never reuses a digest (a frame may change between two calls)
     eager = FigureCache()
     eager.get("a", _draw_nothing, frame)
     frame.loc[1, "n"] = 98
     eager.get("a", _draw_nothing, frame)
-    assert eager.drawn == 2 and len(hashed) == 4
+    assert eager.drawn == 2 and len(hashed) == 5
+
+
+def test_a_public_frame_changed_in_place_never_takes_an_internal_figure():
+    """Found in review: a public copy requested once, then suppressed in place and requested
+    again while the internal figures were being drawn, must get its own figure."""
+    import numpy as np
+    import pandas as pd
+
+    cache = FigureCache(deferred=True)
+    internal = pd.DataFrame({"n": [3.0, 40.0]})
+    internal_ref = cache.request("bars", _draw_bars, internal)
+
+    def public_version():
+        public = internal.copy()
+        cache.request("map", _draw_bars, public)
+        public.loc[public["n"] < 5, "n"] = np.nan  # suppressed in place after a request
+        return cache.request("bars", _draw_bars, public)
+
+    public_ref = cache.draw_pending(1, meanwhile=public_version)
+    cache.draw_pending(1)
+    assert public_ref != internal_ref
+    assert cache.resolve({"p": public_ref})["p"] != cache.resolve({"i": internal_ref})["i"]
+
+
+def _draw_bars(frame):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(2, 1))
+    fig.add_subplot().bar(range(len(frame)), frame["n"].fillna(0).to_numpy())
+    return fig
 
 
 def _draw_nothing(_frame):
