@@ -30,10 +30,12 @@ capitalised inside a sentence; ``Anna var där`` keeps ``var``); a capitalised w
 with a typical surname ending (-sson, -dotter, -qvist, -ström, -gren, -berg, -lund, -holm, ...;
 not plain -son, which would take ``Kontaktperson``) is a name on its own; a genitive ``Annas``
 is a name. The name of a kommun or län (packaged lists; ``Stockholm``, ``Falkenberg``, also
-``Stockholms``) does not start a name: it is a place, unless a title stands before it (``rektor
-Norberg``) or a first name after it (``Norberg Anna``); after a first name it is a surname like
-any other (``Anna Lund`` goes whole). A kommun that is also a first name (Mora, Nora) is a place
-only before ``kommun``, ``stad`` or ``län``. At the start of a sentence a first name that is
+``Stockholms``) does not start a name where the text makes it a place: after a place preposition
+(``i Stockholm``), before ``kommun``, ``stad`` or ``län``, after a comma (a list, or the place
+field of an event title: ``Misshandel, Stockholm``) or in a list a place heads; alone it may be a
+person (``slagen av Norberg``) and goes. After a title (``rektor Norberg``), before a first name
+(``Norberg Anna``) or after one (``Anna Lund`` goes whole) it is a name. A kommun that is also a
+first name (Mora, Nora) is a place only before ``kommun``, ``stad`` or ``län``. At the start of a sentence a first name that is
 also a Swedish stop word (``Hans``, ``Inga``, ``Dag``) is a name only when a surname follows
 (``Hans bil`` stays, ``Hans Andersson`` goes). Icelandic names are not used: many are Swedish
 words (``Kort``). Words in ``allow`` (area and gazetteer names, inflected forms too) are never
@@ -89,6 +91,9 @@ COMMON_WORDS = frozenset({
 })
 # lower-case words after a place name that make it a place ("Mora kommun", "Stockholms stad")
 PLACE_NOUNS = frozenset({"kommun", "kommuns", "kommunen", "kommunens", "stad", "stads", "län", "läns"})
+# words right before a kommun name that make it a place ("i Stockholm", "från Falkenberg")
+PLACE_PREPOSITIONS = frozenset({"i", "från", "till", "mot", "vid", "utanför", "nära", "inom", "genom", "kring",
+                                "runt", "ur", "bort", "hem", "åt"})
 SURNAME_END = re.compile(r"(?:sson|dotter|qvist|kvist|ström|strom|gren|berg|lund|holm|blad|stedt|quist)$")
 
 _SEP = r"[ \u00a0\t]*[-–)./]?[ \u00a0\t]*"
@@ -252,6 +257,26 @@ def _name_spans(text: str, allow: frozenset[str], deny: frozenset[str]) -> list[
         m = SURNAME_END.search(f)
         return bool(m) and len(f) - len(m.group()) >= 2 or w in names
 
+    def between(a: int, b: int) -> str:  # the text between tokens a and b (a < b)
+        return text[toks[a].end():toks[b].start()]
+
+    def place_context(k: int) -> bool:
+        """A place preposition right before token k ("i Stockholm"), a place noun right after it
+        ("Norbergs kommun"), a comma before it (a list, or a record's place field: Polisen's
+        event titles end ", Stockholm"), or "och"/"eller" after a place ("i Falkenberg och Laholm")."""
+        if k > 0 and not between(k - 1, k).strip(" \t") and toks[k - 1].group().lower() in PLACE_PREPOSITIONS:
+            return True
+        if k + 1 < len(toks) and not between(k, k + 1).strip(" \t") and toks[k + 1].group().lower() in PLACE_NOUNS:
+            return True
+        if k in places_at:
+            return True
+        sep = between(k - 1, k).strip(" \t").lower() if k > 0 else ""
+        if sep == ",":  # a list, or the place field of a record ("Misshandel, Stockholm")
+            return True
+        return (k > 1 and toks[k - 1].group().lower() in ("och", "eller") and not sep
+                and not between(k - 2, k - 1).strip(" \t") and k - 2 in places_at)
+
+    places_at: set[int] = set()  # tokens taken as places, for the lists they head
     i = 0
     while i < len(toks):
         w = toks[i].group()
@@ -266,14 +291,17 @@ def _name_spans(text: str, allow: frozenset[str], deny: frozenset[str]) -> list[
         nxt = toks[i + 1] if i + 1 < len(toks) else None
         joined = nxt is not None and text[toks[i].end():nxt.start()].strip(" \t") == ""
         follows = joined and plain(nxt.group()) and fold(nxt.group()) not in stop
-        # a kommun or län name (Stockholm, Falkenberg) does not start a name, except after a
-        # title ("rektor Norberg") or before a first name ("Norberg Anna"); after a first name it
-        # is a surname like any other ("Anna Lund", in the loop below). One that is also a first
-        # name (Mora, Nora) is a place only before "kommun", "stad" or "län": alone it may be a person.
+        # a kommun or län name (Stockholm, Falkenberg) is a place, not a name, where the text
+        # says so: after a place preposition ("i Stockholm"), before "kommun", "stad" or "län",
+        # or in a list such a place heads. Alone it may be a surname ("slagen av Norberg") and
+        # goes like one. After a title ("rektor Norberg"), before a first name ("Norberg Anna")
+        # or after one ("Anna Lund", in the loop below) it is a name. One that is also a first
+        # name (Mora, Nora) is a place only before "kommun", "stad" or "län".
         after_title = (i > 0 and toks[i - 1].group().lower() in TITLES
                        and not text[toks[i - 1].end():toks[i].start()].strip(" \t"))
         if (_is_place(w) and not after_title and not (follows and is_first(nxt.group()))
-                and (not is_first(w) or joined and nxt.group().lower() in PLACE_NOUNS)):
+                and (not is_first(w) or joined and nxt.group().lower() in PLACE_NOUNS) and place_context(i)):
+            places_at.add(i)
             i += 1
             continue
         hit = False
@@ -289,7 +317,7 @@ def _name_spans(text: str, allow: frozenset[str], deny: frozenset[str]) -> list[
             i += 1
             continue
         j = i
-        while j + 1 < len(toks) and j - i < 3:  # surnames and further given names
+        while j + 1 < len(toks) and j - i < 4:  # up to five words: surnames and further given names
             nw = toks[j + 1].group()
             if text[toks[j].end():toks[j + 1].start()].strip(" \t") or not plain(nw):
                 break

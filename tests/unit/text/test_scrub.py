@@ -177,13 +177,15 @@ def test_titles_streets_and_years_alone_stay(text):
 
 @pytest.mark.parametrize("text", [
     "Många i Stockholm känner sig otrygga.",               # -holm: was "i [namn]"
-    "Stockholm har fler anmälningar än Sundbyberg.",       # sentence start, -berg
-    "Ungdomar från Falkenberg, Varberg och Ängelholm.",
-    "Olofström och Hässleholm ligger i Skåne län.",        # -ström, -holm; a län
+    "Det är fler anmälningar i Stockholm än i Sundbyberg.",  # -berg
+    "Ungdomar från Falkenberg, Varberg och Ängelholm.",    # a list a place heads
+    "De flyttade till Olofström eller Hässleholm i Skåne län.",  # -ström, -holm; a län
     "Många i Sandviken, Ljungby, Strömsund, Kungsbacka och Borlänge svarade.",
     "Stockholms stad och Göteborgs kommun samarbetar.",     # genitive
     "Enligt Katrineholms kommun och Vaxholms stad.",
     "I Stockholms län och Västra Götalands län.",
+    "22 mars 13:05, Rån, Stockholm",                       # Polisen's event title: the place field
+    "Bråk i Falkenberg och Norberg under helgen.",          # a list a place heads
     "Mora kommun och Nora kommun deltar.",                 # first names, but before "kommun"
     "Det gäller Moras kommun.",
 ])
@@ -203,6 +205,14 @@ def test_kommun_and_lan_names_alone_are_places(text):
     ("Enligt polisen Falkenberg var det lugnt.", "Enligt polisen [namn] var det lugnt."),
     ("Norberg Anna ringde.", "[namn] ringde."),                             # surname, first name
     ("Nora ringde igen.", "[namn] ringde igen."),                           # a lone first name goes
+    # found in review: a kommun name with a surname ending and nothing saying it is a place
+    # may be a person ("slagen av Norberg"), so it goes, as it did before place names were known
+    ("Eleven blev slagen av Norberg i matsalen.", "Eleven blev slagen av [namn] i matsalen."),
+    ("K. Falkenberg ringde igen.", "K. [namn] ringde igen."),
+    ("Advokat Norberg företräder honom.", "Advokat [namn] företräder honom."),
+    ("Familjen Falkenberg har flyttat.", "Familjen [namn] har flyttat."),
+    ("Stockholm har fler anmälningar än Sundbyberg.", "[namn] har fler anmälningar än [namn]."),
+    ("Vi mötte Eva Man Lindqvist Ek Berg.", "Vi mötte [namn]."),                # five words, one name
 ])
 def test_place_like_surnames_of_persons_still_go(text, expected):
     out, c = scrub(text, ALLOW)
