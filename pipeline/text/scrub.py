@@ -35,11 +35,11 @@ is a name. The name of a kommun or län (packaged lists; ``Stockholm``, ``Falken
 field of an event title: ``Misshandel, Stockholm``) or in a list a place heads; alone it may be a
 person (``slagen av Norberg``) and goes. After a title (``rektor Norberg``), before a first name
 (``Norberg Anna``) or after one (``Anna Lund`` goes whole) it is a name. A kommun that is also a
-first name (Mora, Nora) is a place only before ``kommun``, ``stad`` or ``län``. At the start of a sentence a first name that is
-also a Swedish stop word (``Hans``, ``Inga``, ``Dag``) is a name only when a surname follows
-(``Hans bil`` stays, ``Hans Andersson`` goes). Icelandic names are not used: many are Swedish
-words (``Kort``). Words in ``allow`` (area and gazetteer names, inflected forms too) are never
-names; words in ``deny`` are always removed, in any case. A capitalised common noun that is also a
+first name (Mora, Nora) is a place only before ``kommun``, ``stad`` or ``län``. At the start of
+a sentence a first name that is also a Swedish stop word (``Hans``, ``Inga``, ``Dag``) is a name
+only when a surname follows (``Hans bil`` stays, ``Hans Andersson`` goes). Icelandic names are not
+used: many are Swedish words (``Kort``). Words in ``allow`` (area and gazetteer names, inflected
+forms too) are never names; words in ``deny`` are always removed, in any case. A capitalised common noun that is also a
 first name (``Björn`` = bear) is removed: Swedish nouns are lower case inside a sentence, so
 the cost is a rare lost word at a sentence start, against a leaked name otherwise.
 
