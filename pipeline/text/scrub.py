@@ -268,8 +268,6 @@ def _name_spans(text: str, allow: frozenset[str], deny: frozenset[str]) -> list[
             return True
         if k + 1 < len(toks) and not between(k, k + 1).strip(" \t") and toks[k + 1].group().lower() in PLACE_NOUNS:
             return True
-        if k in places_at:
-            return True
         sep = between(k - 1, k).strip(" \t").lower() if k > 0 else ""
         if sep == ",":  # a list, or the place field of a record ("Misshandel, Stockholm")
             return True
