@@ -55,6 +55,18 @@ def stopwords_sv() -> frozenset[str]:
     return frozenset(w.lower() for w in stopwordsiso.stopwords("sv"))
 
 
+@lru_cache(maxsize=65536)
+def is_stop_word(word: str) -> bool:
+    """Whether ``word``, in any case, is a Swedish stop word of :func:`stopwords_sv`.
+
+    The word is compared by :func:`fold_sv` (lower case, å/ä/ö kept), as the list is written:
+    the accent-folding :func:`fold` would turn *När*, *Även*, *Över* into *nar*, *aven*, *over*,
+    which are not on the list, and folding the list instead would pair words that are not stop
+    words with ones that are (*hår* → *har*).
+    """
+    return fold_sv(word) in stopwords_sv()
+
+
 @lru_cache(maxsize=1)
 def _stemmer():
     return snowballstemmer.stemmer("swedish")

@@ -26,10 +26,11 @@ Nordic countries except Iceland, the English-speaking countries (newer names suc
 Noah) and the largest origin countries of people born abroad living in Sweden). Capitalised
 words right after it (no punctuation between) are taken as its surname(s), a stop word too when it
 comes straight after the first name (``Anna Vara``, ``Eva Man``: function words are not
-capitalised inside a sentence; ``Anna var där`` keeps ``var``); a capitalised word
-with a typical surname ending (-sson, -dotter, -qvist, -ström, -gren, -berg, -lund, -holm, ...;
-not plain -son, which would take ``Kontaktperson``) is a name on its own; a genitive ``Annas``
-is a name. The name of a kommun or län (packaged lists; ``Stockholm``, ``Falkenberg``, also
+capitalised inside a sentence; ``Anna var där`` keeps ``var``). Stop words are the
+``stopwordsiso`` list, matched in any case with å, ä and ö kept (``När``, ``Även``, ``ÖVER``). A
+capitalised word with a typical surname ending (-sson, -dotter, -qvist, -ström, -gren, -berg,
+-lund, -holm, ...; not plain -son, which would take ``Kontaktperson``) is a name on its own; a
+genitive ``Annas`` is a name. The name of a kommun or län (packaged lists; ``Stockholm``, ``Falkenberg``, also
 ``Stockholms``) does not start a name where the text makes it a place: after a place preposition
 (``i Stockholm``), before ``kommun``, ``stad`` or ``län``, after a comma (a list, or the place
 field of an event title: ``Misshandel, Stockholm``) or in a list a place heads; alone it may be a
@@ -57,7 +58,7 @@ from importlib import resources
 import pandas as pd
 
 from pipeline import defaults
-from pipeline.text.normalise import WORD_RE, fold, sentence_initial, stopwords_sv
+from pipeline.text.normalise import WORD_RE, fold, is_stop_word, sentence_initial
 
 KINDS = ("personnummer", "samordningsnummer", "phone", "email", "name", "address", "registration")
 TOKENS = {"personnummer": "[personnummer]", "samordningsnummer": "[samordningsnummer]",
@@ -205,7 +206,7 @@ def _title_name_spans(text: str, allow: frozenset[str]) -> list[tuple[int, int]]
     ending, or are written in the same all-capitals; a word written with a capital right after a
     first name is its surname even when it is a stop word ("rektor anna Vara"), unless that first
     name is itself a lower-case stop word ("polisen vid Malmö")."""
-    names, stop = first_names(), stopwords_sv()
+    names = first_names()
     toks = list(WORD_RE.finditer(text))
     spans = []
     for i, t in enumerate(toks[:-1]):
@@ -224,10 +225,10 @@ def _title_name_spans(text: str, allow: frozenset[str]) -> list[tuple[int, int]]
                 break
             pw = toks[j].group()
             if (_capitalised(nw) and fold(nw) not in COMMON_WORDS and pw[:1].upper() + pw[1:].lower() in names
-                    and not (pw.islower() and pw in stop)):
+                    and not (pw.islower() and is_stop_word(pw))):
                 j += 1
                 continue
-            if fold(nw) in stop:
+            if is_stop_word(nw):
                 break
             if cap in names or SURNAME_END.search(fold(nw)) or (upper and nw.isupper()):
                 j += 1
@@ -238,7 +239,7 @@ def _title_name_spans(text: str, allow: frozenset[str]) -> list[tuple[int, int]]
 
 
 def _name_spans(text: str, allow: frozenset[str], deny: frozenset[str]) -> list[tuple[int, int]]:
-    names, stop = first_names(), stopwords_sv()
+    names = first_names()
     toks = [m for m in WORD_RE.finditer(text)]
     spans: list[tuple[int, int]] = []
 
@@ -288,7 +289,7 @@ def _name_spans(text: str, allow: frozenset[str], deny: frozenset[str]) -> list[
             continue
         nxt = toks[i + 1] if i + 1 < len(toks) else None
         joined = nxt is not None and text[toks[i].end():nxt.start()].strip(" \t") == ""
-        follows = joined and plain(nxt.group()) and fold(nxt.group()) not in stop
+        follows = joined and plain(nxt.group()) and not is_stop_word(nxt.group())
         # a kommun or län name (Stockholm, Falkenberg) is a place, not a name, where the text
         # says so: after a place preposition ("i Stockholm"), before "kommun", "stad" or "län",
         # or in a list such a place heads. Alone it may be a surname ("slagen av Norberg") and
@@ -305,11 +306,11 @@ def _name_spans(text: str, allow: frozenset[str], deny: frozenset[str]) -> list[
         hit = False
         if is_first(w):
             if sentence_initial(text, toks[i].start()):
-                common = f in stop or f.rstrip("s") in stop
+                common = is_stop_word(w) or is_stop_word(w.rstrip("s"))
                 hit = not common or (follows and strong_surname(nxt.group()))
             else:
                 hit = True
-        elif f not in stop and strong_surname(w):
+        elif not is_stop_word(w) and strong_surname(w):
             hit = True
         if not hit:
             i += 1
@@ -322,7 +323,7 @@ def _name_spans(text: str, allow: frozenset[str], deny: frozenset[str]) -> list[
             # a stop word ends the name ("Anna var där" has no capital), except one written with a
             # capital right after a first name, inside the sentence: function words are not
             # capitalised there, so it is a surname ("Anna Vara", "Eva Man", "Hans Alla")
-            if fold(nw) in stop and not given(toks[j].group()):
+            if is_stop_word(nw) and not given(toks[j].group()):
                 break
             j += 1
         spans.append((toks[i].start(), toks[j].end()))

@@ -3,6 +3,7 @@
 import pandas as pd
 import pytest
 
+from pipeline.text.normalise import is_stop_word
 from pipeline.text.scrub import first_names, luhn_ok, scrub, scrub_series
 
 ALLOW = frozenset({"Bäckby", "Råby", "Råby torg", "Vallby", "Hamre", "Skälby", "Vasaparken", "Önsta-Gryta",
@@ -256,3 +257,24 @@ def test_stop_words_still_end_a_name_when_not_capitalised_after_it(text, expecte
 def test_a_capital_after_a_lower_case_stop_word_after_a_title_stays():
     # "vid" is also a first name (Vid), but written in lower case after "polisen" it is the preposition
     assert "Malmö central." in scrub("Larm till polisen vid Malmö central.")[0]
+
+
+def test_stop_words_with_swedish_letters_are_stop_words():
+    assert is_stop_word("När") and is_stop_word("även") and is_stop_word("ÖVER") and is_stop_word("då")
+    assert not is_stop_word("hår") and not is_stop_word("Anna")  # hår (hair) is not har (has)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # the stop-word check compared the folded word ("ar", "pa", "nar", "aven") with the accented
+    # list, so these stop words were joined to the name: "RÄDDNINGSLEDARE [namn] PLATS",
+    # "POLISEN [namn] VI KOM", "... med [namn] grannen såg det.", "Enligt [namn] grannen sa."
+    ("RÄDDNINGSLEDARE KARL BERG ÄR PÅ PLATS", "RÄDDNINGSLEDARE [namn] ÄR PÅ PLATS"),
+    ("POLISEN KARL BERG NÄR VI KOM", "POLISEN [namn] NÄR VI KOM"),
+    ("Vi pratade med Anna Karlsson Även grannen såg det.", "Vi pratade med [namn] Även grannen såg det."),
+    ("Enligt Lindström Också grannen sa.", "Enligt [namn] Också grannen sa."),
+    ("Anna När ringde.", "[namn] ringde."),  # right after a first name it is still a surname
+])
+def test_capitalised_stop_words_with_swedish_letters_end_a_name(text, expected):
+    out, c = scrub(text, ALLOW)
+    assert out == expected
+    assert c["name"] == expected.count("[namn]")
