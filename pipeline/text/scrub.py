@@ -34,7 +34,9 @@ capitalised word with a typical surname ending (-sson, -dotter, -qvist, -ström,
 -lund, -holm, ...; not plain -son, which would take ``Kontaktperson``) is a name on its own; a
 genitive ``Annas`` is a name. The name of a kommun or län (packaged lists; ``Stockholm``, ``Falkenberg``, also
 ``Stockholms``) does not start a name where the text makes it a place: after a place preposition
-(``i Stockholm``), before ``kommun``, ``stad`` or ``län``, after a comma (a list, or the place
+(``i Stockholm``) or a word naming an administrative or police area (``region``, ``polisregion``,
+``lokalpolisområde``, ``polisområde``, also definite: ``region Stockholm``, ``lokalpolisområdet
+Falkenberg``; not a title such as ``regionchef``), before ``kommun``, ``stad`` or ``län``, after a comma (a list, or the place
 field of an event title: ``Misshandel, Stockholm``) or in a list a place heads; alone it may be a
 person (``slagen av Norberg``) and goes. After a title (``rektor Norberg``), before a first name
 (``Norberg Anna``) or after one (``Anna Lund`` goes whole) it is a name. A kommun that is also a
@@ -97,6 +99,12 @@ PLACE_NOUNS = frozenset({"kommun", "kommuns", "kommunen", "kommunens", "stad", "
 # words right before a kommun name that make it a place ("i Stockholm", "från Falkenberg")
 PLACE_PREPOSITIONS = frozenset({"i", "från", "till", "mot", "vid", "utanför", "nära", "inom", "genom", "kring",
                                 "runt", "ur", "bort", "hem", "åt"})
+# words naming an administrative or police area, right before a kommun or län name that make it
+# a place ("region Stockholm", "lokalpolisområde Falkenberg"); matched in lower case like
+# PLACE_PREPOSITIONS. Not titles ("regionchef Norberg" is a person)
+AREA_WORDS = frozenset({"region", "regionen", "polisregion", "polisregionen", "lokalpolisområde",
+                        "lokalpolisområdet", "polisområde", "polisområdet"})
+_PLACE_BEFORE = PLACE_PREPOSITIONS | AREA_WORDS
 # lower-case prepositions that never start a name after a title ("polisen vid Malmö" is a place,
 # though Vid is a first name). Closed list; not "per": careless writers put "rektor per" for Per,
 # and a leaked name costs more than a lost word
@@ -294,10 +302,12 @@ def _name_spans(text: str, allow: frozenset[str], deny: frozenset[str]) -> list[
         return text[toks[a].end():toks[b].start()]
 
     def place_context(k: int) -> bool:
-        """A place preposition right before token k ("i Stockholm"), a place noun right after it
+        """A place preposition or area word right before token k ("i Stockholm", "region
+        Stockholm", "lokalpolisområde Falkenberg"), a place noun right after it
         ("Norbergs kommun"), a comma before it (a list, or a record's place field: Polisen's
         event titles end ", Stockholm"), or "och"/"eller" after a place ("i Falkenberg och Laholm")."""
-        if k > 0 and not between(k - 1, k).strip(" \t") and toks[k - 1].group().lower() in PLACE_PREPOSITIONS:
+        if (k > 0 and not between(k - 1, k).strip(" \t")
+                and toks[k - 1].group().lower() in _PLACE_BEFORE):
             return True
         if k + 1 < len(toks) and not between(k, k + 1).strip(" \t") and toks[k + 1].group().lower() in PLACE_NOUNS:
             return True
@@ -323,11 +333,12 @@ def _name_spans(text: str, allow: frozenset[str], deny: frozenset[str]) -> list[
         joined = nxt is not None and text[toks[i].end():nxt.start()].strip(" \t") == ""
         follows = joined and plain(nxt.group()) and not is_stop_word(nxt.group())
         # a kommun or län name (Stockholm, Falkenberg) is a place, not a name, where the text
-        # says so: after a place preposition ("i Stockholm"), before "kommun", "stad" or "län",
-        # or in a list such a place heads. Alone it may be a surname ("slagen av Norberg") and
-        # goes like one. After a title ("rektor Norberg"), before a first name ("Norberg Anna")
-        # or after one ("Anna Lund", in the loop below) it is a name. One that is also a first
-        # name (Mora, Nora) is a place only before "kommun", "stad" or "län".
+        # says so: after a place preposition ("i Stockholm") or an area word ("region Stockholm",
+        # "lokalpolisområde Falkenberg"; a title is none: "regionchef Norberg"), before "kommun",
+        # "stad" or "län", or in a list such a place heads. Alone it may be a surname ("slagen av
+        # Norberg") and goes like one. After a title ("rektor Norberg"), before a first name
+        # ("Norberg Anna") or after one ("Anna Lund", in the loop below) it is a name. One that
+        # is also a first name (Mora, Nora) is a place only before "kommun", "stad" or "län".
         after_title = (i > 0 and toks[i - 1].group().lower() in TITLES
                        and not text[toks[i - 1].end():toks[i].start()].strip(" \t"))
         if (_is_place(w) and not after_title and not (follows and is_first(nxt.group()))

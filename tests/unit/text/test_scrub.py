@@ -195,6 +195,35 @@ def test_kommun_and_lan_names_alone_are_places(text):
     assert out == text and c["name"] == 0
 
 
+@pytest.mark.parametrize("text", [
+    "Polisen i region Stockholm larmades.",                 # -holm: was "region [namn]"
+    "Polisen vid region Stockholm och Gotland larmades.",   # Polisen's summaries
+    "Polisregion Stockholm har fler poliser i år.",         # area word at a sentence start
+    "Ärendet går till polisregionen Stockholm.",
+    "Polisen i lokalpolisområde Falkenberg larmades.",      # -berg
+    "Lokalpolisområdet Ängelholm och Hässleholm svarade.",  # a list the place heads
+    "Patrullen kom från polisområde Sundbyberg.",
+    "REGIONEN Stockholm",                                   # the area word in any case
+])
+def test_kommun_and_lan_names_after_an_area_word_are_places(text):
+    out, c = scrub(text, ALLOW)
+    assert out == text and c["name"] == 0
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("regionchef Anna Lund ringde.", "regionchef [namn] ringde."),      # a title word is no area word
+    ("regionchef Norberg ringde.", "regionchef [namn] ringde."),
+    ("Anna Falkenberg ringde.", "[namn] ringde."),
+    ("region Anna Lund ringde.", "region [namn] ringde."),              # a first name is no place
+    ("lokalpolisområde Falkenberg Anna ringde.", "lokalpolisområde [namn] ringde."),
+    ("polisregion Mora ringde.", "polisregion [namn] ringde."),         # a kommun that is a first name
+])
+def test_names_after_an_area_word_or_title_still_go(text, expected):
+    out, c = scrub(text, ALLOW)
+    assert out == expected
+    assert c["name"] == expected.count("[namn]")
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("Anna Lund ringde", "[namn] ringde"),                                  # place-like surnames
     ("Karl Sala", "[namn]"),
