@@ -196,9 +196,11 @@ def _timed_stage(name: str, run: RunContext, params) -> tuple[str, float]:
 
 def run_pipeline(run: RunContext, params, args) -> None:
     """Every stage of :data:`PIPELINE`. The evaluation reads only the core tables and the
-    registry, so it runs in a second process beside layers, evidence and score (one core each);
-    its line is printed in pipeline order, with its own time. A failure in either stops the run
-    after both have ended (the evaluation's tables then match the ingested data)."""
+    registry, so it runs in a second process beside layers, evidence and score, at the lowest
+    priority (nice 19): the layers use every core while they compute, and the evaluation takes
+    what they leave idle (their reading and writing, and evidence and score, which use one
+    core). Its line is printed in pipeline order, with its own time. A failure in either stops
+    the run after both have ended (the evaluation's tables then match the ingested data)."""
     from pipeline.parallel import fork_map
 
     beside = ("layers", "evidence", "score")
@@ -208,7 +210,8 @@ def run_pipeline(run: RunContext, params, args) -> None:
                           "sources.crimes is not set (a lägesbild from public events only)", soft_wrap=True)
         elif name == beside[0]:
             [(summary, seconds)], _ = fork_map([lambda: _timed_stage("evaluate", run, params)],
-                                               meanwhile=lambda: [run_stage(n, run, params, args) for n in beside])
+                                               meanwhile=lambda: [run_stage(n, run, params, args) for n in beside],
+                                               nice=19)
             console.print(f"[green]✓[/green] {summary} [dim]({seconds:.1f} s, in a second process beside "
                           f"{', '.join(beside)})[/dim]", soft_wrap=True)
         elif name not in beside and name != "evaluate":

@@ -48,7 +48,7 @@ def _run_job(i: int):
 
 
 def fork_map(jobs: Sequence[Callable[[], object]], processes: int | None = None,
-             meanwhile: Callable[[], object] | None = None) -> tuple[list, object]:
+             meanwhile: Callable[[], object] | None = None, nice: int = 0) -> tuple[list, object]:
     """Run every job (a function without arguments) and return ``(results in job order, what
     meanwhile() returned)``.
 
@@ -58,6 +58,10 @@ def fork_map(jobs: Sequence[Callable[[], object]], processes: int | None = None,
     else the jobs, then ``meanwhile``, run here. An exception in a job is raised here, a child
     that dies raises
     :class:`concurrent.futures.process.BrokenProcessPool`; no child outlives the call.
+
+    ``nice`` > 0 lowers the children's scheduling priority by that much (:func:`os.nice`): work
+    that is not on the critical path then runs on what the other processes leave idle instead
+    of taking its share of their cores.
     """
     global _JOBS
     processes = cores() if processes is None else processes
@@ -71,7 +75,8 @@ def fork_map(jobs: Sequence[Callable[[], object]], processes: int | None = None,
     try:
         # an executor, not multiprocessing.Pool: a child that dies (killed, out of memory) fails
         # the call with BrokenProcessPool instead of leaving it waiting for ever
-        with ProcessPoolExecutor(min(processes, len(jobs)), mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(min(processes, len(jobs)), mp_context=multiprocessing.get_context("fork"),
+                                 initializer=os.nice if nice else None, initargs=(nice,) if nice else ()) as pool:
             pending = [pool.submit(_run_job, i) for i in range(len(jobs))]
             # with fork the pool starts all its children at the first submit: from here on the
             # parent's garbage, from the meanwhile's work too, is collected as usual

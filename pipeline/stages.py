@@ -171,7 +171,8 @@ def layers(run: RunContext, params: Params, gpkg: bool = True, processes: int | 
     GeoPackage for QGIS; every layer is in the GeoParquet files either way. The crime layers are
     computed in two forked processes (:func:`pipeline.parallel.fork_map`, ``processes``; 1 =
     here, in order) while this one computes the survey, text and event layers: the pieces are
-    independent, and the layers are the same either way."""
+    independent, and the layers are the same either way. The GeoPackage is written by a forked
+    process while this one writes the GeoParquet files, after every layer has been validated."""
     from pipeline.layer_pieces import crime_layer_jobs, other_layers, with_cell_geometry
     from pipeline.parallel import fork_map
 
@@ -187,13 +188,15 @@ def layers(run: RunContext, params: Params, gpkg: bool = True, processes: int | 
     for name in LAYER_FILES:  # everything checked before anything is written
         if name in TABLES:
             out[name] = validate(name, _typed_if_empty(name, out[name]))
-    for name in LAYER_FILES + OPTIONAL_LAYER_FILES:
-        if name in out:
-            io.write_frame(out[name], run.layer(name))
-        else:  # switched off: no stale file from an earlier run
-            run.layer(name).unlink(missing_ok=True)
-    if gpkg:
-        _write_gpkg(out, areas, run.layers_gpkg)
+    def write_layers() -> None:
+        for name in LAYER_FILES + OPTIONAL_LAYER_FILES:
+            if name in out:
+                io.write_frame(out[name], run.layer(name))
+            else:  # switched off: no stale file from an earlier run
+                run.layer(name).unlink(missing_ok=True)
+
+    # the GeoPackage for QGIS is written in a second process while this one writes the GeoParquet
+    fork_map([lambda: _write_gpkg(out, areas, run.layers_gpkg)] if gpkg else [], processes, write_layers)
     hot, lp = out["grid_hotspots"], params.layers
     n_hot = int(((hot["problem"] == "all") & hot["hotspot_class"].str.startswith("hot")
                  & (hot["gi_q"] <= lp.fdr_alpha)).sum())

@@ -73,3 +73,13 @@ def test_typst_in_a_forked_child_raises_instead_of_waiting_for_ever(tmp_path):
     assert compile_here("parent") == b"%PDF-"  # the parent now has Typst's worker threads
     with pytest.raises(RuntimeError, match="forked child"):
         fork_map([lambda: compile_here("child")], processes=2, meanwhile=lambda: None)
+
+
+def test_nice_lowers_only_the_childrens_priority():
+    here = os.getpriority(os.PRIO_PROCESS, 0)
+    [(pid, niceness)], mine = fork_map([lambda: (os.getpid(), os.getpriority(os.PRIO_PROCESS, 0))], processes=2,
+                                       meanwhile=lambda: os.getpriority(os.PRIO_PROCESS, 0), nice=19)
+    assert pid != os.getpid() and niceness == min(19, here + 19) and mine == here
+    # a child that runs several jobs is lowered once, not once per job
+    results, _ = fork_map([lambda: os.getpriority(os.PRIO_PROCESS, 0)] * 3, processes=2, nice=5)
+    assert results == [min(19, here + 5)] * 3
