@@ -7,7 +7,10 @@ time and memory grow with the number of incidents.
    run). Stage times are the CLI's own "(x.x s)" per stage, median over the runs; a stage
    marked "(beside)" (evaluate) ran in a second process at the same time as others, so its time
    is not part of the sum; ``startup`` is the wall time less the stages run in turn
-   (interpreter, imports, reading params.yaml). The notebooks'
+   (interpreter, imports, reading params.yaml); ``cores_busy`` is the CPU time of the whole
+   process tree (user + system, from /proc) over the wall time between one stage's line and the
+   next (the first interval includes the start-up; a stage beside others has none of its own),
+   and for the whole run (``os.wait4``): 2.00 would keep both cores busy throughout. The notebooks'
    inputs are unchanged in these runs, so they are not executed again (their stamps);
    ``notebooks_executed`` is the median of ``--runs`` more runs with the stamps deleted first,
    so every kernel runs (as after a change in the data), with that run's notebook stage
@@ -48,6 +51,7 @@ LAGESBILD = Path(sys.executable).with_name("lagesbild")
 # "(3.2 s)", or "(3.2 s, in a second process beside …)" for a stage that ran beside others
 STAGE_DONE = re.compile(r"^✓ ([\w-]+): .*\((\d+(?:\.\d+)?) s(, in a second process[^)]*)?\)\s*$")
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") / 1024
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def make_run_dir(work: Path, scale: int) -> int:
@@ -80,13 +84,35 @@ def _tree_rss_kb(root_pid: int) -> float:
     return total
 
 
+def _tree_cpu_s(root_pid: int) -> float:
+    """CPU seconds (user + system) used so far by ``root_pid`` and all its descendants: each live
+    process's own time plus that of the children it has already waited for (cutime, cstime), so
+    a child that ended between two readings is counted once, in its parent."""
+    total, todo = 0, [root_pid]
+    while todo:
+        pid = todo.pop()
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+            total += sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{tid}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except (OSError, ValueError):  # the process ended meanwhile
+            continue
+    return total / CLOCK_TICKS
+
+
 def timed_run(work: Path, sample_memory: bool = False) -> dict:
-    """One ``lagesbild run``: wall time, the CLI's stage times, peak RSS (largest process, exact)
-    and, with ``sample_memory``, the peak RSS of the process tree during each stage."""
+    """One ``lagesbild run``: wall time, the CLI's stage times, peak RSS (largest process, exact),
+    the cores the process tree kept busy (CPU seconds / wall seconds) between one stage's line
+    and the next and in all, and, with ``sample_memory``, the peak RSS of the process tree
+    during each stage."""
     start = time.perf_counter()
     proc = subprocess.Popen([LAGESBILD, "run"], cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, encoding="utf-8")
-    stages, stage_peak, lines, beside = {}, {}, [], set()
+    stages, stage_peak, lines, beside, cores = {}, {}, [], set(), {}
+    mark = (start, 0.0)  # (time, tree CPU seconds) at the last stage line
     current = {"n": 0, "peak": 0.0}
     done = threading.Event()
 
@@ -106,6 +132,10 @@ def timed_run(work: Path, sample_memory: bool = False) -> dict:
                 beside.add(m[1])
             stage_peak[m[1]] = current["peak"] / 1024
             current["peak"] = 0.0
+            if not m[3]:  # a stage beside others prints its line after theirs: no interval of its own
+                now = (time.perf_counter(), _tree_cpu_s(proc.pid))
+                cores[m[1]] = (now[1] - mark[1]) / max(now[0] - mark[0], 1e-9)
+                mark = now
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     elapsed = time.perf_counter() - start
@@ -114,8 +144,10 @@ def timed_run(work: Path, sample_memory: bool = False) -> dict:
         sampler.join()
     if proc.returncode != 0:
         raise RuntimeError(f"lagesbild run failed in {work}:\n{''.join(lines)[-3000:]}")
+    # wait4's usage covers the process and every descendant it (or they) waited for: the whole run
+    cores["whole"] = (usage.ru_utime + usage.ru_stime) / elapsed
     return {"wall": elapsed, "stages": stages, "stage_peak_mb": stage_peak, "peak_rss_mb": usage.ru_maxrss / 1024,
-            "beside": beside}
+            "beside": beside, "cores": cores}
 
 
 def _in_turn(stages: dict, beside: set) -> float:
@@ -147,6 +179,8 @@ def demo_median(runs: int) -> dict:
                 all=",".join(f"{w:.1f}" for w in walls), target="<=15s",
                 stages=_fmt(stages, "s", beside=results[0]["beside"]),
                 startup=f"{statistics.median(walls) - _in_turn(stages, results[0]['beside']):.1f}s",
+                cores_busy=_fmt({s: statistics.median(r["cores"][s] for r in results) for s in results[0]["cores"]},
+                                "", 2),
                 peak_rss=f"{max(r['peak_rss_mb'] for r in results):.0f}MB",
                 notebooks_executed=f"{statistics.median(r['wall'] for r in executed):.1f}s",
                 notebook_stage_executed=f"{statistics.median(r['stages']['notebook'] for r in executed):.1f}s",
@@ -169,7 +203,8 @@ def growth(scales: list[int], demo: dict) -> None:
         result_line("lagesbild_run_scale", scale=f"{scale}x", incidents_per_year=per_year,
                     total=f"{r['wall']:.1f}s", stages=_fmt(r["stages"], "s", beside=r["beside"]),
                     startup=f"{r['wall'] - _in_turn(r['stages'], r['beside']):.1f}s",
-                    stage_peak_rss=_fmt(r["stage_peak_mb"], "MB", 0), peak_rss=f"{r['peak_rss_mb']:.0f}MB",
+                    cores_busy=_fmt(r["cores"], "", 2), stage_peak_rss=_fmt(r["stage_peak_mb"], "MB", 0),
+                    peak_rss=f"{r['peak_rss_mb']:.0f}MB",
                     timing=("median run of the demo line" if scale == 1 else "one run after demo-data")
                     + "; tree RSS sampled every 20 ms")
 
