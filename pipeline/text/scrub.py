@@ -36,9 +36,10 @@ genitive ``Annas`` is a name. The name of a kommun or län (packaged lists; ``St
 ``Stockholms``) does not start a name where the text makes it a place: after a place preposition
 (``i Stockholm``) or a word naming an administrative or police area (``region``, ``polisregion``,
 ``lokalpolisområde``, ``polisområde``, also definite: ``region Stockholm``, ``lokalpolisområdet
-Falkenberg``; not a title such as ``regionchef``), before ``kommun``, ``stad`` or ``län``, after a comma (a list, or the place
-field of an event title: ``Misshandel, Stockholm``) or in a list a place heads; alone it may be a
-person (``slagen av Norberg``) and goes. After a title (``rektor Norberg``), before a first name
+Falkenberg``; not a title such as ``regionchef``), before ``kommun``, ``stad`` or ``län``, after
+a comma (a list, or the place field of an event title: ``Misshandel, Stockholm``) or in a list
+a place heads; alone it may be a person (``slagen av Norberg``) and goes. The seven police
+regions are places after an area word, also one that is a first name (``region Syd``). After a title (``rektor Norberg``), before a first name
 (``Norberg Anna``) or after one (``Anna Lund`` goes whole) it is a name. A kommun that is also a
 first name (Mora, Nora) is a place only before ``kommun``, ``stad`` or ``län``. At the start of
 a sentence a first name that is also a Swedish stop word (``Hans``, ``Inga``, ``Dag``) is a name
@@ -105,6 +106,9 @@ PLACE_PREPOSITIONS = frozenset({"i", "från", "till", "mot", "vid", "utanför", 
 AREA_WORDS = frozenset({"region", "regionen", "polisregion", "polisregionen", "lokalpolisområde",
                         "lokalpolisområdet", "polisområde", "polisområdet"})
 _PLACE_BEFORE = PLACE_PREPOSITIONS | AREA_WORDS
+# the police regions (Polismyndigheten's seven); after an area word they are places even where
+# the name is a first name too ("region Syd")
+POLICE_REGIONS = frozenset({"Nord", "Mitt", "Stockholm", "Öst", "Väst", "Syd", "Bergslagen"})
 # lower-case prepositions that never start a name after a title ("polisen vid Malmö" is a place,
 # though Vid is a first name). Closed list; not "per": careless writers put "rektor per" for Per,
 # and a leaked name costs more than a lost word
@@ -341,6 +345,12 @@ def _name_spans(text: str, allow: frozenset[str], deny: frozenset[str]) -> list[
         # is also a first name (Mora, Nora) is a place only before "kommun", "stad" or "län".
         after_title = (i > 0 and toks[i - 1].group().lower() in TITLES
                        and not text[toks[i - 1].end():toks[i].start()].strip(" \t"))
+        if (w[:1].upper() + w[1:].lower() in POLICE_REGIONS and i > 0 and not between(i - 1, i).strip(" \t")
+                and toks[i - 1].group().lower() in AREA_WORDS
+                and not (follows and (is_first(nxt.group()) or strong_surname(nxt.group())))):
+            places_at.add(i)  # "region Syd", "polisregion Väst" (not "region Syd Andersson")
+            i += 1
+            continue
         if (_is_place(w) and not after_title and not (follows and is_first(nxt.group()))
                 and (not is_first(w) or joined and nxt.group().lower() in PLACE_NOUNS) and place_context(i)):
             places_at.add(i)

@@ -204,6 +204,8 @@ def test_kommun_and_lan_names_alone_are_places(text):
     "Lokalpolisområdet Ängelholm och Hässleholm svarade.",  # a list the place heads
     "Patrullen kom från polisområde Sundbyberg.",
     "REGIONEN Stockholm",                                   # the area word in any case
+    "Polisen i region Syd larmades.",                       # a police region that is a first name
+    "Ärendet gick till polisregion Väst och region Nord.",
 ])
 def test_kommun_and_lan_names_after_an_area_word_are_places(text):
     out, c = scrub(text, ALLOW)
@@ -217,6 +219,8 @@ def test_kommun_and_lan_names_after_an_area_word_are_places(text):
     ("region Anna Lund ringde.", "region [namn] ringde."),              # a first name is no place
     ("lokalpolisområde Falkenberg Anna ringde.", "lokalpolisområde [namn] ringde."),
     ("polisregion Mora ringde.", "polisregion [namn] ringde."),         # a kommun that is a first name
+    ("region Syd Andersson ringde.", "region [namn] ringde."),          # a police region with a surname
+    ("Syd ringde i går.", "[namn] ringde i går."),                      # no area word before it
 ])
 def test_names_after_an_area_word_or_title_still_go(text, expected):
     out, c = scrub(text, ALLOW)
