@@ -70,6 +70,8 @@ def comparison_row(name: str, f: dict, load: str) -> str:
     what = WHAT.get(name, name)
     if name == "lagesbild_run_demo":
         ours = f"{f['median']} median ({f['all']}), peak {f['peak_rss']}"
+        if "cores_busy" in f:
+            ours += f"; cores busy {f['cores_busy']}"
         if "notebooks_executed" in f:
             ours += (f"; {f['notebooks_executed']} when every notebook executes (notebook stage "
                      f"{f['notebook_stage_executed']}); load average {f['load']}")
