@@ -188,6 +188,7 @@ def layers(run: RunContext, params: Params, gpkg: bool = True, processes: int | 
     for name in LAYER_FILES:  # everything checked before anything is written
         if name in TABLES:
             out[name] = validate(name, _typed_if_empty(name, out[name]))
+
     def write_layers() -> None:
         for name in LAYER_FILES + OPTIONAL_LAYER_FILES:
             if name in out:
