@@ -64,6 +64,8 @@ def fork_map(jobs: Sequence[Callable[[], object]], processes: int | None = None,
     of taking its share of their cores.
     """
     global _JOBS
+    if nice < 0:
+        raise ValueError("fork_map: nice must be 0 or more (raising a priority needs privileges)")
     processes = cores() if processes is None else processes
     if processes < 2 or not jobs or (len(jobs) < 2 and meanwhile is None) or not can_fork():
         results = [job() for job in jobs]

@@ -165,29 +165,34 @@ def quiet_dask_logs() -> None:
     logging.getLogger("distributed").setLevel(logging.INFO if root <= logging.DEBUG else max(root, logging.WARNING))
 
 
-@contextlib.contextmanager
-def _quiet_shutdown(client, local: bool):
-    """Closing our own LocalCluster: distributed logs only CRITICAL meanwhile, here (scheduler
-    and nannies) and in its workers. By then every kommun's result is in, and what a loaded
-    machine logs while the cluster closes (a worker slow to exit, a heartbeat that meets the
-    closing scheduler) says nothing about them. A cluster given with ``--scheduler`` is not
-    ours: its workers keep their logging."""
-    if not local:
-        yield
-        return
+def _close(client, cluster) -> None:
+    """Close the client, and the LocalCluster when it is ours (``cluster`` not None).
+
+    Closing our own cluster, distributed logs only CRITICAL, here (scheduler and nannies) and in
+    its workers: by then every kommun's result is in, and what a loaded machine logs while the
+    cluster closes (a worker slow to exit, a heartbeat that meets the closing scheduler) says
+    nothing about them. A cluster given with ``--scheduler`` is not ours: its workers keep their
+    logging. The client and the cluster are closed whatever happens before (even Ctrl-C), and
+    the level is restored.
+    """
     logger = logging.getLogger("distributed")
     level = logger.level
 
     def critical_only() -> None:
         logging.getLogger("distributed").setLevel(logging.CRITICAL)
 
-    logger.setLevel(logging.CRITICAL)
-    with contextlib.suppress(Exception):  # a cluster that is already broken has nothing left to say
-        client.run(critical_only)
     try:
-        yield
+        if cluster is not None:
+            logger.setLevel(logging.CRITICAL)
+            with contextlib.suppress(Exception):  # a broken cluster has nothing left to say
+                client.run(critical_only)
     finally:
-        logger.setLevel(level)
+        try:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+        finally:
+            logger.setLevel(level)
 
 
 def run_national(data: Path, out: Path, base: dict, year: int, years_back: int = 3, codes: list[str] | None = None,
@@ -246,10 +251,7 @@ def run_national(data: Path, out: Path, base: dict, year: int, years_back: int =
             progress(f"[{i}/{len(tasks)}] {r['kommun_code']} {r['kommun_name']}: {r['status']} {tail}")
         worker_memory = _worker_peaks(client)
     finally:
-        with _quiet_shutdown(client, cluster is not None):
-            client.close()
-            if cluster is not None:
-                cluster.close()
+        _close(client, cluster)
     status = pd.DataFrame([{**{k: v for k, v in r.items() if k not in ("seconds", "cpu")},
                             **{f"seconds_{k}": v for k, v in r["seconds"].items()},
                             **{f"cpu_{k}": v for k, v in r["cpu"].items()}} for r in results])

@@ -16,8 +16,9 @@ Removed, in this order, each replaced by a token and counted by kind:
    the house and flat number go) and car registrations ``ABC 123``/``ABC 12D`` → ``[regnr]``;
 5. names of persons → ``[namn]`` (kind ``name``; a first name plus its surname counts once),
    also written in lower case or capitals right after a title or role ("rektor anna svensson");
-   a lower-case preposition there is not a name ("polisen vid Malmö"), any other first name is
-   ("rektor inga ringde", also "rektor per ringde"; "polisen han kom" loses "han").
+   a lower-case preposition there is not a name ("polisen vid Malmö"), a lower-case name right
+   after it is ("polisen vid anna svensson"), any other first name is ("rektor inga ringde",
+   also "rektor per ringde"; "polisen han kom" loses "han"). Text is composed (NFC) first.
 
 E-mail addresses include written-out forms (``namn(at)domän.se``); phone numbers take ``/`` as
 a separator (``070/123 45 67``); a personnummer may have spaces (``85 03 12-1231``).
@@ -34,12 +35,13 @@ capitalised word with a typical surname ending (-sson, -dotter, -qvist, -ström,
 -lund, -holm, ...; not plain -son, which would take ``Kontaktperson``) is a name on its own; a
 genitive ``Annas`` is a name. The name of a kommun or län (packaged lists; ``Stockholm``, ``Falkenberg``, also
 ``Stockholms``) does not start a name where the text makes it a place: after a place preposition
-(``i Stockholm``) or a word naming an administrative or police area (``region``, ``polisregion``,
-``lokalpolisområde``, ``polisområde``, also definite: ``region Stockholm``, ``lokalpolisområdet
-Falkenberg``; not a title such as ``regionchef``), before ``kommun``, ``stad`` or ``län``, after
+(``i Stockholm``), after a word naming an administrative or police area when it is the kind of
+place that word names and no capitalised word follows (``region Syd``, ``region Skåne``,
+``polisregion Stockholm``, ``lokalpolisområde Falkenberg``; after a definite area word a name with
+a surname ending goes: ``kontaktade polisområdet Falkenberg som ...``; a title such as
+``regionchef`` is none), before ``kommun``, ``stad`` or ``län``, after
 a comma (a list, or the place field of an event title: ``Misshandel, Stockholm``) or in a list
-a place heads; alone it may be a person (``slagen av Norberg``) and goes. The seven police
-regions are places after an area word, also one that is a first name (``region Syd``). After a title (``rektor Norberg``), before a first name
+a place heads; alone it may be a person (``slagen av Norberg``) and goes. After a title (``rektor Norberg``), before a first name
 (``Norberg Anna``) or after one (``Anna Lund`` goes whole) it is a name. A kommun that is also a
 first name (Mora, Nora) is a place only before ``kommun``, ``stad`` or ``län``. At the start of
 a sentence a first name that is also a Swedish stop word (``Hans``, ``Inga``, ``Dag``) is a name
@@ -57,6 +59,7 @@ not found; see docs/methods-text.md.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from importlib import resources
 
@@ -100,14 +103,14 @@ PLACE_NOUNS = frozenset({"kommun", "kommuns", "kommunen", "kommunens", "stad", "
 # words right before a kommun name that make it a place ("i Stockholm", "från Falkenberg")
 PLACE_PREPOSITIONS = frozenset({"i", "från", "till", "mot", "vid", "utanför", "nära", "inom", "genom", "kring",
                                 "runt", "ur", "bort", "hem", "åt"})
-# words naming an administrative or police area, right before a kommun or län name that make it
-# a place ("region Stockholm", "lokalpolisområde Falkenberg"); matched in lower case like
-# PLACE_PREPOSITIONS. Not titles ("regionchef Norberg" is a person)
-AREA_WORDS = frozenset({"region", "regionen", "polisregion", "polisregionen", "lokalpolisområde",
-                        "lokalpolisområdet", "polisområde", "polisområdet"})
-_PLACE_BEFORE = PLACE_PREPOSITIONS | AREA_WORDS
-# the police regions (Polismyndigheten's seven); after an area word they are places even where
-# the name is a first name too ("region Syd")
+# words naming an administrative or police area, and the kinds of place each names right after
+# it: a police region (Polismyndigheten's seven), a län, or a kommun ("region Stockholm",
+# "polisregion Syd", "lokalpolisområde Falkenberg"); matched in lower case. Not titles
+# ("regionchef Norberg" is a person)
+AREA_WORDS = {"region": ("police", "lan"), "regionen": ("police", "lan"), "polisregion": ("police",),
+              "polisregionen": ("police",), "lokalpolisområde": ("kommun", "lan"),
+              "lokalpolisområdet": ("kommun", "lan"), "polisområde": ("kommun", "lan"),
+              "polisområdet": ("kommun", "lan")}
 POLICE_REGIONS = frozenset({"Nord", "Mitt", "Stockholm", "Öst", "Väst", "Syd", "Bergslagen"})
 # lower-case prepositions that never start a name after a title ("polisen vid Malmö" is a place,
 # though Vid is a first name). Closed list; not "per": careless writers put "rektor per" for Per,
@@ -184,6 +187,24 @@ def place_names() -> frozenset[str]:
     return frozenset(out - {"lan"})
 
 
+@lru_cache(maxsize=1)
+def lan_names() -> frozenset[str]:
+    """Folded names of Sweden's län without "län" ("stockholms", "vastra gotalands", "skane"),
+    whole and by space-separated part."""
+    out = set()
+    for n in defaults.lan()["lan_name"]:
+        f = fold(n).removesuffix(" lan")
+        out.add(f)
+        out.update(f.split())
+    return frozenset(out)
+
+
+def _is_lan(token: str) -> bool:
+    """``token`` names a län ("Skåne", "Stockholms", "Gotland"), also in the genitive."""
+    f, names = fold(token), lan_names()
+    return f in names or f + "s" in names or (f.endswith("s") and f[:-1] in names)
+
+
 def _is_place(token: str) -> bool:
     """``token`` is a kommun or län name, also in the genitive or definite form (no hyphen
     parts: "Svensson-Falkenberg" is a surname)."""
@@ -224,7 +245,9 @@ def _title_name_spans(text: str, allow: frozenset[str]) -> list[tuple[int, int]]
 
     The word right after the title starts a name when it is a first name of the list, in any
     case ("rektor anna svensson", "RÄDDNINGSLEDARE KARL BERG"), except a lower-case preposition
-    of :data:`TITLE_PREPOSITIONS` ("polisen vid Malmö": Vid is a first name, "vid" is "at").
+    of :data:`TITLE_PREPOSITIONS` ("polisen vid Malmö": Vid is a first name, "vid" is "at");
+    after such a preposition a lower-case first name or surname-ending word that is no kommun
+    or län starts the name ("polisen vid anna svensson").
     Following words join it while they are first names, have a surname ending, or are written
     in the same all-capitals; a word written with a capital right after a first name is its
     surname even when it is a stop word ("rektor anna Vara"), unless that first name is itself a
@@ -258,11 +281,21 @@ def _title_name_spans(text: str, allow: frozenset[str]) -> list[tuple[int, int]]
         w = nxt.group()
         if text[t.end():nxt.start()].strip(" \t:,") or _is_allowed(w, allow) or w[:1].upper() + w[1:].lower() not in names:
             continue
-        if w.islower() and w in TITLE_PREPOSITIONS:  # "polisen vid Malmö": the preposition, not Vid
-            continue
-        j = i + 1
+        start = i + 1
+        if w.islower() and w in TITLE_PREPOSITIONS:
+            # "polisen vid Malmö": the preposition, not Vid. A lower-case name right after it is
+            # still one ("polisen vid anna svensson", "väktaren vid bergström"), a kommun or län
+            # not ("polisen i mora")
+            start = i + 2
+            after = toks[start].group() if start < len(toks) else ""
+            if (not after.islower() or text[nxt.end():toks[start].start()].strip(" \t") or _is_allowed(after, allow)
+                    or _is_place(after) or not (after.capitalize() in names or SURNAME_END.search(fold(after)))):
+                continue
+            nxt, w = toks[start], after
+        j = start
         upper = w.isupper()
-        while j + 1 < len(toks) and j - i < 4 and not text[toks[j].end():toks[j + 1].start()].strip(" \t"):
+        while (j + 1 < len(toks) and j - start < 3
+               and not text[toks[j].end():toks[j + 1].start()].strip(" \t")):
             nw = toks[j + 1].group()
             cap = nw[:1].upper() + nw[1:].lower()
             if _is_allowed(nw, allow):
@@ -311,7 +344,7 @@ def _name_spans(text: str, allow: frozenset[str], deny: frozenset[str]) -> list[
         ("Norbergs kommun"), a comma before it (a list, or a record's place field: Polisen's
         event titles end ", Stockholm"), or "och"/"eller" after a place ("i Falkenberg och Laholm")."""
         if (k > 0 and not between(k - 1, k).strip(" \t")
-                and toks[k - 1].group().lower() in _PLACE_BEFORE):
+                and toks[k - 1].group().lower() in PLACE_PREPOSITIONS):
             return True
         if k + 1 < len(toks) and not between(k, k + 1).strip(" \t") and toks[k + 1].group().lower() in PLACE_NOUNS:
             return True
@@ -320,6 +353,24 @@ def _name_spans(text: str, allow: frozenset[str], deny: frozenset[str]) -> list[
             return True
         return (k > 1 and toks[k - 1].group().lower() in ("och", "eller") and not sep
                 and not between(k - 2, k - 1).strip(" \t") and k - 2 in places_at)
+
+    def area_place(k: int) -> bool:
+        """Token k names the kind of place the area word right before it names (:data:`AREA_WORDS`):
+        "region Syd", "polisregion Stockholm", "region Skåne", "lokalpolisområde Falkenberg". Not
+        when a capitalised word follows ("region Syd Berg" is a person), and a definite area word
+        before a kommun or län with a surname ending is taken as a subject with a person after it
+        ("kontaktade polisområdet Falkenberg som ..."): privacy first."""
+        area = toks[k - 1].group().lower() if k > 0 and not between(k - 1, k).strip(" \t") else ""
+        kinds = AREA_WORDS.get(area)
+        w = toks[k].group()
+        nxt = toks[k + 1].group() if k + 1 < len(toks) and not between(k, k + 1).strip(" \t") else ""
+        if not kinds or (nxt and _capitalised(nxt) and not is_stop_word(nxt)):
+            return False
+        if "police" in kinds and w.capitalize() in POLICE_REGIONS:
+            return True
+        if area.endswith(("en", "et")) and SURNAME_END.search(fold(w)):
+            return False
+        return ("lan" in kinds and _is_lan(w)) or ("kommun" in kinds and _is_place(w) and not is_first(w))
 
     places_at: set[int] = set()  # tokens taken as places, for the lists they head
     i = 0
@@ -345,10 +396,9 @@ def _name_spans(text: str, allow: frozenset[str], deny: frozenset[str]) -> list[
         # is also a first name (Mora, Nora) is a place only before "kommun", "stad" or "län".
         after_title = (i > 0 and toks[i - 1].group().lower() in TITLES
                        and not text[toks[i - 1].end():toks[i].start()].strip(" \t"))
-        if (w[:1].upper() + w[1:].lower() in POLICE_REGIONS and i > 0 and not between(i - 1, i).strip(" \t")
-                and toks[i - 1].group().lower() in AREA_WORDS
-                and not (follows and (is_first(nxt.group()) or strong_surname(nxt.group())))):
-            places_at.add(i)  # "region Syd", "polisregion Väst" (not "region Syd Andersson")
+        if area_place(i):
+            if "kommun" in AREA_WORDS[toks[i - 1].group().lower()]:
+                places_at.add(i)  # "lokalpolisområde Falkenberg och Laholm"
             i += 1
             continue
         if (_is_place(w) and not after_title and not (follows and is_first(nxt.group()))
@@ -406,6 +456,9 @@ def scrub(text: str, allow: frozenset[str] = frozenset(), deny: frozenset[str] =
     counts = dict.fromkeys(KINDS, 0)
     if not isinstance(text, str) or not text:
         return text, counts
+    # composed form first: a decomposed "Björn" (o + combining diaeresis) is not one word to the
+    # rules below, and would pass as two harmless pieces
+    text = unicodedata.normalize("NFC", text)
     allow_f, deny_f = _fold_set(frozenset(allow)), _fold_set(frozenset(deny))
 
     def _email(m: re.Match) -> str:

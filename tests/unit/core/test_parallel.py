@@ -83,3 +83,8 @@ def test_nice_lowers_only_the_childrens_priority():
     # a child that runs several jobs is lowered once, not once per job
     results, _ = fork_map([lambda: os.getpriority(os.PRIO_PROCESS, 0)] * 3, processes=2, nice=5)
     assert results == [min(19, here + 5)] * 3
+
+
+def test_a_negative_nice_is_refused_before_any_child_starts():
+    with pytest.raises(ValueError, match="nice must be 0 or more"):
+        fork_map([lambda: 1, lambda: 2], processes=2, nice=-1)
