@@ -178,22 +178,21 @@ def first_names(countries: tuple[str, ...] = NAME_COUNTRIES) -> frozenset[str]:
 def place_names() -> frozenset[str]:
     """Folded names of Sweden's kommuner and län (packaged lists), whole ("malung-salen",
     "upplands vasby") and by space-separated part ("stockholms", "vasby")."""
-    names = list(defaults.kommuner()["kommun_name"]) + list(defaults.lan()["lan_name"])
-    out = set()
-    for n in names:
-        f = fold(n)
-        out.add(f)
-        out.update(f.split())
-    return frozenset(out - {"lan"})
+    return _name_parts(list(defaults.kommuner()["kommun_name"]) + list(defaults.lan()["lan_name"])) - {"lan"}
 
 
 @lru_cache(maxsize=1)
 def lan_names() -> frozenset[str]:
     """Folded names of Sweden's län without "län" ("stockholms", "vastra gotalands", "skane"),
     whole and by space-separated part."""
+    return _name_parts(fold(n).removesuffix(" lan") for n in defaults.lan()["lan_name"])
+
+
+def _name_parts(names) -> frozenset[str]:
+    """Each name folded, whole and by its space-separated parts."""
     out = set()
-    for n in defaults.lan()["lan_name"]:
-        f = fold(n).removesuffix(" lan")
+    for n in names:
+        f = fold(n)
         out.add(f)
         out.update(f.split())
     return frozenset(out)
@@ -339,8 +338,7 @@ def _name_spans(text: str, allow: frozenset[str], deny: frozenset[str]) -> list[
         return text[toks[a].end():toks[b].start()]
 
     def place_context(k: int) -> bool:
-        """A place preposition or area word right before token k ("i Stockholm", "region
-        Stockholm", "lokalpolisområde Falkenberg"), a place noun right after it
+        """A place preposition right before token k ("i Stockholm"), a place noun right after it
         ("Norbergs kommun"), a comma before it (a list, or a record's place field: Polisen's
         event titles end ", Stockholm"), or "och"/"eller" after a place ("i Falkenberg och Laholm")."""
         if (k > 0 and not between(k - 1, k).strip(" \t")
