@@ -44,8 +44,12 @@ def problem_label(problem: str, families) -> str:
 
 
 def _fig(height_in: float, ncols: int = 1, nrows: int = 1, **kw):
+    """A chart's figure and axes, laid out by constrained layout. Titles stay at the top of
+    their axes (``axes.titley`` fixed): these charts have no ticks or labels above the axes,
+    so matplotlib's search for them before every draw would not move a title."""
     fig = Figure(figsize=(WIDTH_IN, height_in), layout="constrained")
-    axes = fig.subplots(nrows, ncols, **kw)
+    with mpl.rc_context({"axes.titley": 1.0}):
+        axes = fig.subplots(nrows, ncols, **kw)
     return fig, axes
 
 

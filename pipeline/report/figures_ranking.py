@@ -85,7 +85,8 @@ def bra_matrix(matrix: pd.DataFrame) -> Figure:
             ax.text(j, i, fmt_num(v, 2 if cols[j].startswith("Poäng") else 1) if not np.isnan(v) else "..",
                     ha="center", va="center", fontsize=7,
                     color="white" if (not np.isnan(v) and v > 0.75) else "black",
-                    fontweight="bold" if cols[j].startswith("Poäng") else "normal")
+                    fontweight="bold" if cols[j].startswith("Poäng") else "normal",
+                    in_layout=False)  # inside its cell: the layout need not measure it
         if cols and cols[-1].startswith("Poäng"):
             ax.axvline(len(cols) - 1.5, color="white", lw=4)
         ax.set_yticks(range(len(rows)), [textwrap.fill(r, 26) for r in rows], fontsize=7)

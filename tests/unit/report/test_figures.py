@@ -46,3 +46,65 @@ def test_every_chart_returns_a_figure_with_swedish_labels():
     cat = figs[0].axes[0]
     assert "Narkotika" in [t.get_text() for t in cat.get_yticklabels()]
     assert cat.get_xlabel() == "Antal anmälda brott"
+
+
+def _event_months(first: str = "2023-03-01", last: str = "2025-09-01", problems=("all", "drugs", "theft")):
+    import numpy as np
+    import pandas as pd
+
+    months = pd.date_range(first, last, freq="MS")
+    rng = np.random.default_rng(7)
+    return pd.concat([pd.DataFrame({"month": months, "problem": p, "rate_per_10000": rng.gamma(4, 0.5, len(months)),
+                                    "is_partial_month": months == months[-1]}) for p in problems], ignore_index=True)
+
+
+def test_event_charts_tick_years_and_quarters_as_matplotlibs_date_locators_do():
+    import matplotlib as mpl
+    import numpy as np
+    import pandas as pd
+
+    from pipeline.report.events import event_family_chart, event_month_chart
+    from pipeline.report.svg import svg_bytes
+    from pipeline.problems import load_families
+
+    breaks = pd.DataFrame({"start": [pd.Timestamp("2025-01-01")]})
+    for first, last in (("2023-03-01", "2025-09-01"), ("2019-01-01", "2025-12-01"), ("2024-11-01", "2025-02-01")):
+        monthly = _event_months(first, last)
+        for fig in (event_month_chart(monthly, breaks),
+                    event_family_chart(monthly, breaks, load_families(), ["drugs", "theft"])):
+            svg_bytes(fig)  # drawn: the view limits are final
+            for ax in fig.axes:
+                if not ax.get_visible():
+                    continue
+                lo, hi = ax.get_xlim()
+                inside = lambda locs: [x for x in locs if lo <= x <= hi]  # noqa: E731
+                assert inside(ax.xaxis.get_majorticklocs()) == inside(mpl.dates.YearLocator().tick_values(
+                    mpl.dates.num2date(lo), mpl.dates.num2date(hi)))
+                minor = mpl.dates.MonthLocator(bymonth=(4, 7, 10)).tick_values(mpl.dates.num2date(lo),
+                                                                               mpl.dates.num2date(hi))
+                if first.startswith("2024-11"):  # no quarter starts in view: matplotlib falls back to
+                    assert np.allclose(minor, [lo, hi])  # ticks at the view's two ends; we draw none
+                    assert inside(ax.xaxis.get_minorticklocs()) == []
+                else:
+                    assert len(minor) >= 3 and np.allclose(inside(ax.xaxis.get_minorticklocs()), inside(minor))
+
+
+def test_chart_titles_sit_where_matplotlibs_automatic_placement_puts_them(monkeypatch):
+    """Charts fix ``axes.titley`` (no search for ticks above the axes); the bytes must be those
+    of matplotlib's own placement."""
+    import pandas as pd
+
+    from pipeline.report import events
+    from pipeline.report.svg import svg_bytes
+    from pipeline.problems import load_families
+
+    monthly, breaks = _event_months(), pd.DataFrame({"start": [pd.Timestamp("2025-01-01")]})
+    fam = load_families()
+    ours = svg_bytes(events.event_family_chart(monthly, breaks, fam, ["drugs", "theft", "all"]))
+
+    def automatic(height_in, ncols=1, nrows=1, **kw):
+        fig = Figure(figsize=(F.WIDTH_IN, height_in), layout="constrained")
+        return fig, fig.subplots(nrows, ncols, **kw)
+
+    monkeypatch.setattr(events, "_fig", automatic)
+    assert svg_bytes(events.event_family_chart(monthly, breaks, fam, ["drugs", "theft", "all"])) == ours
