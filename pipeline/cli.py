@@ -17,6 +17,7 @@ from rich.console import Console
 from pipeline import stages
 from pipeline.cycle import cli as cycle_cli
 from pipeline.config import load_params
+from pipeline.parallel import sparse_collections
 from pipeline.context import RunContext
 from pipeline.errors import DataError
 
@@ -249,6 +250,13 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(message)s")
     os.environ.setdefault("MPLBACKEND", "Agg")
+    with sparse_collections():
+        return _dispatch(args)
+
+
+def _dispatch(args) -> int:
+    """The command ``args`` names, with one line for an error in the input and exit codes 0, 1
+    (a bug) or 2 (the input)."""
     try:
         run = RunContext.from_params_file(args.params)
         if args.command == "fetch":  # needs no params file

@@ -11,13 +11,37 @@ bytes either way.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 _JOBS: Sequence[Callable[[], object]] = ()  # the jobs of the fork_map in progress (read by the children)
+GC_THRESHOLDS = (10_000, 10, 10)  # CPython's default is (700, 10, 10)
+
+
+@contextlib.contextmanager
+def sparse_collections(thresholds: tuple[int, int, int] = GC_THRESHOLDS) -> Iterator[None]:
+    """Run the block with the cyclic garbage collector's youngest generation collected after
+    10 000 net allocations instead of CPython's 700 (the older generations keep their ratios of
+    10), and restore the thresholds after it; children forked inside inherit the setting.
+
+    A stage allocates millions of short-lived objects while it holds hundreds of thousands of
+    long-lived ones (a frame's Python strings, matplotlib's artists). Collected every 700
+    allocations, short-lived objects were promoted to the oldest generation, and its full
+    collections walked every live object again: 3.3 s of the demo run's 37 s of CPU, and 0.8 s
+    per two national kommuner. With 10 000 they took 0.9 s and 0.1 s; the peak memory of the
+    demo run stayed the same (measured with ``/usr/bin/time``). Objects are freed by reference
+    counting as before; only cycles wait longer.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(*thresholds)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def can_fork() -> bool:

@@ -99,6 +99,7 @@ def run_kommun(task: dict) -> dict:
     from pipeline.context import RunContext
     from pipeline.errors import DataError
     from pipeline.national.prepare import kommun_inputs
+    from pipeline.parallel import sparse_collections
 
     code, root = task["code"], Path(task["root"])
     out = {"kommun_code": code, "kommun_name": task["name"], "status": "failed", "reason": "", "seconds": {},
@@ -123,11 +124,12 @@ def run_kommun(task: dict) -> dict:
             kommun_inputs(root, code, task["name"], task["population"], Path(task["boundaries"]), task["pop_year"])
         run.params_file.write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), "utf-8")
         p = Params.model_validate(params)
-        for name in STAGES:
-            s, c = time.perf_counter(), time.process_time()
-            getattr(stages, name)(run, p, **STAGE_OPTIONS.get(name, {}))
-            out["seconds"][name] = round(time.perf_counter() - s, 2)
-            out["cpu"][name] = round(time.process_time() - c, 2)
+        with sparse_collections():  # as in the CLI; a worker's own setting comes back after
+            for name in STAGES:
+                s, c = time.perf_counter(), time.process_time()
+                getattr(stages, name)(run, p, **STAGE_OPTIONS.get(name, {}))
+                out["seconds"][name] = round(time.perf_counter() - s, 2)
+                out["cpu"][name] = round(time.process_time() - c, 2)
         (root / KEY_FILE).write_text(key)
         return out | {"status": "done", "report": str(pdf)}
     except DataError as exc:

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from pipeline.parallel import can_fork, fork_map
+from pipeline.parallel import GC_THRESHOLDS, can_fork, fork_map, sparse_collections
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="no fork on this system")
 
@@ -88,3 +88,29 @@ def test_nice_lowers_only_the_childrens_priority():
 def test_a_negative_nice_is_refused_before_any_child_starts():
     with pytest.raises(ValueError, match="nice must be 0 or more"):
         fork_map([lambda: 1, lambda: 2], processes=2, nice=-1)
+
+
+def test_sparse_collections_raise_the_thresholds_for_the_block_and_its_children_then_restore_them():
+    import gc
+
+    before = gc.get_threshold()
+    assert before != GC_THRESHOLDS and GC_THRESHOLDS[0] > before[0]
+    with pytest.raises(RuntimeError):
+        with sparse_collections():
+            assert gc.get_threshold() == GC_THRESHOLDS
+            [child], here = fork_map([gc.get_threshold], processes=2, meanwhile=gc.get_threshold)
+            assert child == here == GC_THRESHOLDS
+            raise RuntimeError("a stage fails")
+    assert gc.get_threshold() == before
+
+
+def test_every_command_of_the_cli_runs_with_sparse_collections(monkeypatch):
+    import gc
+
+    from pipeline import cli
+
+    seen = []
+    monkeypatch.setattr(cli, "_dispatch", lambda args: seen.append((args.command, gc.get_threshold())) or 0)
+    before = gc.get_threshold()
+    assert cli.main(["check"]) == 0
+    assert seen == [("check", GC_THRESHOLDS)] and gc.get_threshold() == before
