@@ -55,19 +55,27 @@ def content_digest(*parts, memo: dict | None = None) -> str:
 
 
 def _frame_digest(part: pd.DataFrame | pd.Series) -> bytes:
-    """The digest of one frame or series (see :func:`content_digest`)."""
+    """The digest of one frame or series (see :func:`content_digest`): its kept column names
+    and length, its index, then each kept column's hashes in order (one column at a time, so
+    the frame is never copied)."""
     h = hashlib.sha256()
     frame = part.to_frame() if isinstance(part, pd.Series) else part
-    geo = [c for c in frame.columns if isinstance(frame[c].dtype, gpd.array.GeometryDtype)]
-    companions = [c for c in frame.columns if str(c).endswith("_suppressed") and str(c)[:-11] in frame.columns]
-    plain = frame.drop(columns=geo + companions)
-    # numbers as float64: suppression turns int counts into floats without changing a value
-    plain = plain.apply(lambda c: c.astype("float64") if pd.api.types.is_numeric_dtype(c)
-                        and not pd.api.types.is_bool_dtype(c) else c)
-    h.update(repr((list(map(str, plain.columns)), len(frame))).encode())
-    h.update(pd.util.hash_pandas_object(plain, index=True).to_numpy().tobytes())
-    for c in geo:
-        h.update(np.ascontiguousarray(shapely.bounds(frame[c].to_numpy())).tobytes())
+    names = [str(c) for c in frame.columns]
+    geo = [i for i, dtype in enumerate(frame.dtypes) if isinstance(dtype, gpd.array.GeometryDtype)]
+    companions = {i for i, n in enumerate(names) if n.endswith("_suppressed") and n[:-11] in names}
+    plain = [i for i in range(frame.shape[1]) if i not in geo and i not in companions]
+    h.update(repr(([names[i] for i in plain], len(frame))).encode())
+    h.update(pd.util.hash_pandas_object(frame.index).to_numpy().tobytes())
+    for i in plain:
+        column = frame.iloc[:, i]
+        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+            # numbers as float64: suppression turns int counts into floats without changing a value
+            hashes = pd.util.hash_array(column.to_numpy(dtype="float64", na_value=np.nan))
+        else:
+            hashes = pd.util.hash_pandas_object(column, index=False).to_numpy()
+        h.update(hashes.tobytes())
+    for i in geo:
+        h.update(np.ascontiguousarray(shapely.bounds(frame.iloc[:, i].to_numpy())).tobytes())
     return h.digest()
 
 

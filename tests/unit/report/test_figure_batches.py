@@ -8,6 +8,7 @@ import pytest
 from pipeline.parallel import can_fork
 from pipeline.report.chapters import CHAPTERS
 from pipeline.report.document import build_document
+from pipeline.report import svg
 from pipeline.report.svg import FigureCache
 
 from .test_document import _inputs
@@ -38,8 +39,6 @@ def test_requests_made_meanwhile_are_drawn_by_the_next_batch_once():
 
 def test_a_deferred_cache_hashes_a_frame_once_per_batch_and_again_after_drawing(monkeypatch):
     import pandas as pd
-
-    import pipeline.report.svg as svg
 
     hashed = []
     real = svg._frame_digest
@@ -97,3 +96,24 @@ def _draw_nothing(_frame):
     from matplotlib.figure import Figure
 
     return Figure(figsize=(1, 1))
+
+
+def test_a_frames_digest_follows_its_content_and_nothing_else():
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    from shapely.geometry import box
+
+    base = gpd.GeoDataFrame({"cell_id": ["a", "b", "c"], "n_incidents": [3, 0, 7], "share": [0.1, np.nan, 0.5]},
+                            geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1)], crs=3006)
+    digest = svg.content_digest(base)
+    suppressed = base.assign(n_incidents=[3.0, 0.0, 7.0], n_incidents_suppressed=[False, True, False])
+    assert svg.content_digest(suppressed) == digest  # int → float and the companion flag change nothing
+    assert svg.content_digest(base.copy()) == digest
+    changed = [base.assign(n_incidents=[3, 1, 7]), base.assign(share=[0.1, 0.2, 0.5]),
+               base.assign(cell_id=["a", "b", "d"]), base.rename(columns={"share": "andel"}),
+               base.set_geometry([box(0, 0, 1, 1), box(1, 0, 2, 2), box(2, 0, 3, 1)]),
+               base.set_axis([0, 1, 5]), base.iloc[:2], base[["cell_id", "share", "n_incidents", "geometry"]]]
+    digests = [svg.content_digest(f) for f in changed]
+    assert digest not in digests and len(set(digests)) == len(changed)
+    assert svg.content_digest(base, "x") != svg.content_digest(base, "y")
