@@ -59,11 +59,12 @@ def test_xlsx_text_cells_are_strings_with_excels_quote_prefix(tmp_path, writer):
     assert not _xml_has_formula(path)
     cells = list(_xlsx_cells(path))
     assert not any(is_f for *_, is_f, _ in cells)
-    attacks = [(v, qp) for _, _, v, _, qp in cells if isinstance(v, str) and v in ATTACKS and v[0] != "'"]
+    as_written = [a.replace("\r", "\n") for a in ATTACKS]  # a line break as Excel stores one (LF)
+    attacks = [(v, qp) for _, _, v, _, qp in cells if isinstance(v, str) and v in as_written and v[0] != "'"]
     assert len(attacks) == 3 * (len(ATTACKS) - 1)  # explanation, notes_quotes, unregistered
     assert all(qp for _, qp in attacks)  # Excel keeps them text even when someone edits the cell
     values = pd.read_excel(path, engine="calamine")
-    assert values["explanation"].tolist() == ATTACKS  # the text itself is unchanged
+    assert values["explanation"].tolist() == as_written  # the text itself is unchanged
     if writer == "write_frame":
         assert openpyxl.load_workbook(path).sheetnames == ["Problembilder"]  # a named sheet
 
@@ -82,3 +83,43 @@ def test_report_workbook_keeps_formula_like_quotes_inert(tmp_path):
     quoted = [(s, v) for s, _, v, _, qp in _xlsx_cells(path) if isinstance(v, str) and v.startswith(io.FORMULA_START)]
     assert {s for s, _ in quoted} >= {"Medarbetardialoger", "Problembilder"}
     assert all(qp for *_, v, _, qp in _xlsx_cells(path) if isinstance(v, str) and v.startswith(io.FORMULA_START))
+
+
+def test_xlsx_keeps_line_breaks_and_control_characters_readable(tmp_path):
+    """A CR (Windows line ends in a note) is written as Excel's own line break, LF, not as the
+    "_x000D_" escape that openpyxl, pandas' reader, would show; a control character that XML
+    cannot hold is escaped as Excel does and reads back as itself."""
+    texts = ["rad 1\r\nrad 2", "rad 1\rrad 2", "ett\x01två", "=1+1\r\n"]
+    path = io.write_workbook([io.Sheet("T", pd.DataFrame({"text": texts}))], tmp_path / "t.xlsx")
+    read = [c.value for c in openpyxl.load_workbook(path).active["A"]][1:]
+    assert read[:2] == ["rad 1\nrad 2", "rad 1\nrad 2"] and read[3] == "=1+1\n"
+    assert pd.read_excel(path, engine="calamine")["text"].tolist() == ["rad 1\nrad 2", "rad 1\nrad 2", "ett\x01två",
+                                                                       "=1+1\n"]
+    assert [c.quotePrefix for c in openpyxl.load_workbook(path).active["A"]][1:] == [False, False, False, True]
+
+
+def test_the_same_tables_give_the_same_workbook_bytes(tmp_path):
+    import time
+
+    a = io.write_workbook([io.Sheet("Tabell", _frame())], tmp_path / "a.xlsx")
+    time.sleep(1.1)  # a creation time of "now" (to the second) would differ
+    b = io.write_workbook([io.Sheet("Tabell", _frame())], tmp_path / "b.xlsx")
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_a_workbook_sheet_has_its_header_filter_formats_and_widths(tmp_path):
+    frame = pd.DataFrame({"Område": ["Råby", "Bäckby", "Skultuna"], "Andel": [0.25, float("nan"), 0.5],
+                          "Antal": ["..", "12", "<3"], "Datum": pd.to_datetime(["2025-01-02", None, "2025-03-04"]),
+                          "Flagga": [True, False, True]})
+    name = "Tabell med ett mycket långt namn som kortas"
+    path = io.write_workbook([io.Sheet(name, frame, {"Andel": "0.0%"}, {"Område": 30.0})], tmp_path / "t.xlsx")
+    ws = openpyxl.load_workbook(path).active
+    assert ws.title == "Tabell med ett mycket långt nam"  # Excel's limit: 31 characters
+    assert [c.value for c in ws[1]] == list(frame.columns) and all(c.font.b for c in ws[1])
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:E4"
+    assert ws.column_dimensions["A"].width == pytest.approx(30.0, abs=0.72)  # Excel pads widths
+    assert ws.column_dimensions["B"].width == pytest.approx(12.0, abs=0.72)
+    assert (ws["B2"].value, ws["B2"].number_format, ws["B3"].value) == (0.25, "0.0%", None)
+    assert [ws[f"C{r}"].alignment.horizontal for r in (2, 3, 4)] == ["right", None, "right"]  # hidden numbers
+    assert ws["D2"].value.date().isoformat() == "2025-01-02" and ws["D2"].number_format == "yyyy-mm-dd"
+    assert ws["D3"].value is None and [ws[f"E{r}"].value for r in (2, 3, 4)] == [True, False, True]
