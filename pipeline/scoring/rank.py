@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.problems import Families
-from pipeline.scoring.components import COMPONENTS, check_weights, score_arrays, score_problems
+from pipeline.scoring.components import COMPONENTS, check_weights, score_arrays, score_columns, score_problems
 
 WEIGHT_SETS = {
     "equal": ("Lika vikter", {k: 1.0 for k in COMPONENTS}),
@@ -199,13 +199,14 @@ def rank_problems(evidence: pd.DataFrame, weights: dict[str, float], families: F
         rng = np.random.default_rng(seed)
         pert = _perturbations(ev, bootstrap_inputs, families, draws, rng)
         w = check_weights(weights)
-        base = {c: ev[c].to_numpy() for c in ev.columns}
+        base = score_columns(ev)
+        observed = {col: pd.to_numeric(pd.Series(base[col]), errors="coerce").to_numpy(dtype="float64")
+                    for col, _ in pert}
         R = np.empty((draws, len(ev)), dtype="int64")
         for d in range(draws):
             cols = dict(base)
             for col, m in pert:
-                obs = pd.to_numeric(pd.Series(base[col]), errors="coerce").to_numpy(dtype="float64")
-                cols[col] = np.where(np.isnan(m[d]), obs, m[d])
+                cols[col] = np.where(np.isnan(m[d]), observed[col], m[d])
             score, harm, agree = score_arrays(cols, w, families)
             R[d] = _ranks({"problem": base["problem"], "area_id": base["area_id"], "score": score,
                            "comp_harm_volume": harm, "n_sources_agree": agree})

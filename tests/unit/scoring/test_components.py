@@ -130,3 +130,21 @@ def test_events_component_by_hand_and_absent_without_events():
     assert (components(hand_frame(), FAM).comp_events == 0).all()
     # a weight missing from the dict counts as 0: the score is unchanged by the events columns
     np.testing.assert_allclose(score_problems(f, W, FAM)["score"], score_problems(hand_frame(), W, FAM)["score"])
+
+
+def test_the_bootstraps_read_columns_score_as_the_frame_does(evidence):
+    """score_columns converts once what score_arrays would convert at every draw; the scores,
+    harm components and agreement counts must be the same, also with missing suppression flags."""
+    from pipeline.scoring.components import check_weights, score_arrays, score_columns
+
+    fam = load_families()
+    ev = evidence.reset_index(drop=True)
+    for col in ("survey_problem_is_suppressed", "survey_unsafe_is_suppressed"):
+        ev[col] = pd.array([True, None, False] * (len(ev) // 3) + [None] * (len(ev) % 3), dtype="boolean")
+    w = check_weights({k: 1.0 for k in COMPONENTS})
+    cols = score_columns(ev)
+    assert cols["survey_problem_is_suppressed"].dtype == bool and cols["crime_n_year"].dtype == np.float64
+    plain = {c: ev[c].to_numpy() for c in ev.columns}
+    for got, want in zip(score_arrays(cols, w, fam), score_arrays(plain, w, fam)):
+        np.testing.assert_array_equal(got, want)
+    assert (score_arrays(cols, w, fam)[0] != score_arrays(score_columns(evidence.reset_index(drop=True)), w, fam)[0]).any()
