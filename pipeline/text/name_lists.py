@@ -1,0 +1,146 @@
+"""Word lists and look-ups the name rules use (:mod:`pipeline.text.names`).
+
+First names (gender-guesser's ``nam_dict.txt``), kommun and län names (packaged lists), titles,
+place nouns and prepositions, area words, the surname endings, and the allow-list folding that
+:func:`pipeline.text.scrub.scrub` applies to its caller's lists.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+
+from pipeline import defaults
+from pipeline.text.normalise import fold
+
+# words after which a name follows, in whatever case it is written ("rektor anna svensson")
+TITLES = frozenset("""rektor rektorn biträdande lärare läraren mentor mentorn kurator kuratorn skolsköterska
+    fritidsledare fritidsledaren fältassistent fältassistenten fältare vaktmästare vaktmästaren
+    socialsekreterare socialsekreteraren handläggare handläggaren chef chefen enhetschef föreståndare
+    föreståndaren väktare väktaren ordningsvakt ordningsvakten polis polisen kommunpolis kommunpolisen
+    polisinspektör inspektör insatsledare räddningsledare räddningsledaren brandman hemtjänstpersonal
+    undersköterska sjuksköterska präst prästen pastor diakon husvärd husvärden bovärd bovärden fastighetsskötare
+    fastighetsskötaren ägaren ägare grannen granne herr fru fröken dr doktor mamma pappa eleven elev
+    tjejen killen pojken flickan mannen kvinnan""".split())
+
+# countries of gender-guesser's table whose first names are used (column order of nam_dict.txt)
+NAME_COUNTRIES = ("sweden", "norway", "denmark", "finland", "great_britain", "ireland", "usa",
+                  "arabia", "turkey", "bosniaand", "serbia", "croatia", "kosovo", "poland", "the_stans",
+                  "israel", "other_countries")
+_ALL_COUNTRIES = """great_britain ireland usa italy malta portugal spain france belgium luxembourg
+    the_netherlands east_frisia germany austria swiss iceland denmark norway sweden finland estonia
+    latvia lithuania poland czech_republic slovakia hungary romania bulgaria bosniaand croatia
+    kosovo macedonia montenegro serbia slovenia albania greece russia belarus moldova ukraine
+    armenia azerbaijan georgia the_stans turkey arabia israel china india japan korea vietnam
+    other_countries""".split()
+# capitalised words that are first names somewhere but in Swedish notes are brands, months or nouns
+COMMON_WORDS = frozenset({
+    "ica", "coop", "lidl", "willys", "maj", "person", "personen", "personer", "personal",
+    "polisen", "polis", "mimer", "kommunen", "centrum", "torget", "parken", "skolan", "valborg",
+    "lucia", "jul", "påsk", "midsommar",
+})
+# lower-case words after a place name that make it a place ("Mora kommun", "Stockholms stad")
+PLACE_NOUNS = frozenset({"kommun", "kommuns", "kommunen", "kommunens", "stad", "stads", "län", "läns"})
+# words right before a kommun name that make it a place ("i Stockholm", "från Falkenberg")
+PLACE_PREPOSITIONS = frozenset({"i", "från", "till", "mot", "vid", "utanför", "nära", "inom", "genom", "kring",
+                                "runt", "ur", "bort", "hem", "åt"})
+# words naming an administrative or police area, and the kinds of place each names right after
+# it: a police region (Polismyndigheten's seven), a län, or a kommun ("region Stockholm",
+# "polisregion Syd", "lokalpolisområde Falkenberg"); matched in lower case. Not titles
+# ("regionchef Norberg" is a person)
+AREA_WORDS = {"region": ("police", "lan"), "regionen": ("police", "lan"), "polisregion": ("police",),
+              "polisregionen": ("police",), "lokalpolisområde": ("kommun", "lan"),
+              "lokalpolisområdet": ("kommun", "lan"), "polisområde": ("kommun", "lan"),
+              "polisområdet": ("kommun", "lan")}
+POLICE_REGIONS = frozenset({"Nord", "Mitt", "Stockholm", "Öst", "Väst", "Syd", "Bergslagen"})
+# lower-case prepositions that never start a name after a title ("polisen vid Malmö" is a place,
+# though Vid is a first name). Closed list; not "per": careless writers put "rektor per" for Per,
+# and a leaked name costs more than a lost word
+TITLE_PREPOSITIONS = frozenset("""vid i på från till mot med av under efter hos om utan genom för bakom framför
+    mellan runt utanför inom enligt trots sedan åt över bland ur kring längs via bredvid ovanför nedanför
+    intill invid utmed gentemot förbi bortom utom nära omkring inför före""".split())
+SURNAME_END = re.compile(r"(?:sson|dotter|qvist|kvist|ström|strom|gren|berg|lund|holm|blad|stedt|quist)$")
+
+
+@lru_cache(maxsize=2)
+def first_names(countries: tuple[str, ...] = NAME_COUNTRIES) -> frozenset[str]:
+    """First names from gender-guesser's ``nam_dict.txt`` with a frequency in ``countries``."""
+    cols = [30 + _ALL_COUNTRIES.index(c) for c in countries]
+    text = resources.files("gender_guesser").joinpath("data/nam_dict.txt").read_text("utf-8")
+    out: set[str] = set()
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line[0] in "#=":
+            continue
+        if any(i < len(line) - 1 and line[i].strip() for i in cols):
+            name = line.split()[1]
+            for rep in ("", " ", "-"):
+                out.update(name.replace("+", rep).split())
+    return frozenset(n for n in out if len(n) > 1)
+
+
+@lru_cache(maxsize=1)
+def place_names() -> frozenset[str]:
+    """Folded names of Sweden's kommuner and län (packaged lists), whole ("malung-salen",
+    "upplands vasby") and by space-separated part ("stockholms", "vasby")."""
+    return _name_parts(list(defaults.kommuner()["kommun_name"]) + list(defaults.lan()["lan_name"])) - {"lan"}
+
+
+@lru_cache(maxsize=1)
+def lan_names() -> frozenset[str]:
+    """Folded names of Sweden's län without "län" ("stockholms", "vastra gotalands", "skane"),
+    whole and by space-separated part."""
+    return _name_parts(fold(n).removesuffix(" lan") for n in defaults.lan()["lan_name"])
+
+
+def _name_parts(names) -> frozenset[str]:
+    """Each name folded, whole and by its space-separated parts."""
+    out = set()
+    for n in names:
+        f = fold(n)
+        out.add(f)
+        out.update(f.split())
+    return frozenset(out)
+
+
+def is_lan(token: str) -> bool:
+    """``token`` names a län ("Skåne", "Stockholms", "Gotland"), also in the genitive."""
+    f, names = fold(token), lan_names()
+    return f in names or f + "s" in names or (f.endswith("s") and f[:-1] in names)
+
+
+def is_place(token: str) -> bool:
+    """``token`` is a kommun or län name, also in the genitive or definite form (no hyphen
+    parts: "Svensson-Falkenberg" is a surname)."""
+    f, places = fold(token), place_names()
+    return f in places or any(f.endswith(s) and f[: -len(s)] in places for s in ("s", "en", "ens"))
+
+
+@lru_cache(maxsize=16)
+def fold_set(words: frozenset[str]) -> frozenset[str]:
+    """Folded words and their space/hyphen/slash parts. Cached: :func:`scrub` gets the same
+    allow list (areas, gazetteer places, organisations) for every text of an export."""
+    out = set()
+    for w in words:
+        for part in re.split(r"[\s\-/]+", fold(str(w))):
+            if len(part) > 1:
+                out.add(part)
+    return frozenset(out)
+
+
+def is_allowed(token: str, allow: frozenset[str]) -> bool:
+    f = fold(token)
+    if f in allow:
+        return True
+    for suf in ("ens", "ets", "ns", "en", "et", "s", "n"):
+        if f.endswith(suf) and f[: -len(suf)] in allow:
+            return True
+    return any(p in allow for p in f.split("-")) if "-" in f else False
+
+
+def capitalised(w: str) -> bool:
+    """``w`` (its first hyphen part) is written with a capital and then lower case: "Vara", "Anna-Karin"."""
+    head = w.split("-")[0]
+    return head[:1].isupper() and len(head) > 1 and head[1:].islower()
+
