@@ -144,3 +144,69 @@ def capitalised(w: str) -> bool:
     head = w.split("-")[0]
     return head[:1].isupper() and len(head) > 1 and head[1:].islower()
 
+
+
+# ---------------------------------------------------------------- genitive surnames (staff and resident text)
+def _forms(bases: str, endings: tuple[str, ...] = ()) -> frozenset[str]:
+    """Each base word folded, bare and with each ending added."""
+    return frozenset(fold(b) + e for b in bases.split() for e in ("", *endings))
+
+
+# nouns right after a genitive that make it a person's ("Lindbergs mamma", "Karlssons granne"):
+# whole words, folded, with their definite, plural and genitive forms. They win over the place
+# heads below ("Lindbergs arbetsplats" is a person's, though -plats is a place head)
+PERSON_NOUNS = (
+    _forms("""mamma morsa pappa farsa förälder sambo partner make maka fru kille tjej unge familj släkting kusin
+           farmor mormor farfar morfar moster faster morbror farbror granne kompis vän flickvän pojkvän kollega
+           chef elev hund katt bil lägenhet villa trädgård garage tomt arbetsplats""",
+           ("n", "s", "ns", "r", "rna", "rnas"))
+    | _forms("barn son dotter bror syster man hus hem", ("en", "et", "s", "ens", "ets"))
+    | _forms("""mor modern moderns fadern faderns föräldrar föräldrarna föräldrarnas söner sönerna döttrar
+             döttrarna bröder bröderna brorsa brorsan systrar systrarna syrra syrran barnbarn barnbarnen mannen
+             hunden hundar katten katter bilen bilar huset hemmet tjejen tjejer killen killar ungen ungar ungarna
+             familjen grannen grannar grannarna vännen vänner kompisen kompisar släkten släktingar kusiner"""))
+# nouns (or the last part of a compound: "handelsområde", "pendeltågsstation", "fritidsgård")
+# right after a genitive that make it a place's ("Mariebergs handelsområde", "Strombergs väg",
+# "Gustavsbergs centrum"); folded, also with a definite or plural ending
+PLACE_HEADS = re.compile(fold(
+    r"(?:väg|gata|gränd|allé|backe|stig|torg|plats|led|kaj|esplanad|promenad|gång|slinga|stråk|park|strand|"
+    r"brygga|hamn|bro|tunnel|centrum|center|station|område|galleria|marknad|bana|stadion|arena|hall|bad|skola|"
+    r"gymnasium|gymnasie|universitet|högskola|bibliotek|kyrka|slott|sjukhus|vårdcentral|bygd|skog|sjö|"
+    r"udde|holme|fabrik|bruk|hage|kvarter|församling|socken|hotell|camping|terminal|hållplats|parkering|"
+    r"rondell|korsning|trafikplats|industri|gruva|fält|vass|kanal|bäck|damm|höjd|kulle|stadsdel|gård|koloni|"
+    r"polis|räddningstjänst)"
+    r"(?:en|et|n|t|na|ar|arna|er|erna|s|ens|ets|ns)?$"))
+# short place words, compass words and sports-club abbreviations, matched whole ("Gustavsbergs
+# IK", "Stockholms södra station")
+PLACE_WORDS = _forms("by byn ö ön å ån ip ik if ff bk fk sk bois gif "
+                     "södra norra östra västra centrala inre yttre")
+# kin words before -dotter: a lower-case "systerdotters pojkvän" is a niece's, not Systerdotter's
+KIN_PREFIXES = _forms("styv bonus svär son sons dotter dotters bror brors syster systers kusin foster plast adoptiv")
+
+
+def genitive_surname(w: str) -> bool:
+    """``w`` is a genitive whose stem has a surname ending (:data:`SURNAME_END`) with at least two
+    letters before it: "Lindbergs", "Karlssons", "Lindqvists", "LINDBERGS"; not "Bergs"."""
+    f = fold(w)
+    if not f.endswith("s"):
+        return False
+    m = SURNAME_END.search(f[:-1])
+    return bool(m) and len(f) - 1 - len(m.group()) >= 2
+
+
+def person_noun(w: str) -> bool:
+    """``w`` is a family, person, pet or home noun of :data:`PERSON_NOUNS`, in any case."""
+    return fold(w) in PERSON_NOUNS
+
+
+def place_head(w: str) -> bool:
+    """``w`` is a place noun (:data:`PLACE_HEADS`, also as a compound's last part) or one of
+    :data:`PLACE_WORDS`, in any case, and no :data:`PERSON_NOUNS`."""
+    f = fold(w)
+    return f not in PERSON_NOUNS and (f in PLACE_WORDS or bool(PLACE_HEADS.search(f)))
+
+
+def kin_compound(w: str) -> bool:
+    """A kin word ending in -dotter in the genitive ("systerdotters", "styvdotters"), not a surname."""
+    f = fold(w)
+    return f.endswith("dotters") and f[:-len("dotters")] in KIN_PREFIXES

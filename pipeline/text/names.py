@@ -27,13 +27,29 @@ used: many are Swedish words (``Kort``). Words in ``allow`` (area and gazetteer 
 forms too) are never names; words in ``deny`` are always removed, in any case. A capitalised common noun that is also a
 first name (``Björn`` = bear) is removed: Swedish nouns are lower case inside a sentence, so
 the cost is a rare lost word at a sentence start, against a leaked name otherwise.
+
+With ``genitive_surnames`` (staff notes and survey answers; :func:`pipeline.text.scrub.scrub`
+says why not Polisen's events) a surname in the genitive standing alone is a name too: a word
+in -s whose stem has a surname ending with two letters or more before it (``Lindbergs``,
+``Karlssons``, ``Lindqvists``). It stays when it is a kommun or län (``Stockholms``,
+``Falkenbergs ungdomar``), an allowed word (areas, gazetteer places), or when the next word is a
+place noun, also as a compound's last part, a compass word or a club's abbreviation
+(``Mariebergs handelsområde``, ``Strombergs väg``, ``Vårbergs fritidsgård``, ``Gustavsbergs IK``,
+``Mariebergs östra del``); a person, family, pet or home noun is never a place noun there
+(``Lindbergs arbetsplats`` goes). Capitalised it goes wherever else it stands (``hos
+Karlssons``), by itself: the genitive ends a name, so a capital after it is not joined
+(``Karlssons Hund``). In lower case or all capitals it goes only before a person, family, pet or
+home noun (``lindbergs mamma``, ``LINDBERGS HUND``): lower-case words with these endings are
+mostly nouns (``isbergs``, ``elströms``, ``verksamhetsgrens``), all-capital words are not sought
+as names elsewhere either, and a kin word in -dotter (``systerdotters pojkvän``) is no surname.
 """
 
 from __future__ import annotations
 
 from pipeline.text.name_lists import (AREA_WORDS, COMMON_WORDS, PLACE_NOUNS, PLACE_PREPOSITIONS, POLICE_REGIONS,
-                                      SURNAME_END, TITLE_PREPOSITIONS, TITLES, capitalised, first_names, is_allowed,
-                                      is_lan, is_place)
+                                      SURNAME_END, TITLE_PREPOSITIONS, TITLES, capitalised, first_names,
+                                      genitive_surname, is_allowed, is_lan, is_place, kin_compound, person_noun,
+                                      place_head)
 from pipeline.text.normalise import WORD_RE, fold, is_stop_word, sentence_initial
 
 
@@ -112,7 +128,11 @@ def title_name_spans(text: str, allow: frozenset[str]) -> list[tuple[int, int]]:
     return spans
 
 
-def name_spans(text: str, allow: frozenset[str], deny: frozenset[str]) -> list[tuple[int, int]]:
+def name_spans(text: str, allow: frozenset[str], deny: frozenset[str], genitive_surnames: bool = False
+               ) -> list[tuple[int, int]]:
+    """Names found by capitals, surname endings and the deny list (see the module docstring);
+    with ``genitive_surnames`` also a surname in the genitive standing alone (:func:`genitive_name`
+    below; :func:`pipeline.text.scrub.scrub` says which texts get it and why)."""
     names = first_names()
     toks = [m for m in WORD_RE.finditer(text)]
     spans: list[tuple[int, int]] = []
@@ -168,6 +188,24 @@ def name_spans(text: str, allow: frozenset[str], deny: frozenset[str]) -> list[t
             return False
         return ("lan" in kinds and is_lan(w)) or ("kommun" in kinds and is_place(w) and not is_first(w))
 
+    def genitive_name(k: int) -> bool:
+        """Token k is a surname in the genitive standing alone ("Lindbergs mamma", "hos Karlssons"):
+        a genitive with a surname ending (:func:`genitive_surname`) that is no kommun or län
+        ("Stockholms"), no allowed word (areas, gazetteer places) and not followed by a place noun
+        ("Mariebergs handelsområde", "Strombergs väg", "Gustavsbergs IK"; a person noun such as
+        "arbetsplats" is none). Capitalised it is a name wherever it stands; in lower case or
+        all capitals only before a person, family, pet or home noun ("lindbergs mamma",
+        "LINDBERGS HUND"), and not as a kin word ("systerdotters pojkvän")."""
+        w = toks[k].group()
+        if not genitive_surname(w) or is_place(w) or is_allowed(w, allow) or is_stop_word(w):
+            return False
+        nxt = toks[k + 1].group() if k + 1 < len(toks) and not between(k, k + 1).strip(" \t") else ""
+        if nxt and place_head(nxt):
+            return False
+        if capitalised(w):
+            return fold(w) not in COMMON_WORDS
+        return (w.islower() or w.isupper()) and bool(nxt) and person_noun(nxt) and not kin_compound(w)
+
     places_at: set[int] = set()  # tokens taken as places, for the lists they head
     i = 0
     while i < len(toks):
@@ -178,6 +216,8 @@ def name_spans(text: str, allow: frozenset[str], deny: frozenset[str]) -> list[t
             i += 1
             continue
         if not plain(w):
+            if genitive_surnames and not capitalised(w) and genitive_name(i):  # "lindbergs mamma"
+                spans.append(toks[i].span())
             i += 1
             continue
         nxt = toks[i + 1] if i + 1 < len(toks) else None
@@ -211,6 +251,10 @@ def name_spans(text: str, allow: frozenset[str], deny: frozenset[str]) -> list[t
                 hit = True
         elif not is_stop_word(w) and strong_surname(w):
             hit = True
+        elif genitive_surnames and genitive_name(i):  # "Lindbergs mamma", "hos Karlssons"
+            spans.append(toks[i].span())  # the genitive ends a name: "Karlssons Hund" keeps Hund
+            i += 1
+            continue
         if not hit:
             i += 1
             continue
