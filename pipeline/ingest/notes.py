@@ -8,7 +8,9 @@ area (:func:`pipeline.text.places.link_places`) and tagged with problem families
 
 Scrubbing is tuned through ``sources.notes.labels``: ``scrub_allow`` (words that are never
 names, as mapping keys) and ``scrub_deny`` (words always removed). Area names and gazetteer
-place names are always allowed.
+place names are always allowed. Notes are written by staff about private persons, so a surname
+in the genitive standing alone goes too ("Vi ringde Lindbergs mamma"; ``genitive_surnames`` of
+:func:`pipeline.text.scrub.scrub`).
 """
 
 from __future__ import annotations
@@ -39,8 +41,10 @@ def scrub_lists(cfg, areas: pd.DataFrame, gaz: Gazetteer) -> tuple[frozenset[str
     return frozenset(allow), frozenset(deny)
 
 
-def scrub_frame(raw: pd.DataFrame, allow: frozenset[str], deny: frozenset[str]) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Scrub every text cell of a raw frame (all columns read as text); counts by kind."""
+def scrub_frame(raw: pd.DataFrame, allow: frozenset[str], deny: frozenset[str], *, genitive_surnames: bool = False
+                ) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Scrub every text cell of a raw frame (all columns read as text); counts by kind.
+    ``genitive_surnames`` as in :func:`pipeline.text.scrub.scrub` (staff notes: on)."""
     out = raw.copy()
     total = dict.fromkeys(KINDS, 0)
     for col in out.columns:
@@ -50,7 +54,7 @@ def scrub_frame(raw: pd.DataFrame, allow: frozenset[str], deny: frozenset[str]) 
         has = s.notna()
         if not has.any():
             continue
-        cleaned, found = scrub_series(s[has].astype(str), allow, deny)
+        cleaned, found = scrub_series(s[has].astype(str), allow, deny, genitive_surnames=genitive_surnames)
         new = s.astype(object).copy()
         new[has] = cleaned.astype(object)
         out[col] = new
@@ -177,7 +181,8 @@ def ingest_notes(frames: list[tuple[str, pd.DataFrame]], areas: pd.DataFrame, ga
         rows_read += len(raw)
         canon = map_columns(raw, SOURCE, cfg, ["text", "date"], ["verksamhet"], file)
         allow, deny = scrub_lists(cfg, areas, gaz)
-        raw, found = scrub_frame(raw, allow, deny)  # before anything keeps the text
+        # before anything keeps the text; staff write about private persons by surname ("Lindbergs mamma")
+        raw, found = scrub_frame(raw, allow, deny, genitive_surnames=True)
         for k, v in found.items():
             removed[k] += v
         cmap = canon.attrs["column_map"]

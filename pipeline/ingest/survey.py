@@ -2,12 +2,11 @@
 
 Answer labels are mapped to canonical values through ``defaults/survey_labels.yaml`` extended by
 ``sources.survey.labels`` (keys safety, never_out, problem, sex); the free-text answer is
-scrubbed of personal data before it leaves this module.
+scrubbed of personal data before it leaves this module (surnames in the genitive too:
+``genitive_surnames`` of :func:`pipeline.text.scrub.scrub`).
 """
 
 from __future__ import annotations
-
-import inspect
 
 import pandas as pd
 
@@ -74,9 +73,9 @@ def ingest_survey(frames: list[tuple[str, pd.DataFrame]], areas: pd.DataFrame, c
     from pipeline.text.scrub import scrub_series
 
     labels = getattr(cfg, "labels", {}) or {}
-    # area names are never personal names (Bäckby, Skälby ...): tell the scrubber when it listens
-    scrub_kw = ({"allow": frozenset(areas["area_name"].astype(str))}
-                if "allow" in inspect.signature(scrub_series).parameters else {})
+    # area names are never personal names (Bäckby, Skälby ...); residents write about neighbours
+    # by surname, so a surname in the genitive goes too ("Karlssons hund skäller")
+    allow = frozenset(areas["area_name"].astype(str))
     maps = {k: _label_map(cfg, k) for k in _ALLOWED}
     parts, rows_read, removed = [], 0, {}
     for file, raw in frames:
@@ -90,7 +89,7 @@ def ingest_survey(frames: list[tuple[str, pd.DataFrame]], areas: pd.DataFrame, c
         if "free_text" in canon:  # scrub before anything (table or quarantine JSON) keeps the words
             txt = canon["free_text"].astype("string").str.strip().replace("", pd.NA)
             has = txt.notna()
-            cleaned, found = scrub_series(txt[has].astype(str), **scrub_kw)
+            cleaned, found = scrub_series(txt[has].astype(str), allow, genitive_surnames=True)
             for k, v in found.items():
                 removed[k] = removed.get(k, 0) + int(v)
             canon["free_text"] = pd.Series(None, index=canon.index, dtype=object)

@@ -206,3 +206,20 @@ def test_area_name_aliases_link_notes_without_a_gazetteer():
     res = ingest_notes([("n.csv", raw)], areas, None, cfg, FAM)
     assert res.table.set_index("text")["area_id"].to_dict() == {"Klotter vid Gamla torget igen.": "A2",
                                                                  "Lugnt i Bäckby.": "A1"}
+
+
+def test_notes_remove_surnames_in_the_genitive_but_keep_places():
+    # staff notes scrub with genitive_surnames (Polisen's events do not): a surname in the
+    # genitive goes, one with a place noun after it stays, in the table and the quarantine alike
+    frames = [("n.xlsx", pd.DataFrame({
+        "Datum": ["2025-02-01", "2025-02-02", "inte ett datum"],
+        "Verksamhet": ["Fältgruppen", "Polisen", "Skola"],
+        "Anteckning": ["Vi ringde Lindbergs mamma om klottret vid Råby torg.",
+                       "Stök vid Strombergs väg och Bäckbys centrum.", "Enligt Karlssons granne stökar de."]}))]
+    res = ingest_notes(frames, AREAS, GAZ, CFG, FAM)
+    t = res.table.set_index("verksamhet")
+    assert t.loc["Fältgruppen", "text"] == "Vi ringde [namn] mamma om klottret vid Råby torg."
+    assert t.loc["Polisen", "text"] == "Stök vid Strombergs väg och Bäckbys centrum."
+    assert json.loads(res.quarantine.loc[0, "raw"])["Anteckning"] == "Enligt [namn] granne stökar de."
+    assert res.summary["scrubbed name"] == 2
+    assert t.loc["Fältgruppen", "area_id"] == "198002"

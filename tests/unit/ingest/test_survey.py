@@ -75,7 +75,7 @@ def test_two_years_ids_do_not_collide_and_year_column_wins(areas):
 def test_config_headers_and_labels(areas, monkeypatch):
     import pipeline.text.scrub as scrub
 
-    monkeypatch.setattr(scrub, "scrub_series", lambda s: (s.str.upper(), {"phone": 0}))  # stub: contract only
+    monkeypatch.setattr(scrub, "scrub_series", lambda s, *a, **kw: (s.str.upper(), {"phone": 0}))  # stub: contract only
     df = pd.DataFrame({"Stadsdel/by": ["Bäckby", "Centrum"], "Trygghet kvällstid": ["Rätt trygg", "Otrygg"],
                        "Problem: skräp": ["Stort", "Litet"], "Kommentar": ["hej", None]})
     cfg = SourceParams(path="x", columns={"area_name": "Stadsdel/by", "safety_evening": "Trygghet kvällstid",
@@ -105,3 +105,14 @@ def test_unknown_label_is_fatal_and_names_column_label_and_key(areas):
 def test_missing_area_column_is_fatal(areas):
     with pytest.raises(DataError, match=r"^s.xlsx: missing required column 'area_name'"):
         ingest_survey([("s.xlsx", answers().drop(columns="Område"))], areas, None, KOMMUN)
+
+
+def test_free_text_loses_surnames_in_the_genitive(areas):
+    # residents' answers scrub with genitive_surnames (Polisen's events do not); places stay
+    df = answers().iloc[:2].copy()
+    df[FREE] = ["Karlssons hund skäller och lindbergs son kör moped.", "Mörkt på Strombergs väg."]
+    res = ingest_survey([("enkat_2025.xlsx", df)], areas, None, KOMMUN)
+    t = res.table.set_index("response_id")
+    assert t.loc["2025-1", "free_text"] == "[namn] hund skäller och [namn] son kör moped."
+    assert t.loc["2025-2", "free_text"] == "Mörkt på Strombergs väg."
+    assert res.summary["scrubbed name"] == 2
