@@ -139,7 +139,8 @@ def ingest_est(frames: list[tuple[str, pd.DataFrame]], areas: pd.DataFrame, gaze
         raw = data_rows(raw)
         rows_read += len(raw)
         canon = map_columns(raw, SOURCE, cfg, ["date", "type"], optional, file)
-        raw, found = scrub_frame(raw, allow, deny)  # before anything keeps the text
+        # before anything keeps the text; EST reports are staff-written like notes ("Lindbergs son")
+        raw, found = scrub_frame(raw, allow, deny, genitive_surnames=True)
         for k, v in found.items():
             removed[k] += v
         cmap = canon.attrs["column_map"]

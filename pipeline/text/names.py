@@ -28,8 +28,8 @@ forms too) are never names; words in ``deny`` are always removed, in any case. A
 first name (``Björn`` = bear) is removed: Swedish nouns are lower case inside a sentence, so
 the cost is a rare lost word at a sentence start, against a leaked name otherwise.
 
-With ``genitive_surnames`` (staff notes and survey answers; :func:`pipeline.text.scrub.scrub`
-says why not Polisen's events) a surname in the genitive standing alone is a name too: a word
+With ``genitive_surnames`` (staff notes, EST reports and survey answers;
+:func:`pipeline.text.scrub.scrub` says why not Polisen's events) a surname in the genitive standing alone is a name too: a word
 in -s whose stem has a surname ending with two letters or more before it (``Lindbergs``,
 ``Karlssons``, ``Lindqvists``). It stays when it is a kommun or län (``Stockholms``,
 ``Falkenbergs ungdomar``), an allowed word (areas, gazetteer places), or when the next word is a

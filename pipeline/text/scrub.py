@@ -21,8 +21,8 @@ Removed, in this order, each replaced by a token and counted by kind:
    also "rektor per ringde"; "polisen han kom" loses "han"). Text is composed (NFC) first.
 
 A surname in the genitive standing alone ("Vi ringde Lindbergs mamma", "Enligt Karlssons
-granne") is removed only when the caller asks, with ``genitive_surnames=True``: the staff notes
-and survey ingest do, since staff and residents name private persons; Polisen's events and crime
+granne") is removed only when the caller asks, with ``genitive_surnames=True``: the staff notes,
+EST and survey ingest do, since staff and residents name private persons; Polisen's events and crime
 labels do not (the default). The police have already edited their events for publication, and
 there such a genitive is nearly always a place ("Mariebergs handelsområde", "Stockholms
 centralstation", "Strombergs väg", "Gustavsbergs centrum"). Even where the rule applies, a
@@ -114,7 +114,7 @@ def scrub(text: str, allow: frozenset[str] = frozenset(), deny: frozenset[str] =
         Also remove a surname in the genitive standing alone ("Vi ringde Lindbergs mamma",
         "Enligt Karlssons granne"), unless it is a kommun or län, an allowed word or followed
         by a place noun ("Mariebergs handelsområde", "Strombergs väg"). For text that staff and
-        residents write (staff notes, survey answers), where private persons are named; off for
+        residents write (staff notes, EST reports, survey answers), where persons are named; off for
         Polisen's published events and crime labels, which the police have already edited for
         publication and where the genitive is nearly always a place ("Gustavsbergs centrum").
         A named rule rather than a "source kind": the caller, which knows its source, says what

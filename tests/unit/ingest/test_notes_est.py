@@ -223,3 +223,13 @@ def test_notes_remove_surnames_in_the_genitive_but_keep_places():
     assert json.loads(res.quarantine.loc[0, "raw"])["Anteckning"] == "Enligt [namn] granne stökar de."
     assert res.summary["scrubbed name"] == 2
     assert t.loc["Fältgruppen", "area_id"] == "198002"
+
+
+def test_est_reports_remove_surnames_in_the_genitive_like_notes():
+    # EST reports are written by staff, as notes are: a surname in the genitive goes
+    df = est_frame()
+    df.loc[0, "Beskrivning"] = "Karlssons son taggade fasaden vid Strombergs väg"
+    res = ingest_est([("e.csv", df)], AREAS, GAZ, CFG, FAM)
+    t = res.table.set_index("source_row")
+    assert t.loc[1, "text"] == "[namn] son taggade fasaden vid Strombergs väg"
+    assert res.summary["scrubbed name"] == 2  # and Per Olsson in row 6
