@@ -29,9 +29,9 @@ first name (``Björn`` = bear) is removed: Swedish nouns are lower case inside a
 the cost is a rare lost word at a sentence start, against a leaked name otherwise.
 
 With ``genitive_surnames`` (staff notes, EST reports and survey answers;
-:func:`pipeline.text.scrub.scrub` says why not Polisen's events) a surname in the genitive standing alone is a name too: a word
-in -s whose stem has a surname ending with two letters or more before it (``Lindbergs``,
-``Karlssons``, ``Lindqvists``). It stays when it is a kommun or län (``Stockholms``,
+:func:`pipeline.text.scrub.scrub` says why not Polisen's events) a surname in the genitive
+standing alone is a name too: a word in -s whose stem has a surname ending with two letters or
+more before it (``Lindbergs``, ``Karlssons``, ``Lindqvists``). It stays when it is a kommun or län (``Stockholms``,
 ``Falkenbergs ungdomar``), an allowed word (areas, gazetteer places), or when the next word is a
 place noun, also as a compound's last part, a compass word or a club's abbreviation
 (``Mariebergs handelsområde``, ``Strombergs väg``, ``Vårbergs fritidsgård``, ``Gustavsbergs IK``,
