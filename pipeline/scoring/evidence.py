@@ -65,34 +65,31 @@ def _crime(area_trends, grid_hotspots, emerging_hotspots, fams) -> pd.DataFrame:
 
 
 def _survey(si: pd.DataFrame, fams: Families) -> pd.DataFrame:
+    """survey_* columns for every (area, family) of the survey's areas: the area's unsafe-evening
+    indicator (survey_unsafe_*) and, for a family with a survey item, that item's big-problem
+    indicator (survey_problem_*) with its relevance, the share over the area's largest
+    unsuppressed item share."""
     if _empty(si):
         return pd.DataFrame(index=pd.MultiIndex.from_tuples([], names=KEY))
     si = si[si["area_id"] != "kommun"]
-    rows = []
-    unsafe = si[si["indicator"] == "unsafe_evening"].set_index("area_id")
+    areas, families = sorted(si["area_id"].unique()), fams.families
+    out = pd.DataFrame({"area_id": np.repeat(areas, len(families)),
+                        "problem": [f.id for f in families] * len(areas),
+                        "survey_year": int(si["survey_year"].iloc[0])})
+    unsafe = si[si["indicator"] == "unsafe_evening"].drop_duplicates("area_id")
+    out = out.merge(unsafe[["area_id", *SURVEY_COLS]].rename(columns={c: f"survey_unsafe_{c}" for c in SURVEY_COLS}),
+                    on="area_id", how="left")
+    out["survey_item"] = out["problem"].map({f.id: f.survey_item for f in families if f.survey_item})
     items = si[si["indicator"].str.startswith("big_problem_")]
-    valid = items[~items["is_suppressed"].astype(bool)]
-    top_item = valid.groupby("area_id")["share_pct"].max()
-    for area in sorted(si["area_id"].unique()):
-        for fam in fams.families:
-            r = {"area_id": area, "problem": fam.id, "survey_year": int(si["survey_year"].iloc[0])}
-            if area in unsafe.index:
-                u = unsafe.loc[area]
-                for c in SURVEY_COLS:
-                    r[f"survey_unsafe_{c}"] = u[c]
-            if fam.survey_item:
-                r["survey_item"] = fam.survey_item
-                it = items[(items["area_id"] == area) & (items["indicator"] == f"big_problem_{fam.survey_item}")]
-                if len(it):
-                    for c in SURVEY_COLS:
-                        r[f"survey_problem_{c}"] = it.iloc[0][c]
-                    top = top_item.get(area, np.nan)
-                    ok = not bool(it.iloc[0]["is_suppressed"]) and pd.notna(top) and top > 0
-                    r["survey_problem_relevance"] = it.iloc[0]["share_pct"] / top if ok else np.nan
-            rows.append(r)
-    out = pd.DataFrame(rows).set_index(KEY)
-    return out.rename(columns={"survey_unsafe_share_pct": "survey_unsafe_pct",
-                               "survey_problem_share_pct": "survey_problem_pct"})
+    first = items.drop_duplicates(["area_id", "indicator"])  # an (area, item) stated twice: the first
+    first = first.assign(survey_item=first["indicator"].str.removeprefix("big_problem_"))
+    out = out.merge(first[["area_id", "survey_item", *SURVEY_COLS]].rename(
+        columns={c: f"survey_problem_{c}" for c in SURVEY_COLS}), on=["area_id", "survey_item"], how="left")
+    top = out["area_id"].map(items[~items["is_suppressed"].astype(bool)].groupby("area_id")["share_pct"].max())
+    shown = out["survey_problem_is_suppressed"].notna() & ~out["survey_problem_is_suppressed"].astype("boolean").fillna(True)
+    out["survey_problem_relevance"] = (out["survey_problem_share_pct"] / top).where(shown & (top > 0))
+    return out.set_index(KEY).rename(columns={"survey_unsafe_share_pct": "survey_unsafe_pct",
+                                              "survey_problem_share_pct": "survey_problem_pct"})
 
 
 def _source(df, prefix: str, cols: dict[str, str], fams) -> pd.DataFrame:

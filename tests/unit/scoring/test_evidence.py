@@ -283,3 +283,24 @@ def test_events_are_kommun_wide_columns_and_make_candidates_only_in_a_kommun_lev
     # several areas and no crime: events alone do not make an area a candidate
     assert build_evidence(None, None, None, None, None, None, make_areas(), load_families(), event_trends=tr,
                           event_year_counts=yc, year=YEAR).empty
+
+
+def test_survey_columns_without_an_areas_unsafe_row_with_a_suppressed_and_a_repeated_item():
+    from pipeline.scoring.evidence import _survey
+
+    fam = load_families()
+    si = pd.DataFrame({"area_id": ["A", "A", "A", "B", "B", "B"], "survey_year": YEAR,
+                       "indicator": ["unsafe_evening", "big_problem_drug_dealing", "big_problem_drug_dealing",
+                                     "big_problem_drug_dealing", "big_problem_littering", "big_problem_vandalism"],
+                       "share_pct": [30.0, 20.0, 99.0, 10.0, 40.0, 80.0], "n": 50,
+                       "is_suppressed": [False, False, False, True, False, True]})
+    for col in ("ci_low_pct", "ci_high_pct", "rest_share_pct", "diff_vs_rest_pp", "p_vs_rest", "prev_share_pct"):
+        si[col] = np.nan
+    out = _survey(si, fam)
+    drugs = out.xs("drugs", level="problem")
+    assert drugs.loc["A", "survey_unsafe_pct"] == 30.0 and np.isnan(drugs.loc["B", "survey_unsafe_pct"])
+    assert drugs.loc["A", "survey_problem_pct"] == 20.0  # the first of a repeated item
+    assert drugs.loc["A", "survey_problem_relevance"] == pytest.approx(20 / 99)  # largest shown share: 99
+    assert drugs.loc["B", "survey_problem_pct"] == 10.0 and np.isnan(drugs.loc["B", "survey_problem_relevance"])
+    assert out.loc[("B", "littering"), "survey_problem_relevance"] == 1.0  # B's largest shown share (80 hidden)
+    assert len(out) == 2 * len(fam.families) and set(out.index.get_level_values("area_id")) == {"A", "B"}
