@@ -221,11 +221,12 @@ def label_areas(ax, areas: gpd.GeoDataFrame, numbers: dict[str, int] | None = No
     whole = shapely.area(visible) >= 0.999 * shapely.area(geoms)
     placed = [mpl.transforms.Bbox.from_extents(*b).transformed(ax.transAxes) for b in avoid]
     to_data = ax.transData.inverted()
+    ids, names = areas["area_id"].astype(str).to_numpy(), areas["area_name"].astype(str).to_numpy()
     out: dict[str, str] = {}
     for i in np.argsort(-share, kind="stable"):
         if share[i] < 0.001 and not (whole[i] and share[i] > 0):
             continue
-        area_id, name = str(areas["area_id"].iloc[i]), str(areas["area_name"].iloc[i])
+        area_id, name = ids[i], names[i]
         if area_id in skip:
             continue
         p = shapely.get_coordinates(visible[i].representative_point())[0]
