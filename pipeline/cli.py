@@ -17,9 +17,9 @@ from rich.console import Console
 from pipeline import stages
 from pipeline.cycle import cli as cycle_cli
 from pipeline.config import load_params
-from pipeline.parallel import sparse_collections
 from pipeline.context import RunContext
 from pipeline.errors import DataError
+from pipeline.parallel import sparse_collections
 
 console = Console(stderr=True, highlight=False)
 
