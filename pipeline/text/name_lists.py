@@ -184,14 +184,18 @@ PLACE_WORDS = _forms("by byn ö ön å ån ip ik if ff bk fk sk bois gif "
 KIN_PREFIXES = _forms("styv bonus svär son sons dotter dotters bror brors syster systers kusin foster plast adoptiv")
 
 
+def has_surname_ending(folded: str) -> bool:
+    """A folded word with a surname ending (:data:`SURNAME_END`) and at least two letters before
+    it: "lindberg", "karlsson"; not "berg"."""
+    m = SURNAME_END.search(folded)
+    return bool(m) and len(folded) - len(m.group()) >= 2
+
+
 def genitive_surname(w: str) -> bool:
-    """``w`` is a genitive whose stem has a surname ending (:data:`SURNAME_END`) with at least two
-    letters before it: "Lindbergs", "Karlssons", "Lindqvists", "LINDBERGS"; not "Bergs"."""
+    """``w`` is a genitive whose stem has a surname ending (:func:`has_surname_ending`):
+    "Lindbergs", "Karlssons", "Lindqvists", "LINDBERGS"; not "Bergs"."""
     f = fold(w)
-    if not f.endswith("s"):
-        return False
-    m = SURNAME_END.search(f[:-1])
-    return bool(m) and len(f) - 1 - len(m.group()) >= 2
+    return f.endswith("s") and has_surname_ending(f[:-1])
 
 
 def person_noun(w: str) -> bool:

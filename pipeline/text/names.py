@@ -48,8 +48,8 @@ from __future__ import annotations
 
 from pipeline.text.name_lists import (AREA_WORDS, COMMON_WORDS, PLACE_NOUNS, PLACE_PREPOSITIONS, POLICE_REGIONS,
                                       SURNAME_END, TITLE_PREPOSITIONS, TITLES, capitalised, first_names,
-                                      genitive_surname, is_allowed, is_lan, is_place, kin_compound, person_noun,
-                                      place_head)
+                                      genitive_surname, has_surname_ending, is_allowed, is_lan, is_place,
+                                      kin_compound, person_noun, place_head)
 from pipeline.text.normalise import WORD_RE, fold, is_stop_word, sentence_initial
 
 
@@ -148,12 +148,13 @@ def name_spans(text: str, allow: frozenset[str], deny: frozenset[str], genitive_
         return w in names or w.split("-")[0] in names
 
     def strong_surname(w: str) -> bool:
-        f = fold(w)
-        m = SURNAME_END.search(f)
-        return bool(m) and len(f) - len(m.group()) >= 2 or w in names
+        return has_surname_ending(fold(w)) or w in names
 
     def between(a: int, b: int) -> str:  # the text between tokens a and b (a < b)
         return text[toks[a].end():toks[b].start()]
+
+    def joined_next(k: int) -> str:  # the word right after token k with only blanks between, or ""
+        return toks[k + 1].group() if k + 1 < len(toks) and not between(k, k + 1).strip(" \t") else ""
 
     def place_context(k: int) -> bool:
         """A place preposition right before token k ("i Stockholm"), a place noun right after it
@@ -178,8 +179,7 @@ def name_spans(text: str, allow: frozenset[str], deny: frozenset[str], genitive_
         ("kontaktade polisområdet Falkenberg som ..."): privacy first."""
         area = toks[k - 1].group().lower() if k > 0 and not between(k - 1, k).strip(" \t") else ""
         kinds = AREA_WORDS.get(area)
-        w = toks[k].group()
-        nxt = toks[k + 1].group() if k + 1 < len(toks) and not between(k, k + 1).strip(" \t") else ""
+        w, nxt = toks[k].group(), joined_next(k)
         if not kinds or (nxt and capitalised(nxt) and not is_stop_word(nxt)):
             return False
         if "police" in kinds and w.capitalize() in POLICE_REGIONS:
@@ -199,7 +199,7 @@ def name_spans(text: str, allow: frozenset[str], deny: frozenset[str], genitive_
         w = toks[k].group()
         if not genitive_surname(w) or is_place(w) or is_allowed(w, allow) or is_stop_word(w):
             return False
-        nxt = toks[k + 1].group() if k + 1 < len(toks) and not between(k, k + 1).strip(" \t") else ""
+        nxt = joined_next(k)
         if nxt and place_head(nxt):
             return False
         if capitalised(w):
