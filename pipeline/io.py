@@ -497,7 +497,15 @@ def write_frame(df: pd.DataFrame, path: Path, sheet: str | None = None) -> Path:
     with atomic_path(path) as tmp:
         if path.suffix == ".parquet":
             if isinstance(df, gpd.GeoDataFrame):
-                df.to_parquet(tmp, index=False, schema_version="1.0.0")
+                from pipeline.geo.parquet import geoparquet_table
+
+                table = geoparquet_table(df)  # None: nothing shared, geopandas writes it
+                if table is None:
+                    df.to_parquet(tmp, index=False, schema_version="1.0.0")
+                else:
+                    import pyarrow.parquet as pq
+
+                    pq.write_table(table, tmp, compression="snappy")  # geopandas' own setting
             else:
                 df.to_parquet(tmp, index=False)
         elif path.suffix == ".csv":

@@ -1,4 +1,5 @@
-"""read_geoparquet: the same GeoDataFrame as geopandas.read_parquet, repeated cells decoded once."""
+"""read_geoparquet: the same GeoDataFrame as geopandas.read_parquet, repeated cells decoded once;
+write_frame: the same bytes as GeoDataFrame.to_parquet, shared cells encoded once."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
 
-from pipeline.geo.parquet import read_geoparquet
+from pipeline.geo.parquet import geoparquet_table, read_geoparquet
+from pipeline.io import write_frame
 
 
 def _grid_layer() -> gpd.GeoDataFrame:
@@ -40,3 +42,21 @@ def test_points_go_to_geopandas_and_a_plain_table_is_refused(tmp_path):
     pd.DataFrame({"a": [1]}).to_parquet(tmp_path / "plain.parquet")
     with pytest.raises(ValueError):
         read_geoparquet(tmp_path / "plain.parquet")
+
+
+def test_write_frame_gives_geopandas_bytes_with_shared_and_missing_geometries(tmp_path):
+    layer = _grid_layer().set_axis(pd.RangeIndex(10, 46))  # an index that is not written
+    assert geoparquet_table(layer) is not None  # the rows share their cells' polygons: encoded once
+    layer.to_parquet(tmp_path / "geopandas.parquet", index=False, schema_version="1.0.0")
+    write_frame(layer, tmp_path / "ours.parquet")
+    assert (tmp_path / "ours.parquet").read_bytes() == (tmp_path / "geopandas.parquet").read_bytes()
+
+
+def test_frames_without_shared_geometries_are_left_to_geopandas():
+    layer = _grid_layer()
+    distinct = layer.set_geometry(gpd.GeoSeries([shapely.Point(i, i) for i in range(len(layer))], crs=layer.crs))
+    assert geoparquet_table(distinct) is None
+    assert geoparquet_table(layer.iloc[:0]) is None
+    with_attrs = layer.copy()
+    with_attrs.attrs["source"] = "x"  # geopandas writes attrs into its own metadata
+    assert geoparquet_table(with_attrs) is None
