@@ -192,6 +192,24 @@ def test_other_kommuners_events_are_counted_in_check_ingest_and_quality_not_quar
     assert "police_events" not in set(_quarantine(root)["source"])
 
 
+@pytest.mark.parametrize("processes", [None, 1])
+def test_check_names_an_unknown_column_of_the_crime_export_read_beside_or_here(tmp_path, capsys, monkeypatch,
+                                                                               processes):
+    """The crime export is read in a forked child (only its headers come back) or here: the
+    check names the column it does not use either way."""
+    from pipeline import check
+
+    root = _tiny_kommun(tmp_path)
+    _crime_file(root).write_text("\n".join([CRIME_HEADER + ";Handläggare", *(c + ";x" for c in CRIMES)]) + "\n",
+                                 "cp1252")
+    read = check.ingest_sources
+    seen = []
+    monkeypatch.setattr(check, "ingest_sources", lambda *a, **k: seen.append(processes) or read(*a[:3], processes))
+    code, lines = _check(root, capsys)
+    assert code == 0 and seen == [processes], lines
+    assert any("crimes: data/raw/brott/brott_2025.csv: columns not used: 'Handläggare'" in ln for ln in lines), lines
+
+
 @pytest.mark.parametrize(("encoding", "bom"), [("utf-16", b""), ("utf-16-le", b""), ("utf-16-be", b""),
                                                ("utf-8", b"\xef\xbb\xbf"), ("utf-8", b"")])
 def test_utf16_and_boms_read_every_row(tmp_path, capsys, encoding, bom):
