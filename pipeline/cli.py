@@ -202,7 +202,7 @@ def run_pipeline(run: RunContext, params, args) -> None:
     what they leave idle (their reading and writing, and evidence and score, which use one
     core). Its line is printed in pipeline order, with its own time. A failure in either stops
     the run after both have ended (the evaluation's tables then match the ingested data)."""
-    from pipeline.parallel import fork_map
+    from pipeline.parallel import fork_map, idle_work
 
     beside = ("layers", "evidence", "score")
     for name in PIPELINE:
@@ -210,9 +210,12 @@ def run_pipeline(run: RunContext, params, args) -> None:
             console.print("[yellow]–[/yellow] notebook: skipped; the notebooks explore reported crime and "
                           "sources.crimes is not set (a lägesbild from public events only)", soft_wrap=True)
         elif name == beside[0]:
-            [(summary, seconds)], _ = fork_map([lambda: _timed_stage("evaluate", run, params)],
-                                               meanwhile=lambda: [run_stage(n, run, params, args) for n in beside],
-                                               nice=19)
+            # the report's imports are done while this process would wait for children (the
+            # layers', or the evaluation when it ends last), not when the report starts
+            with idle_work(stages.import_report_modules):
+                [(summary, seconds)], _ = fork_map([lambda: _timed_stage("evaluate", run, params)],
+                                                   meanwhile=lambda: [run_stage(n, run, params, args) for n in beside],
+                                                   nice=19)
             console.print(f"[green]✓[/green] {summary} [dim]({seconds:.1f} s, in a second process beside "
                           f"{', '.join(beside)})[/dim]", soft_wrap=True)
         elif name not in beside and name != "evaluate":

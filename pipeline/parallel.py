@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 _JOBS: Sequence[Callable[[], object]] = ()  # the jobs of the fork_map in progress (read by the children)
+_IDLE_WORK: list[Callable[[], object]] = []  # see idle_work: done by a fork_map that waits for children
 GC_THRESHOLDS = (10_000, 10, 10)  # CPython's default is (700, 10, 10)
 
 
@@ -42,6 +43,27 @@ def sparse_collections(thresholds: tuple[int, int, int] = GC_THRESHOLDS) -> Iter
         yield
     finally:
         gc.set_threshold(*before)
+
+
+@contextlib.contextmanager
+def idle_work(work: Callable[[], object]) -> Iterator[None]:
+    """Within the block, this process does ``work`` when it would otherwise wait for children:
+    after the ``meanwhile`` of a :func:`fork_map` (in this process, not in a child) while one of
+    its children still works. At most once; left undone when no such wait comes before the end
+    of the block. For work that is needed later anyway and costs the same wherever it runs, such
+    as importing the modules of a later step (nothing may rely on it having run)."""
+    _IDLE_WORK.append(work)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ValueError):  # done already
+            _IDLE_WORK.remove(work)
+
+
+def _while_children_work(pending) -> None:
+    """Do queued idle work (:func:`idle_work`), in order, while one of ``pending`` is not done."""
+    while _IDLE_WORK and not _IN_CHILD and not all(f.done() for f in pending):
+        _IDLE_WORK.pop(0)()
 
 
 def can_fork() -> bool:
@@ -109,6 +131,7 @@ def fork_map(jobs: Sequence[Callable[[], object]], processes: int | None = None,
             gc.unfreeze()
             try:
                 other = meanwhile() if meanwhile else None
+                _while_children_work(pending)
             except BaseException:
                 for f in pending:
                     f.cancel()

@@ -15,6 +15,23 @@ from pipeline.config import Params
 from pipeline.context import RunContext
 
 
+# What the report stage imports (matplotlib and the chapters, the public version's disclosure
+# control, Excel, Typst): about 1 s of CPU in a process that has not drawn a figure yet.
+REPORT_MODULES = ("pipeline.loader", "pipeline.report.document", "pipeline.report.render", "pipeline.report.svg",
+                  "pipeline.report.public", "pipeline.report.excel", "pipeline.cycle.public_page",
+                  "pipeline.cycle.commands")
+
+
+def import_report_modules() -> None:
+    """Import :data:`REPORT_MODULES`. ``lagesbild run`` has this done while its process would wait
+    for the layers' children (:func:`pipeline.parallel.idle_work`) rather than at the start of the
+    report, when no figure can be drawn yet and a core stands idle."""
+    import importlib
+
+    for name in REPORT_MODULES:
+        importlib.import_module(name)
+
+
 def report_inputs(run: RunContext, params: Params, generated_on: dt.date | None = None, profiles: bool = True,
                   cell_layers: tuple[str, ...] | None = None):
     """The report's inputs (:func:`pipeline.loader.load_inputs`, the loader the notebooks share);

@@ -8,6 +8,7 @@ the other sources are still read, so every problem is listed at once.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -67,7 +68,7 @@ def ingest_sources(run: RunContext, params, families, processes: int | None = No
     The crime export is read in a forked process beside the other sources
     (:func:`pipeline.parallel.fork_map`; ``processes=1``: all here, in order); the result is the
     same either way."""
-    from pipeline.parallel import fork_map
+    from pipeline.parallel import fork_map, idle_work
     from pipeline.ingest import areas as ing_areas, crimes, police_events, population, survey
     from pipeline.ingest import est as ing_est, notes as ing_notes, stream
 
@@ -171,14 +172,13 @@ def ingest_sources(run: RunContext, params, families, processes: int | None = No
             res = attempt(source, step)
             if res is not None:
                 out.results[source] = res
-        if beside and processes != 1:
-            # this process would now wait for the crime export's child: import meanwhile what
-            # the ingest stage needs next (its national tables: scipy.stats and statsmodels,
-            # about 1 s of imports that otherwise ran after the child, with a core idle)
-            import pipeline.stats.comparison  # noqa: F401
 
     jobs = [lambda: recorded(beside, steps[beside])] if beside else []
-    done, _ = fork_map(jobs, processes, rest)
+    # should this process wait for the crime export's child, it imports meanwhile what the ingest
+    # stage needs next (its national tables: scipy.stats and statsmodels, about 1 s of imports
+    # that otherwise ran after the child, with a core idle)
+    with idle_work(lambda: importlib.import_module("pipeline.stats.comparison")):
+        done, _ = fork_map(jobs, processes, rest)
     for res, problems, frames in done:
         out.problems += problems
         if frames is not None:

@@ -114,3 +114,33 @@ def test_every_command_of_the_cli_runs_with_sparse_collections(monkeypatch):
     before = gc.get_threshold()
     assert cli.main(["check"]) == 0
     assert seen == [("check", GC_THRESHOLDS)] and gc.get_threshold() == before
+
+
+def test_idle_work_is_done_here_once_while_a_child_still_works(tmp_path):
+    import time
+
+    from pipeline import parallel
+
+    done_flag = tmp_path / "child-done"
+
+    def slow_child():
+        time.sleep(0.5)
+        done_flag.write_text("x")
+        return os.getpid()
+
+    runs = []
+    work = lambda: runs.append((os.getpid(), done_flag.exists()))  # noqa: E731
+    with parallel.idle_work(work):
+        fork_map([slow_child], processes=2, meanwhile=lambda: None)
+        fork_map([slow_child], processes=2, meanwhile=lambda: None)  # done already: not again
+    assert runs == [(os.getpid(), False)]  # here, before the child had finished
+    assert parallel._IDLE_WORK == []
+
+
+def test_idle_work_without_a_wait_is_left_undone_and_dropped():
+    from pipeline import parallel
+
+    runs = []
+    with parallel.idle_work(lambda: runs.append("ran")):
+        fork_map([lambda: 1], processes=1, meanwhile=lambda: 2)  # no child: nothing to wait for
+    assert runs == [] and parallel._IDLE_WORK == []
