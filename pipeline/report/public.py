@@ -44,57 +44,124 @@ def _coarse_keys(cells: gpd.GeoDataFrame, size: float) -> tuple[np.ndarray, np.n
     return np.floor(cx / size).astype(np.int64), np.floor(cy / size).astype(np.int64)
 
 
-def _mode_area(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """The most frequent area_id per coarse cell (ties: smallest id); NA when none."""
-    cnt = df.dropna(subset=["area_id"]).groupby(keys + ["area_id"]).size().rename("k").reset_index()
-    cnt = cnt.sort_values(keys + ["k", "area_id"], ascending=[True] * len(keys) + [False, True], kind="stable")
-    best = cnt.groupby(keys, as_index=False).first()[keys + ["area_id"]]
-    return df[keys].drop_duplicates().merge(best, on=keys, how="left")
+def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of ``values`` that sort as the values do (-1: missing), and the values
+    (object array) the codes stand for."""
+    if isinstance(values.dtype, pd.CategoricalDtype):  # its codes would follow the categories' order
+        values = values.astype(object)
+    codes, uniques = pd.factorize(values, sort=True)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def _coarse_cells(cells: gpd.GeoDataFrame, size: float) -> tuple[np.ndarray, pd.DataFrame, np.ndarray]:
+    """The coarse cell (problem, gx, gy) of each fine cell as one group number per row, so that
+    the aggregations group integers rather than a string key.
+
+    Returns
+    -------
+    group : numpy.ndarray
+        Per row, its group; groups are numbered in (problem, gx, gy) order, as a groupby on
+        those keys sorts them, and a missing problem sorts last (as in ``sort_values``).
+    keys : pandas.DataFrame
+        Per group: problem, gx and gy.
+    first : numpy.ndarray
+        Per group, the position of its first row.
+    """
+    gx, gy = _coarse_keys(cells, size)
+    pcode, problems = _codes(cells["problem"])
+    pcode = np.where(pcode < 0, len(problems), pcode)
+    order = np.lexsort((gy, gx, pcode))  # stable: a group's rows stay in frame order
+    p, x, y = pcode[order], gx[order], gy[order]
+    start = np.flatnonzero(np.r_[True, (p[1:] != p[:-1]) | (x[1:] != x[:-1]) | (y[1:] != y[:-1])])
+    group = np.empty(len(order), np.int64)
+    group[order] = np.repeat(np.arange(len(start)), np.diff(np.r_[start, len(order)]))
+    first = order[start]
+    problem = np.append(problems, np.nan)[pcode[first]]
+    return group, pd.DataFrame({"problem": problem, "gx": gx[first], "gy": gy[first]}), first
+
+
+def _mode(group: np.ndarray, values: pd.Series, n_groups: int) -> np.ndarray:
+    """Per group (0 … ``n_groups`` − 1), the most frequent non-missing value of ``values``
+    (ties: the smallest); NaN where the group has none."""
+    codes, uniques = _codes(values)
+    ok, m = codes >= 0, max(len(uniques), 1)
+    pairs, counts = np.unique(group[ok] * m + codes[ok], return_counts=True)  # sorted by group, then value
+    g, v = pairs // m, pairs % m
+    best = np.lexsort((v, -counts, g))  # per group: the most frequent first, then the smallest value
+    top = best[np.r_[True, g[best][1:] != g[best][:-1]]] if len(best) else best
+    out = np.full(n_groups, np.nan, dtype=object)
+    out[g[top]] = uniques[v[top]]
+    return out
 
 
 def _coarse_frame(keys: pd.DataFrame, size: float, crs) -> gpd.GeoDataFrame:
     geom = shapely.box(keys["gx"] * size, keys["gy"] * size, (keys["gx"] + 1) * size, (keys["gy"] + 1) * size)
-    out = keys.assign(cell_id=[f"p{int(size)}_{x}_{y}" for x, y in zip(keys["gx"], keys["gy"])])
+    out = keys.assign(cell_id=(f"p{int(size)}_" + keys["gx"].astype(str) + "_" + keys["gy"].astype(str)).to_numpy())
     return gpd.GeoDataFrame(out.drop(columns=["gx", "gy"]), geometry=geom, crs=crs)
 
 
+def _with_problem(agg: pd.DataFrame) -> pd.DataFrame:
+    """``agg`` without the coarse cells of rows that have no problem (a groupby drops them)."""
+    keep = agg["problem"].notna().to_numpy()
+    return agg if keep.all() else agg[keep].reset_index(drop=True)
+
+
+def _first_valid(group: np.ndarray, valid: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per group (0 … ``n_groups`` − 1, ``group`` sorted), the position of its first row where
+    ``valid`` holds; -1 where none does (what ``groupby(...).first()`` picks)."""
+    pos = np.flatnonzero(valid)
+    g = group[pos]
+    top = np.r_[True, g[1:] != g[:-1]] if len(g) else np.zeros(0, bool)
+    out = np.full(n_groups, -1, np.int64)
+    out[g[top]] = pos[top]
+    return out
+
+
 def coarsen_hotspots(gh: gpd.GeoDataFrame, size: float, min_count: int) -> gpd.GeoDataFrame:
-    """Gi* cells aggregated to ``size`` m: summed counts (then suppressed), strongest class."""
+    """Gi* cells aggregated to ``size`` m: summed counts (then suppressed), the strongest class
+    (hot before cold, higher confidence first; ties: the first fine cell) and gi_z, gi_p, gi_q
+    (each the first non-missing one in that order), the most common area_id (ties: the
+    smallest). Rows are in (problem, gx, gy) order."""
     if gh is None or len(gh) == 0:
         return gh
-    gx, gy = _coarse_keys(gh, size)
-    rank = gh["hotspot_class"].astype(str).map({c: i for i, c in enumerate(_HOT_ORDER)}).fillna(len(_HOT_ORDER))
-    df = pd.DataFrame({"gx": gx, "gy": gy, "problem": gh["problem"].to_numpy(), "n_incidents": gh["n_incidents"].to_numpy(),
-                       "harm_days": gh["harm_days"].to_numpy(), "_rank": rank.to_numpy(), "gi_z": gh["gi_z"].to_numpy(),
-                       "gi_p": gh["gi_p"].to_numpy(), "gi_q": gh["gi_q"].to_numpy(),
-                       "hotspot_class": gh["hotspot_class"].astype(str).to_numpy(), "area_id": gh["area_id"].to_numpy()})
-    keys = ["problem", "gx", "gy"]
-    best = df.sort_values(keys + ["_rank"], kind="stable").groupby(keys, as_index=False).first()
-    sums = df.groupby(keys, as_index=False)[["n_incidents", "harm_days"]].sum()
-    agg = sums.merge(best[keys + ["gi_z", "gi_p", "gi_q", "hotspot_class"]], on=keys).merge(_mode_area(df, keys), on=keys)
-    out = _coarse_frame(agg, size, gh.crs)
+    group, keys, _ = _coarse_cells(gh, size)
+    n = len(keys)
+    cls = gh["hotspot_class"].astype(str)
+    codes, classes = pd.factorize(cls)  # rank the few distinct classes rather than every row
+    rank = np.array([_HOT_ORDER.index(c) if c in _HOT_ORDER else len(_HOT_ORDER) for c in classes] + [len(_HOT_ORDER)])
+    order = np.lexsort((rank[codes], group))  # per group: the strongest class first, then frame order
+    agg = keys.join(pd.DataFrame({"n_incidents": gh["n_incidents"].to_numpy(), "harm_days": gh["harm_days"].to_numpy()})
+                    .groupby(group).sum())  # pandas' compensated float sum, rows in frame order as before
+    for c in ("gi_z", "gi_p", "gi_q"):
+        v = gh[c].to_numpy()[order]
+        first = _first_valid(group[order], ~pd.isna(v), n)
+        agg[c] = v[first] if (first >= 0).all() else np.where(first >= 0, v[first], np.nan)
+    first = _first_valid(group[order], codes[order] >= 0, n)
+    agg["hotspot_class"] = cls.array.take(np.where(first >= 0, order[first], -1), allow_fill=True)
+    agg["area_id"] = _mode(group, gh["area_id"], n)
+    out = _coarse_frame(_with_problem(agg), size, gh.crs)
     out = out[["cell_id", "problem", "n_incidents", "harm_days", "gi_z", "gi_p", "gi_q", "hotspot_class", "area_id", "geometry"]]
     return primary_only(out, min_count)
 
 
 def coarsen_emerging(eh: gpd.GeoDataFrame, size: float) -> gpd.GeoDataFrame:
     """Emerging hot spot cells aggregated to ``size`` m: the most common pattern other than
-    no_pattern (ties: alphabetical), else no_pattern."""
+    no_pattern (ties: alphabetical), else no_pattern; the most common area_id (ties: the
+    smallest). Rows are in (problem, gx, gy) order; the index numbers the coarse cells in the
+    order their first fine cell appears."""
     if eh is None or len(eh) == 0:
         return eh
-    gx, gy = _coarse_keys(eh, size)
-    df = pd.DataFrame({"gx": gx, "gy": gy, "problem": eh["problem"].to_numpy(),
-                       "ehs_category": eh["ehs_category"].astype(str).to_numpy(), "area_id": eh["area_id"].to_numpy()})
-    keys = ["problem", "gx", "gy"]
-    cells = df[keys].drop_duplicates()
-    pat = df[df["ehs_category"] != "no_pattern"].groupby(keys + ["ehs_category"]).size().rename("k").reset_index()
-    pat = pat.sort_values(keys + ["k", "ehs_category"], ascending=[True, True, True, False, True],
-                          kind="stable").groupby(keys).first()
-    agg = cells.merge(pat["ehs_category"].reset_index(), on=keys, how="left").fillna({"ehs_category": "no_pattern"})
-    agg = agg.merge(_mode_area(df, keys), on=keys)
-    for c in ("mk_tau", "mk_z", "mk_p"):
-        agg[c] = np.nan
-    out = _coarse_frame(agg.sort_values(keys), size, eh.crs)
+    group, keys, first = _coarse_cells(eh, size)
+    cat = eh["ehs_category"].astype(str)
+    pattern = _mode(group, cat.where(cat != "no_pattern"), len(keys))
+    area = _mode(group, eh["area_id"], len(keys))
+    none = keys["problem"].isna().to_numpy()  # rows without a problem: no pattern, no area (a groupby dropped them)
+    pattern[none] = area[none] = np.nan
+    agg = keys.assign(ehs_category=np.where(pd.isna(pattern), "no_pattern", pattern), area_id=area,
+                      mk_tau=np.nan, mk_z=np.nan, mk_p=np.nan)
+    # the index numbers the cells in the order their first row appears (a RangeIndex where that is key order)
+    agg.index = pd.RangeIndex(len(agg)).take(np.argsort(np.argsort(first)))
+    out = _coarse_frame(agg, size, eh.crs)
     return out[["cell_id", "problem", "ehs_category", "mk_tau", "mk_z", "mk_p", "area_id", "geometry"]]
 
 
@@ -108,17 +175,13 @@ def coarsen_kde(kde: gpd.GeoDataFrame, size: float, counts: gpd.GeoDataFrame | N
     """
     if kde is None or len(kde) == 0:
         return kde
-    gx, gy = _coarse_keys(kde, size)
-    keys = ["problem", "gx", "gy"]
-    df = pd.DataFrame({"gx": gx, "gy": gy, "problem": kde["problem"].to_numpy(),
-                       "density_per_km2_year": kde["density_per_km2_year"].astype(float).to_numpy()})
-    agg = df.groupby(keys, as_index=False)["density_per_km2_year"].mean()
+    group, keys, _ = _coarse_cells(kde, size)
+    density = pd.Series(kde["density_per_km2_year"].astype(float).to_numpy()).groupby(group).mean()
+    agg = _with_problem(keys.assign(density_per_km2_year=density.to_numpy()))
     if counts is not None and len(counts) and min_count > 0:
-        cx, cy = _coarse_keys(counts, size)
-        n = pd.DataFrame({"gx": cx, "gy": cy, "problem": counts["problem"].to_numpy(),
-                          "n": pd.to_numeric(counts["n_incidents"], errors="coerce").to_numpy()})
-        n = n.groupby(keys, as_index=False)["n"].sum()
-        agg = agg.merge(n, on=keys, how="left")
+        cgroup, n, _ = _coarse_cells(counts, size)
+        n["n"] = pd.Series(pd.to_numeric(counts["n_incidents"], errors="coerce").to_numpy()).groupby(cgroup).sum().to_numpy()
+        agg = agg.merge(_with_problem(n), on=["problem", "gx", "gy"], how="left")
         agg["density_per_km2_year"] = agg["density_per_km2_year"].where(agg["n"].fillna(0) >= min_count)
     return _coarse_frame(agg, size, kde.crs)[["cell_id", "problem", "density_per_km2_year", "geometry"]]
 

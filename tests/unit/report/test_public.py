@@ -111,3 +111,17 @@ def test_public_problembilder_blank_what_rests_on_hidden_counts():
     assert (out["rank"] == [1, 2]).all()
     whole = public_problembilder(pb, {}, top_n=None)  # nothing hidden: everything stays
     assert len(whole) == 3 and whole["score"].tolist() == [0.6, 0.5, 0.4]
+
+
+def test_coarsening_breaks_ties_as_before():
+    """Pinned when the coarsening moved from a groupby on (problem, gx, gy) to integer groups: an
+    area tie goes to the smallest id, a class tie to the first fine cell, a missing gi_z to the
+    next cell of the class order, a pattern tie to the alphabetically first pattern."""
+    gh = _four_cells(n_incidents=[1, 2, 3, 4, 2], harm_days=1.0, gi_z=[np.nan, 2.0, 3.0, 4.0, 0.0], gi_p=0.5, gi_q=0.5,
+                     hotspot_class=["hot_99", "hot_95", "hot_99", "cold_95", "hot_90"], area_id=["y", "x", "y", "x", None])
+    out = coarsen_hotspots(gh, 1000, min_count=5)
+    assert out["area_id"].iloc[0] == "x" and out["hotspot_class"].iloc[0] == "hot_99" and out["gi_z"].iloc[0] == 3.0
+    assert out["area_id"].isna().iloc[1]  # no fine cell with an area
+    eh = _four_cells(ehs_category=["sporadic_hot", "new_hot", "no_pattern", "no_pattern", "no_pattern"],
+                     mk_tau=0.0, mk_z=0.0, mk_p=1.0, n_hot_steps=1, n_cold_steps=0, area_id="x")
+    assert coarsen_emerging(eh, 1000)["ehs_category"].tolist() == ["new_hot", "no_pattern"]
