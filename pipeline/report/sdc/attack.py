@@ -38,7 +38,7 @@ from scipy.sparse import csc_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from pipeline.report.sdc.cubes import PRIMARY, Cube
-from pipeline.report.sdc.publish import DERIVED, FRAME_CUBES, cell_positions, cell_sum, kind
+from pipeline.report.sdc.publish import DERIVED, FRAME_CUBES, cell_positions, cell_sum, key_columns, kind, records
 from pipeline.schemas import COLUMNS
 
 TOL = 1e-6
@@ -87,10 +87,6 @@ class _System:
         self.ub_rows.append((pos, [-1.0] * len(pos), -value))
 
 
-def _rows(frame: pd.DataFrame) -> list[dict]:
-    return frame.to_dict("records")
-
-
 def observe(frames: dict[str, pd.DataFrame], cubes: dict[str, Cube], year: int, k: int) -> dict[str, _System]:
     """The linear system the public frames give, per cube."""
     systems = {name: _System(c) for name, c in cubes.items()}
@@ -98,7 +94,9 @@ def observe(frames: dict[str, pd.DataFrame], cubes: dict[str, Cube], year: int, 
         refs = FRAME_CUBES.get(name, {})
         if frame is None or len(frame) == 0 or not refs:
             continue
-        rows = _rows(frame)
+        derived_cols = [c for c in frame.columns if kind(c) in DERIVED]
+        rows = records(frame, [c for col, ref in refs.items() if ref.cube in cubes
+                               for c in (*key_columns(cubes[ref.cube]), col)] + derived_cols)
         for col, ref in refs.items():
             if col not in frame.columns or ref.cube not in cubes:
                 continue
@@ -143,17 +141,26 @@ def observe(frames: dict[str, pd.DataFrame], cubes: dict[str, Cube], year: int, 
     return systems
 
 
-def _blocks(system: _System, n: int) -> np.ndarray:
-    """Connected blocks of the cells that no published number pins."""
+def _blocks(system: _System, n: int) -> tuple[np.ndarray, dict[int, list[tuple[str, tuple]]]]:
+    """Connected blocks of the cells that no published number pins, and per block the relations
+    ("eq" or "ub", (positions, coefficients, right-hand side)) that hold a cell of it, in the
+    system's order (a relation's unpinned cells all lie in one block)."""
     free = ~np.isclose(system.lb, system.ub)
-    rows, cols = [], []
-    for pos, _, _ in system.eq + system.ub_rows:
+    rows, cols, first = [], [], []
+    relations = [("eq", r) for r in system.eq] + [("ub", r) for r in system.ub_rows]
+    for _, (pos, _, _) in relations:
         live = [p for p in pos if free[p]]
+        first.append(live[0] if live else -1)
         if live:
             rows += [live[0]] * len(live)
             cols += live
     graph = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
-    return connected_components(graph, directed=False)[1]
+    block = connected_components(graph, directed=False)[1]
+    of_block: dict[int, list[tuple[str, tuple]]] = {}
+    for f, relation in zip(first, relations):
+        if f >= 0:
+            of_block.setdefault(int(block[f]), []).append(relation)
+    return block, of_block
 
 
 def _new_highs():
@@ -175,25 +182,23 @@ def _new_highs():
 class _Block:
     """One block of linked hidden cells as a HiGHS model; the objective is changed per cell."""
 
-    def __init__(self, system: _System, members: np.ndarray):
+    def __init__(self, system: _System, members: np.ndarray, relations: list[tuple[str, tuple]]):
+        """``relations``: those of the system that hold a member, in order (:func:`_blocks`)."""
         self.local = {int(m): j for j, m in enumerate(members)}
         inside = np.zeros(len(system.lb), bool)
         inside[members] = True
         rows, cols, vals, lo, hi = [], [], [], [], []
-        for kind_, group in (("eq", system.eq), ("ub", system.ub_rows)):
-            for pos, coef, rhs in group:
-                if not any(inside[p] for p in pos):
-                    continue
-                r = len(lo)
-                for p, c in zip(pos, coef):
-                    if inside[p]:
-                        rows.append(r)
-                        cols.append(self.local[p])
-                        vals.append(c)
-                    else:  # pinned outside the block (lb == ub)
-                        rhs -= c * system.lb[p]
-                lo.append(rhs if kind_ == "eq" else -highspy.kHighsInf)
-                hi.append(rhs)
+        for kind_, (pos, coef, rhs) in relations:
+            r = len(lo)
+            for p, c in zip(pos, coef):
+                if inside[p]:
+                    rows.append(r)
+                    cols.append(self.local[p])
+                    vals.append(c)
+                else:  # pinned outside the block (lb == ub)
+                    rhs -= c * system.lb[p]
+            lo.append(rhs if kind_ == "eq" else -highspy.kHighsInf)
+            hi.append(rhs)
         n = len(members)
         a = csc_matrix((vals, (rows, cols)), shape=(len(lo), n))
         lp = highspy.HighsLp()
@@ -235,7 +240,7 @@ def attack(frames: dict[str, pd.DataFrame], cubes: dict[str, Cube], status: dict
     for name, system in observe(frames, cubes, year, k).items():
         cube = system.cube
         n = len(cube.keys)
-        block = _blocks(system, n)
+        block, relations = _blocks(system, n)
         models: dict[int, _Block] = {}
         for i in np.flatnonzero(status[name] == PRIMARY):
             need = cube.required(int(i), k)
@@ -244,7 +249,7 @@ def attack(frames: dict[str, pd.DataFrame], cubes: dict[str, Cube], status: dict
             else:
                 b = int(block[i])
                 if b not in models:
-                    models[b] = _Block(system, np.flatnonzero(block == b))
+                    models[b] = _Block(system, np.flatnonzero(block == b), relations.get(b, []))
                 lo, hi = models[b].interval(int(i))
             if lo > need[0] + TOL or hi < need[1] - TOL:
                 findings.append(Finding(name, cube.keys[i], float(cube.value[i]), float(lo), float(hi), *need))

@@ -32,6 +32,7 @@ k − 1 answers or crimes (2·(k − 1) index points).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -59,6 +60,11 @@ class Cube:
         self.index = {k: i for i, k in enumerate(self.keys)}
         if self.is_total is None:
             self.is_total = np.zeros(len(self.keys), bool)
+
+    @cached_property
+    def periods(self) -> list:
+        """The distinct second key components in order (a survey or index cube's survey years)."""
+        return sorted({k[1] for k in self.keys})
 
     def pos(self, key: tuple) -> int | None:
         return self.index.get(key)

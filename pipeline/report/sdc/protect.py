@@ -81,9 +81,10 @@ def close_lines(cube: Cube, status: np.ndarray, k: int) -> None:
         changed = False
         for line in cube.lines:
             hidden = [int(i) for i in line if status[i] != VISIBLE]
+            slack = {o: _slack(cube, status, o, k) for o in hidden}  # once per line: status holds until a partner is hidden
             for h in hidden:
                 need_down, need_up = _need(cube, status, h, k)
-                room = [_slack(cube, status, o, k) for o in hidden if o != h]
+                room = [slack[o] for o in hidden if o != h]
                 short = need_down - sum(r[0] for r in room), need_up - sum(r[1] for r in room)
                 if short[0] > 1e-9 or short[1] > 1e-9:
                     p = _partner(cube, status, line, max(short[0], 0.0))

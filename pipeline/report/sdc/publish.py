@@ -68,13 +68,28 @@ def _key(cube: Cube, row: dict, off: int, year: int) -> tuple | None:
         y = int(row["year"]) if row.get("year") is not None and not pd.isna(row.get("year")) else year
         return (str(row.get("area_id", "kommun")), "all" if problem == "harm" else problem, y + off)
     if cube.name in ("survey", "index"):
-        years = sorted({k[1] for k in cube.keys})
+        years = cube.periods
         y = int(row["survey_year"])
         if y not in years or not 0 <= years.index(y) + off < len(years):
             return None
         item = "indicator" if cube.name == "survey" else "item"
         return (str(row["area_id"]), years[years.index(y) + off], str(row[item]))
     return tuple(key_part(d, row[d]) for d in cube.dims)
+
+
+def key_columns(cube: Cube) -> tuple[str, ...]:
+    """The columns of a row that :func:`cell_positions` reads for ``cube`` (what :func:`_key` uses)."""
+    if cube.name == "crimes":
+        return ("area_id", "problem", "year")
+    if cube.name in ("survey", "index"):
+        return ("area_id", "survey_year", "indicator" if cube.name == "survey" else "item")
+    return cube.dims
+
+
+def records(frame: pd.DataFrame, columns) -> list[dict]:
+    """``frame.to_dict("records")`` restricted to those of ``columns`` it has (the same values:
+    pandas boxes each column on its own; boxing every column of a wide frame costs most)."""
+    return frame[[c for c in dict.fromkeys(columns) if c in frame.columns]].to_dict("records")
 
 
 def cell_sum(cube: Cube, positions: list[int], value: float, ref: CellRef) -> float:
@@ -107,8 +122,9 @@ def public_frame(name: str, frame: pd.DataFrame | None, cubes: dict[str, Cube], 
     out = out.drop(columns=[c for c in out.columns if str(c).endswith("_suppressed") and str(c)[:-11] in out.columns])
     hidden: dict[str, np.ndarray] = {}
     why: dict[str, np.ndarray] = {}
-    rows = out.to_dict("records")
-    for col, ref in FRAME_CUBES.get(name, {}).items():
+    refs = FRAME_CUBES.get(name, {})
+    rows = records(out, [c for ref in refs.values() if ref.cube in cubes for c in key_columns(cubes[ref.cube])])
+    for col, ref in refs.items():
         if col not in out.columns or ref.cube not in cubes:
             continue
         cube, status = cubes[ref.cube], pattern[ref.cube]
