@@ -101,7 +101,7 @@ def observe(frames: dict[str, pd.DataFrame], cubes: dict[str, Cube], year: int, 
             if col not in frame.columns or ref.cube not in cubes:
                 continue
             cube, system = cubes[ref.cube], systems[ref.cube]
-            flags = frame.get(f"{col}_suppressed")
+            flags = frame[f"{col}_suppressed"].to_numpy() if f"{col}_suppressed" in frame.columns else None
             derived = [c for c in frame.columns if kind(c) in DERIVED and col in COLUMNS[c].of]
             for i, row in enumerate(rows):
                 pos = cell_positions(cube, row, ref, year)
@@ -115,7 +115,7 @@ def observe(frames: dict[str, pd.DataFrame], cubes: dict[str, Cube], year: int, 
                     if np.isnan(true) or abs(asserted - true) <= 1e-6 * max(1.0, abs(true)):
                         system.equal(pos, asserted)
                     continue
-                flag = str(flags.iloc[i]) if flags is not None else ""
+                flag = str(flags[i]) if flags is not None else ""
                 if len(pos) == 1:
                     system.primary_shown_as[pos[0]] |= flag == "primary"
                     system.secondary_shown_as[pos[0]] |= flag == "secondary"
@@ -227,7 +227,7 @@ class _Block:
             elif status != highspy.HighsModelStatus.kOptimal:
                 raise RuntimeError(f"disclosure audit: linear program failed ({h.modelStatusToString(status)})")
             else:
-                out.append(h.getInfo().objective_function_value)
+                out.append(h.getObjectiveValue())  # info.objective_function_value, without copying the whole info
         h.changeColCost(j, 0.0)
         return out[0], out[1]
 
@@ -242,9 +242,10 @@ def attack(frames: dict[str, pd.DataFrame], cubes: dict[str, Cube], status: dict
         n = len(cube.keys)
         block, relations = _blocks(system, n)
         models: dict[int, _Block] = {}
+        pinned = np.isclose(system.lb, system.ub)  # elementwise, once rather than per cell
         for i in np.flatnonzero(status[name] == PRIMARY):
             need = cube.required(int(i), k)
-            if system.shown[i] or np.isclose(system.lb[i], system.ub[i]):
+            if system.shown[i] or pinned[i]:
                 lo = hi = system.lb[i] if not system.shown[i] else cube.value[i]
             else:
                 b = int(block[i])

@@ -122,6 +122,7 @@ def crimes_cube(area_year_counts: pd.DataFrame | None, k: int) -> Cube | None:
     s = (ayc.assign(area_id=ayc["area_id"].astype(str), problem=ayc["problem"].astype(str), year=ayc["year"].astype(int))
          .set_index(["area_id", "problem", "year"])["n_incidents"])
     s = pd.to_numeric(s[~s.index.duplicated()], errors="coerce")
+    s = dict(zip(s.index, s.to_numpy()))  # looked up once per cell: a dict rather than the MultiIndex
     value = {}
     for y in years:
         for a in areas:
