@@ -34,7 +34,7 @@ import sys
 import highspy
 import numpy as np
 import pandas as pd
-from scipy.sparse import csc_matrix, csr_matrix
+from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from pipeline.report.sdc.cubes import PRIMARY, Cube
@@ -179,6 +179,21 @@ def _new_highs():
     return h
 
 
+def _colwise(rows: list[int], cols: list[int], vals: list[float], n_cols: int) -> tuple[np.ndarray, ...]:
+    """The column-wise (CSC) start, index and value arrays of a sparse matrix's entries, as
+    ``scipy.sparse.csc_matrix((vals, (rows, cols))).{indptr, indices, data}`` are for a small
+    matrix (int32 indices, a column's entries by row, a repeated entry summed), without its
+    checks: a block's model is built hundreds of times per audit."""
+    r, c, v = np.asarray(rows, np.int32), np.asarray(cols, np.int32), np.asarray(vals, float)
+    order = np.lexsort((r, c))
+    r, c, v = r[order], c[order], v[order]
+    new = np.r_[True, (r[1:] != r[:-1]) | (c[1:] != c[:-1])] if len(r) else np.zeros(0, bool)
+    if not new.all():
+        v, r, c = np.add.reduceat(v, np.flatnonzero(new)), r[new], c[new]
+    start = np.r_[0, np.cumsum(np.bincount(c, minlength=n_cols))].astype(np.int32)
+    return start, r, v
+
+
 class _Block:
     """One block of linked hidden cells as a HiGHS model; the objective is changed per cell."""
 
@@ -200,7 +215,7 @@ class _Block:
             lo.append(rhs if kind_ == "eq" else -highspy.kHighsInf)
             hi.append(rhs)
         n = len(members)
-        a = csc_matrix((vals, (rows, cols)), shape=(len(lo), n))
+        start, index, value = _colwise(rows, cols, vals, n)
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = n, len(lo)
         lp.col_cost_ = np.zeros(n)
@@ -208,7 +223,7 @@ class _Block:
         lp.col_upper_ = np.where(np.isfinite(system.ub[members]), system.ub[members], highspy.kHighsInf).astype(float)
         lp.row_lower_, lp.row_upper_ = np.array(lo, float), np.array(hi, float)
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.data
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = start, index, value
         self.highs = _new_highs()
         self.highs.passModel(lp)
 
