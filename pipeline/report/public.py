@@ -133,11 +133,12 @@ def coarsen_hotspots(gh: gpd.GeoDataFrame, size: float, min_count: int) -> gpd.G
     order = np.lexsort((rank[codes], group))  # per group: the strongest class first, then frame order
     agg = keys.join(pd.DataFrame({"n_incidents": gh["n_incidents"].to_numpy(), "harm_days": gh["harm_days"].to_numpy()})
                     .groupby(group).sum())  # pandas' compensated float sum, rows in frame order as before
+    ordered = group[order]
     for c in ("gi_z", "gi_p", "gi_q"):
         v = gh[c].to_numpy()[order]
-        first = _first_valid(group[order], ~pd.isna(v), n)
+        first = _first_valid(ordered, ~pd.isna(v), n)
         agg[c] = v[first] if (first >= 0).all() else np.where(first >= 0, v[first], np.nan)
-    first = _first_valid(group[order], codes[order] >= 0, n)
+    first = _first_valid(ordered, codes[order] >= 0, n)
     agg["hotspot_class"] = cls.array.take(np.where(first >= 0, order[first], -1), allow_fill=True)
     agg["area_id"] = _mode(group, gh["area_id"], n)
     out = _coarse_frame(_with_problem(agg), size, gh.crs)
@@ -181,7 +182,8 @@ def coarsen_kde(kde: gpd.GeoDataFrame, size: float, counts: gpd.GeoDataFrame | N
     agg = _with_problem(keys.assign(density_per_km2_year=density.to_numpy()))
     if counts is not None and len(counts) and min_count > 0:
         cgroup, n, _ = _coarse_cells(counts, size)
-        n["n"] = pd.Series(pd.to_numeric(counts["n_incidents"], errors="coerce").to_numpy()).groupby(cgroup).sum().to_numpy()
+        incidents = pd.Series(pd.to_numeric(counts["n_incidents"], errors="coerce").to_numpy())
+        n["n"] = incidents.groupby(cgroup).sum().to_numpy()
         agg = agg.merge(_with_problem(n), on=["problem", "gx", "gy"], how="left")
         agg["density_per_km2_year"] = agg["density_per_km2_year"].where(agg["n"].fillna(0) >= min_count)
     return _coarse_frame(agg, size, kde.crs)[["cell_id", "problem", "density_per_km2_year", "geometry"]]

@@ -81,7 +81,8 @@ def close_lines(cube: Cube, status: np.ndarray, k: int) -> None:
         changed = False
         for line in cube.lines:
             hidden = [int(i) for i in line if status[i] != VISIBLE]
-            slack = {o: _slack(cube, status, o, k) for o in hidden}  # once per line: status holds until a partner is hidden
+            # once per line: the statuses hold until a partner is hidden (and the line is left)
+            slack = {o: _slack(cube, status, o, k) for o in hidden}
             for h in hidden:
                 need_down, need_up = _need(cube, status, h, k)
                 room = [slack[o] for o in hidden if o != h]
