@@ -7,6 +7,7 @@ code 2; ``--debug`` shows the traceback instead.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -324,7 +325,8 @@ def entry() -> None:
     atexit._run_exitfuncs()  # noqa: SLF001 - CPython's own exit handlers, run here, in their order
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
-        stream.flush()
+        with contextlib.suppress(OSError):  # a reader that has gone (`| head`): no traceback, main's code
+            stream.flush()
     os._exit(code)
 
 
