@@ -1,9 +1,12 @@
-"""Reading GeoParquet with each distinct geometry decoded once (shell helper of :mod:`pipeline.io`).
+"""Reading and writing GeoParquet with each distinct geometry decoded or encoded once (shell
+helpers of :mod:`pipeline.io`).
 
 A grid layer repeats every cell's polygon once per problem family (13 times in the demo);
-decoding the WKB is most of its reading time. :func:`read_geoparquet` decodes the distinct WKB
-values only and lets the rows share them (shapely geometries are immutable), and gives the same
-GeoDataFrame as :func:`geopandas.read_parquet` (a test compares them on every layer of a run).
+converting the WKB is most of its reading and writing time. :func:`read_geoparquet` decodes the
+distinct WKB values only and lets the rows share them (shapely geometries are immutable), and
+gives the same GeoDataFrame as :func:`geopandas.read_parquet` (a test compares them on every
+layer of a run); :func:`geoparquet_table` encodes each shared polygon once and gives the bytes of
+:meth:`geopandas.GeoDataFrame.to_parquet` (a test compares the files).
 """
 
 from __future__ import annotations
