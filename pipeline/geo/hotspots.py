@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse, stats
 
+from pipeline.arrays import run_starts
 from pipeline.stats.placement import two_sided, window_count_tails, window_sum_tails
 
 HOTSPOT_CLASSES = ("hot_99", "hot_95", "hot_90", "not_significant", "cold_90", "cold_95", "cold_99")
@@ -173,7 +174,7 @@ def gi_star_permutation(x: np.ndarray, w: sparse.csr_matrix, permutations: int, 
     key = np.column_stack([xf, diag, k, wpad])
     order = np.lexsort(key.T[::-1])              # units sorted by group key
     srt = key[order]
-    starts = np.flatnonzero(np.r_[True, (srt[1:] != srt[:-1]).any(axis=1)])
+    starts = np.flatnonzero(run_starts(*srt.T))
     bounds = np.r_[starts, n]
     first = order[starts]                         # one representative unit per group
     rng = np.random.default_rng(seed)

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from pipeline.arrays import run_starts
 from pipeline.config import PrivacyParams
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.labels_sv import reason_kind
@@ -72,7 +73,7 @@ def _coarse_cells(cells: gpd.GeoDataFrame, size: float) -> tuple[np.ndarray, pd.
     pcode = np.where(pcode < 0, len(problems), pcode)
     order = np.lexsort((gy, gx, pcode))  # stable: a group's rows stay in frame order
     p, x, y = pcode[order], gx[order], gy[order]
-    start = np.flatnonzero(np.r_[True, (p[1:] != p[:-1]) | (x[1:] != x[:-1]) | (y[1:] != y[:-1])])
+    start = np.flatnonzero(run_starts(p, x, y))
     group = np.empty(len(order), np.int64)
     group[order] = np.repeat(np.arange(len(start)), np.diff(np.r_[start, len(order)]))
     first = order[start]
@@ -88,7 +89,7 @@ def _mode(group: np.ndarray, values: pd.Series, n_groups: int) -> np.ndarray:
     pairs, counts = np.unique(group[ok] * m + codes[ok], return_counts=True)  # sorted by group, then value
     g, v = pairs // m, pairs % m
     best = np.lexsort((v, -counts, g))  # per group: the most frequent first, then the smallest value
-    top = best[np.r_[True, g[best][1:] != g[best][:-1]]] if len(best) else best
+    top = best[run_starts(g[best])]
     out = np.full(n_groups, np.nan, dtype=object)
     out[g[top]] = uniques[v[top]]
     return out
@@ -112,7 +113,7 @@ def _first_valid(group: np.ndarray, valid: np.ndarray, n_groups: int) -> np.ndar
     ``valid`` holds; -1 where none does (what ``groupby(...).first()`` picks)."""
     pos = np.flatnonzero(valid)
     g = group[pos]
-    top = np.r_[True, g[1:] != g[:-1]] if len(g) else np.zeros(0, bool)
+    top = run_starts(g)
     out = np.full(n_groups, -1, np.int64)
     out[g[top]] = pos[top]
     return out
@@ -137,7 +138,7 @@ def coarsen_hotspots(gh: gpd.GeoDataFrame, size: float, min_count: int) -> gpd.G
     for c in ("gi_z", "gi_p", "gi_q"):
         v = gh[c].to_numpy()[order]
         first = _first_valid(ordered, ~pd.isna(v), n)
-        agg[c] = v[first] if (first >= 0).all() else np.where(first >= 0, v[first], np.nan)
+        agg[c] = np.where(first >= 0, v[first], np.nan)
     first = _first_valid(ordered, codes[order] >= 0, n)
     agg["hotspot_class"] = cls.array.take(np.where(first >= 0, order[first], -1), allow_fill=True)
     agg["area_id"] = _mode(group, gh["area_id"], n)

@@ -37,6 +37,7 @@ import pandas as pd
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
+from pipeline.arrays import run_starts
 from pipeline.report.sdc.cubes import PRIMARY, Cube
 from pipeline.report.sdc.publish import DERIVED, FRAME_CUBES, cell_positions, cell_sum, key_columns, kind, records
 from pipeline.schemas import COLUMNS
@@ -187,7 +188,7 @@ def _colwise(rows: list[int], cols: list[int], vals: list[float], n_cols: int) -
     r, c, v = np.asarray(rows, np.int32), np.asarray(cols, np.int32), np.asarray(vals, float)
     order = np.lexsort((r, c))
     r, c, v = r[order], c[order], v[order]
-    new = np.r_[True, (r[1:] != r[:-1]) | (c[1:] != c[:-1])] if len(r) else np.zeros(0, bool)
+    new = run_starts(r, c)
     if not new.all():
         v, r, c = np.add.reduceat(v, np.flatnonzero(new)), r[new], c[new]
     start = np.r_[0, np.cumsum(np.bincount(c, minlength=n_cols))].astype(np.int32)
