@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import geopandas as gpd
 import matplotlib as mpl
-import matplotlib.patheffects as pe
 import numpy as np
 import pandas as pd
 import shapely
 from matplotlib.figure import Figure
 
-from pipeline.report.figures import ACCENT, DARK, GREY, LIGHT, MONTHS_SHORT, STYLE, WIDTH_IN, sv_formatter
+from pipeline.report.figures import ACCENT, DARK, GREY, HALO, LIGHT, MONTHS_SHORT, STYLE, WIDTH_IN, sv_formatter
 from pipeline.report.cartography import _base, _outlines, focus_view, full_view, label_areas, north_arrow, scale_bar
 
 VERDICT_COLOURS = {"minskade": "#1a9641", "ökade": "#b2182b", "ingen säker förändring": GREY}
@@ -119,7 +118,7 @@ def weekly_map(areas: gpd.GeoDataFrame, est_points: gpd.GeoDataFrame, crime_poin
                        zorder=6, label="EST-rapport (storlek = antal)")
             for r in agg[agg["place_name"].isin(top_places["place_name"].head(4))].itertuples():
                 ax.annotate(r.place_name, (r.x, r.y), xytext=(4, 4), textcoords="offset points", fontsize=6,
-                            zorder=7, path_effects=[pe.withStroke(linewidth=2, foreground="white")])
+                            zorder=7, path_effects=HALO)
         label_areas(ax, areas, fontsize=5.5)
         scale_bar(ax)
         north_arrow(ax)

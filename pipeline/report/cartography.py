@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import geopandas as gpd
 import matplotlib as mpl
-import matplotlib.patheffects as pe
 import numpy as np
 import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -25,10 +24,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Polygon, Rectangle
 from matplotlib.path import Path
 
-from pipeline.report.figures import WIDTH_IN
+from pipeline.report.figures import HALO, RASTER_DPI, WIDTH_IN
 from pipeline.text.format_sv import fmt_num
 
-HALO = [pe.withStroke(linewidth=2.0, foreground="white")]
 LABEL_PT = 7.0  # smallest label size on a map
 MAP_MAX_H = 3.8  # inches: a single map leaves room for text on its page (taller ones left pages half empty)
 
@@ -139,13 +137,13 @@ def _draw_cells(ax, cells: gpd.GeoDataFrame, values: np.ndarray, cmap, norm) -> 
     if grid.size == 0 or np.isnan(grid).all():
         return
     ax.imshow(np.ma.masked_invalid(grid), extent=extent, origin="lower", cmap=cmap, norm=norm,
-              interpolation="nearest", zorder=2, rasterized=True)
+              interpolation="none", zorder=2)
 
 
 def _hatch_cells(ax, cells: gpd.GeoDataFrame, mask: np.ndarray, colour: str = "#08306b") -> None:
     """Hatch the cells where ``mask`` is true with diagonal lines, drawn as one raster: the part
-    of the mask inside the window is upsampled to about 1 000 pixels across and lines are laid
-    on a global pixel pattern so they run on across neighbouring cells."""
+    of the mask inside the window is upsampled to the axes' width at RASTER_DPI and lines are
+    laid on a global pixel pattern so they run on across neighbouring cells."""
     if not mask.any():
         return
     r = rasterise(cells, mask.astype(float))
@@ -155,13 +153,14 @@ def _hatch_cells(ax, cells: gpd.GeoDataFrame, mask: np.ndarray, colour: str = "#
     grid, extent = _crop(*r, _view_of(ax))
     if grid.size == 0 or not np.nan_to_num(grid).any():
         return
-    f = max(1, int(round(1000 / max(grid.shape[1], 1))))
+    across = ax.get_position().width * ax.figure.get_figwidth() * RASTER_DPI
+    f = max(1, int(round(across / max(grid.shape[1], 1))))
     big = np.kron(np.nan_to_num(grid) > 0.5, np.ones((f, f), dtype=bool))
     i, j = np.indices(big.shape)
     rgba = np.zeros(big.shape + (4,), dtype=np.float32)
     rgba[..., :3] = mpl.colors.to_rgb(colour)
     rgba[..., 3] = big & ((i + j) % max(f // 3, 6) < max(f // 12, 2))
-    ax.imshow(rgba, extent=extent, origin="lower", interpolation="nearest", zorder=3, rasterized=True)
+    ax.imshow(rgba, extent=extent, origin="lower", interpolation="none", zorder=3)
 
 
 def _base(ax, areas: gpd.GeoDataFrame, view: View | None = None, fill: str = "#f4f4f4") -> None:

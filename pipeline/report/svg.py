@@ -10,24 +10,69 @@ then draws every distinct figure of both versions at once, on all cores
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
+from collections.abc import Iterator
 
 import geopandas as gpd
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
 import shapely
+from matplotlib.text import Text
 
-from pipeline.report.figures import STYLE
+from pipeline.report.figures import RASTER_DPI, STYLE, Halo
 
 
 def svg_bytes(fig) -> bytes:
-    """A Figure as deterministic SVG (fixed hash salt, no date; rasters at 200 dpi)."""
+    """A Figure as deterministic SVG (fixed hash salt, no date; rasters at RASTER_DPI), one-line
+    texts with a :class:`~pipeline.report.figures.Halo` written as SVG text (:func:`_halo_texts`)."""
     buf = io.BytesIO()
-    with mpl.rc_context(STYLE):
-        fig.savefig(buf, format="svg", dpi=200, metadata={"Date": None})
-    return buf.getvalue()
+    with mpl.rc_context(STYLE), _halo_texts(fig) as halos:
+        fig.savefig(buf, format="svg", dpi=RASTER_DPI, metadata={"Date": None})
+    svg = buf.getvalue()
+    for gid, style in halos.items():
+        # the group matplotlib opens for the text, then the first text element in it (a clip
+        # path may wrap it in another group)
+        start = svg.index(b'<g id="%s">' % gid.encode())
+        at = svg.index(b'<text style="', start) + len(b'<text style="')
+        svg = svg[:at] + style + svg[at:]
+    return svg
+
+
+@contextlib.contextmanager
+def _halo_texts(fig) -> Iterator[dict[str, bytes]]:
+    """Within the block, each one-line text of ``fig`` whose only path effect is a
+    :class:`~pipeline.report.figures.Halo` has no path effect and a group id of its own; yields
+    group id → the SVG style that draws the halo (a stroke painted under the fill). Restores the
+    texts after the block.
+
+    A path effect makes matplotlib's SVG writer draw a text as glyph outlines: 80 % of a map's
+    bytes, all parsed again by Typst, and text a reader cannot search. SVG draws the same halo
+    with ``paint-order: stroke``, which matplotlib does not write: hand-written here.
+    """
+    texts = [t for t in fig.findobj(Text) if _one_halo(t)]
+    saved = [(t, t.get_path_effects(), t.get_gid()) for t in texts]
+    halos = {}
+    try:
+        for i, t in enumerate(texts):
+            halo = t.get_path_effects()[0]
+            gid = f"halo_{i}"
+            t.set_path_effects([])
+            t.set_gid(gid)
+            halos[gid] = (f"stroke: {mpl.colors.to_hex(halo.foreground)}; stroke-width: {halo.linewidth:g}px; "
+                          "stroke-linejoin: round; paint-order: stroke; ").encode()
+        yield halos
+    finally:
+        for t, effects, gid in saved:
+            t.set_path_effects(effects)
+            t.set_gid(gid)
+
+
+def _one_halo(text: Text) -> bool:
+    effects = text.get_path_effects()
+    return len(effects) == 1 and isinstance(effects[0], Halo) and "\n" not in text.get_text() and text.get_visible()
 
 
 def content_digest(*parts, memo: dict | None = None) -> str:

@@ -1,12 +1,20 @@
 """Map building blocks: rasterising a regular grid, greedy labels, scale bar."""
 
+import base64
+import re
+import struct
+
 import geopandas as gpd
 import numpy as np
 import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from pipeline.report import cartography as C
 from pipeline.report import maps as M
+from pipeline.report.figures import HALO
+from pipeline.report.svg import svg_bytes
 
 from . import make_areas, make_frames
 
@@ -178,3 +186,40 @@ def test_natural_breaks_without_numba_are_the_optimal_partition():
             "print(b.tolist(), 'numba' in sys.modules, maps._mapclassify().classifiers.HAS_NUMBA)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split("]")[1].split() == ["False", "False"], out
+
+
+def _pngs(svg: str) -> list[tuple[int, int, str]]:
+    """(width, height, style) of every PNG embedded in an SVG, read from the PNG's own header."""
+    out = []
+    for m in re.finditer(r'<image xlink:href="data:image/png;base64,([^"]+)"([^>]*)>', svg):
+        png = base64.b64decode(m.group(1).replace("\n", ""))
+        width, height = struct.unpack(">II", png[16:24])
+        out.append((width, height, m.group(2)))
+    return out
+
+
+def test_map_svg_keeps_haloed_labels_as_text_and_cells_at_their_own_resolution():
+    fr = make_frames(cell_m=1000, map_problems=["all"])
+    fig = M.hotspot_map(fr["areas"], fr["grid_hotspots"], ["all"], fr["families"])
+    haloed = [t for t in fig.findobj(Text) if t.get_path_effects()]
+    names = [t.get_text() for t in haloed]
+    assert "Centrum" in names and "N" in names and "2 km" in names
+    svg = svg_bytes(fig).decode()
+    halo = "stroke: #ffffff; stroke-width: 2px; stroke-linejoin: round; paint-order: stroke; "
+    for name in names:  # text a reader can search, stroked under its fill: not glyph outlines
+        assert re.search(f'<text style="{halo}[^"]*"[^>]*>{re.escape(name)}</text>', svg), name
+    assert svg.count(halo) == len(names)
+    # the figure is left as it was: a raster canvas (a notebook) still draws the path effect
+    assert all(t.get_path_effects() == HALO and t.get_gid() is None for t in haloed)
+    # the cells go in as one pixel each (the kommun is about 20 km across: ~20 columns), drawn
+    # without smoothing, instead of a picture resampled to 200 dpi (over 1 000 pixels across)
+    (width, height, style), *_ = _pngs(svg)
+    assert width <= 25 and height <= 25 and "image-rendering:pixelated" in style
+
+
+def test_a_multi_line_halo_text_keeps_its_path_effect_in_svg():
+    fig = Figure(figsize=(2, 1))
+    ax = fig.add_subplot()
+    ax.text(0.5, 0.5, "två\nrader", path_effects=HALO)
+    svg = svg_bytes(fig).decode()
+    assert "paint-order" not in svg and ">två</text>" not in svg
