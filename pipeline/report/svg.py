@@ -129,10 +129,12 @@ class FigureRef(str):
 
 
 class FigureCache:
-    """SVG bytes by (figure name, drawing function, content of its arguments).
+    """SVG bytes by (drawing function, content of its arguments).
 
     ``get(name, draw, *args)`` returns ``svg_bytes(draw(*args))``, drawing only when that
-    content has not been drawn in this cache before. Holds at most ``max_items`` figures (the
+    content has not been drawn in this cache before. ``name`` (the document's file name for the
+    figure) is not part of the key: the same drawing under two names (the public page's map of
+    all crimes and the public PDF's) is drawn once. Holds at most ``max_items`` figures (the
     oldest go first). ``request`` is ``get`` for a cache made with ``deferred=True``: it returns
     a :class:`FigureRef` and draws nothing until :meth:`draw_pending`.
     """
@@ -146,17 +148,17 @@ class FigureCache:
         self._digests: dict[int, tuple[object, bytes]] = {}  # id(frame) -> (frame, digest)
         self._drawing_started = False  # set by the first draw_pending: no digest is reused after it
 
-    def _key(self, name: str, draw, args) -> str:
+    def _key(self, draw, args) -> str:
         # A deferred cache hashes a frame passed to many figures (the grid to every map) once,
         # but only until the first draw_pending: the internal document's requests. From then on
         # (the public version, made meanwhile) every request hashes its frames again, so a
         # public frame changed in place after an earlier request can never take the key of an
         # internal figure drawn from the unchanged frame.
         memo = self._digests if self.deferred and not self._drawing_started else None
-        return f"{name}:{draw.__module__}.{draw.__qualname__}:{content_digest(*args, memo=memo)}"
+        return f"{draw.__module__}.{draw.__qualname__}:{content_digest(*args, memo=memo)}"
 
     def get(self, name: str, draw, *args) -> bytes:
-        key = self._key(name, draw, args)
+        key = self._key(draw, args)
         if key not in self._svg:
             self._pending.pop(key, None)
             self._keep(key, svg_bytes(draw(*args)))
@@ -167,7 +169,7 @@ class FigureCache:
         that :meth:`resolve` turns into its bytes after :meth:`draw_pending`."""
         if not self.deferred:
             return self.get(name, draw, *args)
-        key = self._key(name, draw, args)
+        key = self._key(draw, args)
         if key in self._svg:
             return self._svg[key]
         self._pending.setdefault(key, (draw, args))

@@ -84,6 +84,20 @@ def test_a_public_frame_changed_in_place_never_takes_an_internal_figure():
     assert cache.resolve({"p": public_ref})["p"] != cache.resolve({"i": internal_ref})["i"]
 
 
+def test_one_drawing_under_two_names_is_drawn_once():
+    import pandas as pd
+
+    cache = FigureCache(deferred=True)
+    frame = pd.DataFrame({"n": [3.0, 40.0]})
+    page = cache.request("publik_karta_all", _draw_bars, frame)
+    pdf = cache.request("karta_hotspots", _draw_bars, frame.copy())  # another object, the same content
+    other = cache.request("karta_hotspots", _draw_bars, frame.assign(n=[3.0, 41.0]))
+    cache.draw_pending(1)
+    assert cache.drawn == 2
+    files = cache.resolve({"page": page, "pdf": pdf, "other": other})
+    assert files["page"] == files["pdf"] != files["other"]
+
+
 def _draw_bars(frame):
     from matplotlib.figure import Figure
 
