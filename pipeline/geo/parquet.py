@@ -26,6 +26,7 @@ def read_geoparquet(path: Path) -> gpd.GeoDataFrame:
     repeat: hashing them would cost more than it saves), or with pandas attrs, are read by
     geopandas as they are. Raises ValueError without GeoParquet metadata, as geopandas does.
     """
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
     import shapely
     from geopandas.array import from_shapely
@@ -43,8 +44,10 @@ def read_geoparquet(path: Path) -> gpd.GeoDataFrame:
     table = pq.read_table(path)
     position = list(table.slice(0, 0).to_pandas().columns).index(name)
     frame = table.drop([name]).to_pandas()
-    codes, distinct = pd.factorize(np.asarray(table[name]))  # a missing geometry gets code -1
-    decoded = np.append(shapely.from_wkb(np.asarray(distinct, dtype=object)), None)
+    # Arrow finds the distinct WKB values (pandas would first box every row's bytes in Python)
+    encoded = pc.dictionary_encode(table[name].combine_chunks())
+    codes = encoded.indices.fill_null(-1).to_numpy()  # a missing geometry gets code -1
+    decoded = np.append(shapely.from_wkb(encoded.dictionary.to_numpy(zero_copy_only=False)), None)
     # GeoParquet: a column without "crs" is in OGC:CRS84 (geopandas reads it the same way)
     frame.insert(position, name, from_shapely(decoded[codes], crs=column.get("crs", "OGC:CRS84")))
     return gpd.GeoDataFrame(frame, geometry=name)
