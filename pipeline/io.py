@@ -533,15 +533,44 @@ def frame_rows(path: Path) -> int:
     return len(read_frame(path))
 
 
+_READ_ONCE: dict | None = None  # (path, geometry, inode, mtime, size) -> frame, within reading_once()
+
+
+@contextlib.contextmanager
+def reading_once():
+    """Within the block, :func:`read_frame` reads each file once and hands out shallow copies of
+    that frame (pandas' copy-on-write keeps the one read unchanged whatever a caller does with
+    its copy). A file written again in the block (write_frame replaces it: another inode, and
+    another modification time) is read again. For a caller whose parts each read what they need, such as the report's inputs: the
+    problem profiles read the grid layer and the incidents that the tables read before them."""
+    global _READ_ONCE
+    outer, _READ_ONCE = _READ_ONCE, ({} if _READ_ONCE is None else _READ_ONCE)
+    try:
+        yield
+    finally:
+        _READ_ONCE = outer
+
+
 def read_frame(path: Path, geometry: bool = True) -> pd.DataFrame:
     """Read a table written by :func:`write_frame` (GeoParquet comes back as a GeoDataFrame).
 
     ``geometry=False`` reads a Parquet file's other columns only, as a plain DataFrame: decoding
     the WKB of a 100,000-row grid layer costs about a second that a caller without maps saves.
+    Within :func:`reading_once`, a file is read once.
     """
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: missing; run the stage that writes it first (lagesbild run)")
+    if _READ_ONCE is not None:
+        stat = path.stat()
+        key = (str(path.resolve()), geometry, stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        if key not in _READ_ONCE:
+            _READ_ONCE[key] = _read_frame(path, geometry)
+        return _READ_ONCE[key].copy(deep=False)
+    return _read_frame(path, geometry)
+
+
+def _read_frame(path: Path, geometry: bool) -> pd.DataFrame:
     if path.suffix == ".parquet" and not geometry:
         import pyarrow.parquet as pq
 

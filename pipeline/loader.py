@@ -80,6 +80,12 @@ def load_inputs(run: RunContext, params: Params, generated_on: dt.date | None = 
     events summary is left out). ``profiles=False``: no problem profiles (a report without the
     orsaksanalys chapter). ``cell_layers``: the :data:`CELL_LAYERS` to read; the others are
     :class:`~pipeline.report.inputs.NotRead` (any use raises)."""
+    with io.reading_once():  # the profiles and the registry's places read tables read here before them
+        return _load_inputs(run, params, generated_on, texts, tables, profiles, cell_layers)
+
+
+def _load_inputs(run: RunContext, params: Params, generated_on: dt.date | None, texts: bool, tables, profiles: bool,
+                 cell_layers) -> ReportInputs:
     k, src = params.kommun, params.sources
     wanted = REPORT_TABLES if tables is None else [t for t in REPORT_TABLES if t in tables]
     unread = {t: NotRead(t) for t in CELL_LAYERS if t in wanted and t not in cell_layers}

@@ -60,3 +60,23 @@ def test_frame_rows_counts_without_the_rows_and_a_missing_table_is_empty(tmp_pat
     assert frame_rows(path) == 3
     write_frame(pd.DataFrame({"area_id": [], "n": []}), path)
     assert frame_rows(path) == 0
+
+
+def test_reading_once_reads_a_file_once_hands_out_independent_frames_and_sees_a_rewrite(tmp_path, monkeypatch):
+    from pipeline import io
+
+    reads = []
+    real = io._read_frame
+    monkeypatch.setattr(io, "_read_frame", lambda path, geometry: reads.append(path.name) or real(path, geometry))
+    path = io.write_frame(pd.DataFrame({"area_id": ["a", "b"], "n": [1, 2]}), tmp_path / "t.parquet")
+    with io.reading_once():
+        first = io.read_frame(path)
+        first.loc[0, "n"] = 99  # a caller changing its copy
+        first["extra"] = 1
+        second = io.read_frame(path)
+        assert reads == ["t.parquet"] and second["n"].tolist() == [1, 2] and "extra" not in second
+        io.write_frame(pd.DataFrame({"area_id": ["a", "b", "c"], "n": [5, 6, 7]}), path)  # rewritten meanwhile
+        assert io.read_frame(path)["n"].tolist() == [5, 6, 7] and len(reads) == 2
+    io.read_frame(path)
+    io.read_frame(path)
+    assert len(reads) == 4  # outside the block every call reads
