@@ -6,7 +6,7 @@ print: classes use colours of monotonically changing lightness, and the classes 
 otherwise look alike in grey (fewer crimes than expected, suppressed areas) are hatched.
 Legends are Swedish and plain: "hotspot" and "färre brott än väntat", not "cold spot".
 Small multiples show only the problems that have something to show (the caller filters with
-:func:`has_content`); with an odd number the legend takes the free slot. Building blocks are
+:func:`problems_with_content`); with an odd number the legend takes the free slot. Building blocks are
 in :mod:`pipeline.report.cartography`.
 """
 
@@ -56,17 +56,25 @@ for _k in list(EHS_SV):
         EHS_SV[_k.replace("_hot", "_cold")] = EHS_SV[_k] + ", färre brott än väntat"
 
 
-def has_content(kind: str, layer: gpd.GeoDataFrame | None, problem: str) -> bool:
-    """True when the map of ``kind`` ("hotspots", "emerging", "kde") has something to show for
-    ``problem``: a significant cell, a pattern, a density."""
+def problems_with_content(kind: str, layer: gpd.GeoDataFrame | None) -> set[str]:
+    """The problems for which a map of ``kind`` ("hotspots", "emerging", "kde") has something to
+    show: a significant cell, a pattern, a density above 0. A class that is missing counts as
+    something to show (it is neither "not_significant" nor "no_pattern")."""
     if layer is None or len(layer) == 0:
-        return False
-    sel = layer[layer["problem"] == problem]
-    if kind == "hotspots":
-        return bool((sel["hotspot_class"].astype(str) != "not_significant").any())
-    if kind == "emerging":
-        return bool((sel["ehs_category"].astype(str) != "no_pattern").any())
-    return bool((pd.to_numeric(sel["density_per_km2_year"], errors="coerce").fillna(0) > 0).any())
+        return set()
+    if kind == "kde":
+        shown = pd.to_numeric(layer["density_per_km2_year"], errors="coerce").fillna(0).to_numpy() > 0
+    else:  # the test on each distinct class, then spread to the rows
+        codes, classes = pd.factorize(layer["hotspot_class" if kind == "hotspots" else "ehs_category"])
+        nothing = "not_significant" if kind == "hotspots" else "no_pattern"
+        shown = np.append(np.asarray([str(c) != nothing for c in classes], dtype=bool), True)[codes]
+    return set(layer["problem"].to_numpy()[shown])
+
+
+def has_content(kind: str, layer: gpd.GeoDataFrame | None, problem: str) -> bool:
+    """True when the map of ``kind`` has something to show for ``problem``
+    (:func:`problems_with_content`)."""
+    return problem in problems_with_content(kind, layer)
 
 
 def _cold_layer(ax, cells: gpd.GeoDataFrame, cold: np.ndarray) -> None:

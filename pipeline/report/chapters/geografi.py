@@ -26,8 +26,9 @@ KEY = "Siffror på kartan är områdenas nummer (tabellen i kapitlet Om kommunen
 
 def map_problems(d: Doc, kind: str, layer) -> list[str]:
     """The problem families a map of ``kind`` shows: all crime and the top three, those with
-    something to show (:func:`pipeline.report.maps.has_content`)."""
-    return [p for p in ["all"] + d.top_problems(3) if M.has_content(kind, layer, p)]
+    something to show (:func:`pipeline.report.maps.problems_with_content`)."""
+    shown = M.problems_with_content(kind, layer)
+    return [p for p in ["all"] + d.top_problems(3) if p in shown]
 
 
 def _names(d: Doc, problems: list[str]) -> str:

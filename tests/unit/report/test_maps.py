@@ -223,3 +223,18 @@ def test_a_multi_line_halo_text_keeps_its_path_effect_in_svg():
     ax.text(0.5, 0.5, "två\nrader", path_effects=HALO)
     svg = svg_bytes(fig).decode()
     assert "paint-order" not in svg and ">två</text>" not in svg
+
+
+def test_problems_with_content_are_those_with_a_significant_cell_a_pattern_or_a_density():
+    import pandas as pd
+
+    hot = pd.DataFrame({"problem": ["a", "a", "b", "b", "c", "e"],
+                        "hotspot_class": pd.Categorical(["not_significant", "cold_95", "not_significant",
+                                                         "not_significant", None, "hot_99"])})
+    assert M.problems_with_content("hotspots", hot) == {"a", "c", "e"}  # a missing class is not "nothing"
+    assert M.has_content("hotspots", hot, "a") and not M.has_content("hotspots", hot, "b")
+    assert not M.has_content("hotspots", hot, "d") and not M.has_content("hotspots", hot.iloc[:0], "a")
+    emerging = pd.DataFrame({"problem": ["a", "b", "b"], "ehs_category": ["no_pattern", "no_pattern", "new_hot"]})
+    assert M.problems_with_content("emerging", emerging) == {"b"}
+    kde = pd.DataFrame({"problem": ["a", "b", "c", "c"], "density_per_km2_year": [0.0, None, "x", 0.3]})
+    assert M.problems_with_content("kde", kde) == {"c"} and M.problems_with_content("kde", None) == set()
