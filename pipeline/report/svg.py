@@ -52,7 +52,7 @@ def _halo_texts(fig) -> Iterator[dict[str, bytes]]:
     bytes, all parsed again by Typst, and text a reader cannot search. SVG draws the same halo
     with ``paint-order: stroke``, which matplotlib does not write: hand-written here.
     """
-    texts = [t for t in fig.findobj(Text) if _one_halo(t)]
+    texts = [t for t in _texts(fig) if _one_halo(t)]
     saved = [(t, t.get_path_effects(), t.get_gid()) for t in texts]
     halos = {}
     try:
@@ -68,6 +68,16 @@ def _halo_texts(fig) -> Iterator[dict[str, bytes]]:
         for t, effects, gid in saved:
             t.set_path_effects(effects)
             t.set_gid(gid)
+
+
+def _texts(fig) -> list[Text]:
+    """The texts placed on ``fig`` and on its axes and their inset axes (``Axes.text`` and
+    ``annotate``). Not ``fig.findobj``: that would make every axis create its ticks."""
+    out, axes = list(fig.texts), list(fig.axes)
+    for ax in axes:  # grows as it goes: each axes' insets are visited after it
+        out += ax.texts
+        axes += ax.child_axes
+    return out
 
 
 def _one_halo(text: Text) -> bool:
