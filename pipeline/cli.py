@@ -202,25 +202,38 @@ def run_pipeline(run: RunContext, params, args) -> None:
     priority (nice 19): the layers use every core while they compute, and the evaluation takes
     what they leave idle (their reading and writing, and evidence and score, which use one
     core). Its line is printed in pipeline order, with its own time. A failure in either stops
-    the run after both have ended (the evaluation's tables then match the ingested data)."""
+    the run after both have ended (the evaluation's tables then match the ingested data).
+
+    After score, the tables the report reads (all but the evaluation's) are read at once, inside
+    a :func:`pipeline.io.reading_once` block that lasts to the end of the run: the report finds
+    them read, and what the evaluation leaves of the wait is not idle."""
+    from pipeline import io
     from pipeline.parallel import fork_map, idle_work
 
     beside = ("layers", "evidence", "score")
-    for name in PIPELINE:
-        if name == "notebook" and params.sources.crimes is None:
-            console.print("[yellow]–[/yellow] notebook: skipped; the notebooks explore reported crime and "
-                          "sources.crimes is not set (a lägesbild from public events only)", soft_wrap=True)
-        elif name == beside[0]:
-            # the report's imports are done while this process would wait for children (the
-            # layers', or the evaluation when it ends last), not when the report starts
-            with idle_work(stages.import_report_modules):
-                [(summary, seconds)], _ = fork_map([lambda: _timed_stage("evaluate", run, params)],
-                                                   meanwhile=lambda: [run_stage(n, run, params, args) for n in beside],
-                                                   nice=19)
-            console.print(f"[green]✓[/green] {summary} [dim]({seconds:.1f} s, in a second process beside "
-                          f"{', '.join(beside)})[/dim]", soft_wrap=True)
-        elif name not in beside and name != "evaluate":
-            run_stage(name, run, params, args)
+
+    def beside_evaluation() -> None:
+        for n in beside:
+            run_stage(n, run, params, args)
+        if "report" in PIPELINE:
+            reading.enter_context(io.reading_once())
+            stages.read_report_tables(run, params)
+
+    with contextlib.ExitStack() as reading:
+        for name in PIPELINE:
+            if name == "notebook" and params.sources.crimes is None:
+                console.print("[yellow]–[/yellow] notebook: skipped; the notebooks explore reported crime and "
+                              "sources.crimes is not set (a lägesbild from public events only)", soft_wrap=True)
+            elif name == beside[0]:
+                # the report's imports are done while this process would wait for children (the
+                # layers', or the evaluation when it ends last), not when the report starts
+                with idle_work(stages.import_report_modules):
+                    [(summary, seconds)], _ = fork_map([lambda: _timed_stage("evaluate", run, params)],
+                                                       meanwhile=beside_evaluation, nice=19)
+                console.print(f"[green]✓[/green] {summary} [dim]({seconds:.1f} s, in a second process beside "
+                              f"{', '.join(beside)})[/dim]", soft_wrap=True)
+            elif name not in beside and name != "evaluate":
+                run_stage(name, run, params, args)
 
 
 def check_command(run: RunContext, args) -> int:

@@ -32,6 +32,23 @@ def import_report_modules() -> None:
         importlib.import_module(name)
 
 
+# The core tables the report reads besides its processed tables (the problem profiles, the
+# registry's places); the evaluation's tables are not among them: they may still be written.
+PROFILE_TABLES = ("incidents", "est_reports", "notes", "gazetteer", "areas")
+
+
+def read_report_tables(run: RunContext, params: Params) -> None:
+    """Read what :func:`report_inputs` reads, except the evaluation's tables, and drop it: for a
+    caller inside :func:`pipeline.io.reading_once` whose report then finds it read (``lagesbild
+    run``, while the evaluation may still run in its second process)."""
+    from pipeline.loader import load_inputs
+
+    load_inputs(run, params, texts=False)
+    for table in PROFILE_TABLES:
+        if run.core(table).exists():
+            io.read_frame(run.core(table))
+
+
 def report_inputs(run: RunContext, params: Params, generated_on: dt.date | None = None, profiles: bool = True,
                   cell_layers: tuple[str, ...] | None = None):
     """The report's inputs (:func:`pipeline.loader.load_inputs`, the loader the notebooks share);
@@ -52,19 +69,19 @@ def report(run: RunContext, params: Params, versions: tuple[str, ...] = ("intern
     cores (:meth:`pipeline.report.svg.FigureCache.draw_pending`) while this process makes the
     public version (disclosure control, audited before anything is written), builds its
     document and writes the internal Excel tables to a staging folder. The figures that only the
-    public version and the public web page ask for are drawn next, while the internal PDF is
-    compiled (a figure that suppression left unchanged has the same key and is drawn once). A
-    child writes the public tables while the public PDF and web page are made here, and the
-    tables are moved into place last. Typst compiles in this process only: a child forked from a
+    public PDF asks for are drawn next, while the internal PDF is compiled (a figure that
+    suppression left unchanged has the same key and is drawn once). Last, children draw the
+    public web page's maps and write the public tables while the public PDF is compiled here;
+    then the page is written, and the tables are moved into place. Typst compiles in this process only: a child forked from a
     process that has compiled once would wait for ever for Typst's worker threads
     (:func:`pipeline.report.render.compile_source` raises there instead). With ``processes=1``
     the same steps run in order, with the same bytes.
     """
     import tempfile
 
-    from pipeline.parallel import fork_map
     from pipeline.report.chapters.orsaksanalys import TITLE as ORSAKSANALYS
     from pipeline.report.document import build_document
+    from pipeline.report.public import make_public_inputs
     from pipeline.report.render import write_pdf
     from pipeline.report.svg import FigureCache
 
@@ -89,7 +106,7 @@ def report(run: RunContext, params: Params, versions: tuple[str, ...] = ("intern
 
         def public_version() -> dict:
             if "publik" in versions:
-                _public_version(sources, params, figures)
+                sources["publik"] = make_public_inputs(sources["intern"], params.privacy)
                 build("publik")
             return tables("intern")
 
@@ -98,18 +115,20 @@ def report(run: RunContext, params: Params, versions: tuple[str, ...] = ("intern
             return write_pdf(src, figures.resolve(files), run.report_pdf(year, public=version == "publik"),
                              inputs.generated_on)
 
-        def public_pdf_and_page() -> list[Path]:
-            pdfs = [pdf("publik")] if "publik" in documents else []
-            _public_page(run, sources, figures)
+        def internal_pdf() -> list[Path]:
+            pdfs = [pdf("intern")] if "intern" in documents else []
+            _request_page_maps(sources, figures)  # drawn with the public tables while the public PDF compiles
             return pdfs
 
         if "intern" in versions:
             build("intern")
         staged = figures.draw_pending(processes, meanwhile=public_version)
-        # the internal PDF's figures are all drawn by now
-        pdfs = figures.draw_pending(processes, meanwhile=lambda: [pdf("intern")] if "intern" in documents else [])
+        # the internal PDF's figures are all drawn by now; the public PDF's are drawn meanwhile
+        pdfs = figures.draw_pending(processes, meanwhile=internal_pdf)
         public_tables = [lambda: tables("publik")] if excel and "publik" in versions else []
-        written, public_pdfs = fork_map(public_tables, processes, meanwhile=public_pdf_and_page)
+        written, public_pdfs = figures.draw_pending_with(
+            public_tables, processes, meanwhile=lambda: [pdf("publik")] if "publik" in documents else [])
+        _public_page(run, sources, figures)
         for tables_written in written:
             staged |= tables_written
         pdfs += public_pdfs
@@ -133,15 +152,13 @@ def _report_chapters(titles: tuple[str, ...] | None) -> tuple | None:
     return tuple(c for c in CHAPTERS if c.title in titles)
 
 
-def _public_version(sources: dict, params: Params, figures) -> None:
-    """The public version's inputs (audited before anything is written) into ``sources``, and
-    the public web page's maps requested from ``figures``."""
+def _request_page_maps(sources: dict, figures) -> None:
+    """The public web page's maps requested from ``figures``, when there is a public version."""
     from pipeline.cycle.public_page import map_figures
-    from pipeline.report.public import make_public_inputs
 
-    sources["publik"] = make_public_inputs(sources["intern"], params.privacy)
-    for name, draw, *args in map_figures(sources["publik"]):
-        figures.request(name, draw, *args)
+    if "publik" in sources:
+        for name, draw, *args in map_figures(sources["publik"]):
+            figures.request(name, draw, *args)
 
 
 def _public_page(run: RunContext, sources: dict, figures) -> None:

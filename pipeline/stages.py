@@ -20,7 +20,7 @@ from pipeline.context import CORE_TABLES, NOTEBOOK_NAMES, RunContext
 from pipeline.errors import DataError
 from pipeline.problems import Families, load_families
 from pipeline.schemas import TABLES, validate
-from pipeline.stage_report import import_report_modules, report, report_inputs  # noqa: F401 - the report stage
+from pipeline.stage_report import import_report_modules, read_report_tables, report, report_inputs  # noqa: F401 - the report stage
 
 OPTIONAL_LAYER_FILES = ("survey_problem_index",)  # only when params ask for them
 # Source (params.yaml `sources:`) → the core table its rows go to.

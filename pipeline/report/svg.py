@@ -189,18 +189,23 @@ class FigureCache:
         """Draw every requested figure, on ``processes`` forked children (default: every core;
         :func:`pipeline.parallel.fork_map`) while ``meanwhile()`` runs here; returns what it
         returned. The bytes are those :meth:`get` would have drawn."""
+        return self.draw_pending_with((), processes, meanwhile)[1]
+
+    def draw_pending_with(self, jobs, processes: int | None = None, meanwhile=None) -> tuple[list, object]:
+        """:meth:`draw_pending` with other ``jobs`` (functions without arguments) in the same
+        children, before the figures; returns (their results, what ``meanwhile()`` returned)."""
         from pipeline.parallel import fork_map
 
         self._digests.clear()
         self._drawing_started = True
         pending = list(self._pending.items())
-        jobs = [lambda draw=draw, args=args: svg_bytes(draw(*args)) for _, (draw, args) in pending]
-        svgs, other = fork_map(jobs, processes, meanwhile)
-        for (key, _), svg in zip(pending, svgs):
+        figures = [lambda draw=draw, args=args: svg_bytes(draw(*args)) for _, (draw, args) in pending]
+        results, other = fork_map([*jobs, *figures], processes, meanwhile)
+        for (key, _), svg in zip(pending, results[len(jobs):]):
             self._svg[key] = svg
             self.drawn += 1
             self._pending.pop(key)  # what meanwhile() requested stays pending for the next call
-        return other
+        return results[:len(jobs)], other
 
     def resolve(self, files: dict[str, bytes | FigureRef]) -> dict[str, bytes]:
         """``files`` with every :class:`FigureRef` replaced by its drawn bytes."""

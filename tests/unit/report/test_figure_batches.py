@@ -98,6 +98,17 @@ def test_one_drawing_under_two_names_is_drawn_once():
     assert files["page"] == files["pdf"] != files["other"]
 
 
+@pytest.mark.parametrize("processes", [1, 2])
+def test_other_jobs_go_with_the_figures_and_come_back_in_order(processes):
+    import pandas as pd
+
+    cache = FigureCache(deferred=True)
+    ref = cache.request("bars", _draw_bars, pd.DataFrame({"n": [3.0, 40.0]}))
+    results, here = cache.draw_pending_with([lambda: "tables", lambda: 2], processes, meanwhile=lambda: "pdf")
+    assert results == ["tables", 2] and here == "pdf" and cache.drawn == 1 and not cache._pending
+    assert cache.resolve({"f": ref})["f"] == FigureCache().get("bars", _draw_bars, pd.DataFrame({"n": [3.0, 40.0]}))
+
+
 def _draw_bars(frame):
     from matplotlib.figure import Figure
 
