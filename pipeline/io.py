@@ -540,9 +540,9 @@ _READ_ONCE: dict | None = None  # (path, geometry, inode, mtime, size) -> frame,
 def reading_once():
     """Within the block, :func:`read_frame` reads each file once and hands out shallow copies of
     that frame (pandas' copy-on-write keeps the one read unchanged whatever a caller does with
-    its copy). A file written again in the block (write_frame replaces it: another inode, and
-    another modification time) is read again. For a caller whose parts each read what they need, such as the report's inputs: the
-    problem profiles read the grid layer and the incidents that the tables read before them."""
+    its copy). A file written again in the block (write_frame replaces it: another inode and
+    modification time) is read again. For a caller whose parts each read what they need, such
+    as the report's inputs: the problem profiles read the grid layer and incidents again."""
     global _READ_ONCE
     outer, _READ_ONCE = _READ_ONCE, ({} if _READ_ONCE is None else _READ_ONCE)
     try:

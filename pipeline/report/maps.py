@@ -6,8 +6,8 @@ print: classes use colours of monotonically changing lightness, and the classes 
 otherwise look alike in grey (fewer crimes than expected, suppressed areas) are hatched.
 Legends are Swedish and plain: "hotspot" and "färre brott än väntat", not "cold spot".
 Small multiples show only the problems that have something to show (the caller filters with
-:func:`problems_with_content`); with an odd number the legend takes the free slot. Building blocks are
-in :mod:`pipeline.report.cartography`.
+:func:`problems_with_content`); with an odd number the legend takes the free slot. Building
+blocks are in :mod:`pipeline.report.cartography`.
 """
 
 from __future__ import annotations

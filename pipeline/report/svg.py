@@ -33,11 +33,13 @@ def svg_bytes(fig) -> bytes:
         fig.savefig(buf, format="svg", dpi=RASTER_DPI, metadata={"Date": None})
     svg = buf.getvalue()
     for gid, style in halos.items():
-        # the group matplotlib opens for the text, then the first text element in it (a clip
-        # path may wrap it in another group)
-        start = svg.index(b'<g id="%s">' % gid.encode())
-        at = svg.index(b'<text style="', start) + len(b'<text style="')
-        svg = svg[:at] + style + svg[at:]
+        # the group matplotlib opens for the text, then the text element in it (a clip path may
+        # wrap it in a group without an id); none where matplotlib drew nothing (a text at NaN)
+        start = svg.find(b'<g id="%s">' % gid.encode())
+        at, after = svg.find(b'<text style="', start + 1), svg.find(b'<g id="', start + 1)
+        if start >= 0 and at >= 0 and not 0 <= after < at:
+            at += len(b'<text style="')
+            svg = svg[:at] + style + svg[at:]
     return svg
 
 
@@ -58,7 +60,7 @@ def _halo_texts(fig) -> Iterator[dict[str, bytes]]:
     try:
         for i, t in enumerate(texts):
             halo = t.get_path_effects()[0]
-            gid = f"halo_{i}"
+            gid = f"lagesbild-halo-{i}"
             t.set_path_effects([])
             t.set_gid(gid)
             halos[gid] = (f"stroke: {mpl.colors.to_hex(halo.foreground)}; stroke-width: {halo.linewidth:g}px; "

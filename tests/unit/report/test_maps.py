@@ -238,3 +238,12 @@ def test_problems_with_content_are_those_with_a_significant_cell_a_pattern_or_a_
     assert M.problems_with_content("emerging", emerging) == {"b"}
     kde = pd.DataFrame({"problem": ["a", "b", "c", "c"], "density_per_km2_year": [0.0, None, "x", 0.3]})
     assert M.problems_with_content("kde", kde) == {"c"} and M.problems_with_content("kde", None) == set()
+
+
+def test_a_haloed_text_that_draws_nothing_lends_its_halo_to_no_other_text():
+    fig = Figure(figsize=(2, 1))
+    ax = fig.add_subplot()
+    ax.text(float("nan"), 0.5, "nowhere", path_effects=HALO)  # matplotlib opens its group, draws no text
+    ax.text(0.2, 0.2, "plain")
+    svg = svg_bytes(fig).decode()
+    assert "paint-order" not in svg and ">plain</text>" in svg
