@@ -72,10 +72,10 @@ def report(run: RunContext, params: Params, versions: tuple[str, ...] = ("intern
     public PDF asks for are drawn next, while the internal PDF is compiled (a figure that
     suppression left unchanged has the same key and is drawn once). Last, children draw the
     public web page's maps and write the public tables while the public PDF is compiled here;
-    then the page is written, and the tables are moved into place. Typst compiles in this process only: a child forked from a
-    process that has compiled once would wait for ever for Typst's worker threads
-    (:func:`pipeline.report.render.compile_source` raises there instead). With ``processes=1``
-    the same steps run in order, with the same bytes.
+    then the page is written, and the tables are moved into place. Typst compiles in this
+    process only: a child forked from a process that has compiled once would wait for ever for
+    Typst's worker threads (:func:`pipeline.report.render.compile_source` raises there
+    instead). With ``processes=1`` the same steps run in order, with the same bytes.
     """
     import tempfile
 
