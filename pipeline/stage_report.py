@@ -23,13 +23,15 @@ REPORT_MODULES = ("pipeline.loader", "pipeline.report.document", "pipeline.repor
 
 
 def import_report_modules() -> None:
-    """Import :data:`REPORT_MODULES`. ``lagesbild run`` has this done while its process would wait
-    for the layers' children (:func:`pipeline.parallel.idle_work`) rather than at the start of the
-    report, when no figure can be drawn yet and a core stands idle."""
+    """Import :data:`REPORT_MODULES` and load matplotlib's fonts
+    (:func:`pipeline.report.svg.warm_up`). ``lagesbild run`` has this done while its process would
+    wait for the layers' children (:func:`pipeline.parallel.idle_work`) rather than at the start
+    of the report, when no figure can be drawn yet and a core stands idle."""
     import importlib
 
     for name in REPORT_MODULES:
         importlib.import_module(name)
+    importlib.import_module("pipeline.report.svg").warm_up()
 
 
 # The core tables the report reads besides its processed tables (the problem profiles, the
@@ -83,7 +85,7 @@ def report(run: RunContext, params: Params, versions: tuple[str, ...] = ("intern
     from pipeline.report.document import build_document
     from pipeline.report.public import make_public_inputs
     from pipeline.report.render import write_pdf
-    from pipeline.report.svg import FigureCache
+    from pipeline.report.svg import FigureCache, warm_up
 
     # the problem profiles (the costliest part of loading) are shown only by the orsaksanalys;
     # the cell-level layers only by the maps and the public version (which coarsens them)
@@ -122,6 +124,8 @@ def report(run: RunContext, params: Params, versions: tuple[str, ...] = ("intern
 
         if "intern" in versions:
             build("intern")
+        if processes != 1:
+            warm_up()  # once per process: the children forked for each batch inherit the loaded fonts
         staged = figures.draw_pending(processes, meanwhile=public_version)
         # the internal PDF's figures are all drawn by now; the public PDF's are drawn meanwhile
         pdfs = figures.draw_pending(processes, meanwhile=internal_pdf)

@@ -43,6 +43,38 @@ def svg_bytes(fig) -> bytes:
     return svg
 
 
+_WARM = False  # set by warm_up
+
+
+def warm_up() -> None:
+    """Draw one small figure with the report's fonts (regular and bold, a haloed label) to SVG
+    and on a raster canvas, once per process, before figures are drawn in forked children.
+
+    matplotlib loads a font file and looks up its properties the first time a text needs them
+    and keeps them for the process. Every child forked to draw figures (two per batch, three
+    batches) loaded them again: about 0.1 s of CPU per child, against 0.08 s here once, where
+    the children inherit them.
+    """
+    global _WARM
+    if _WARM:
+        return
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from pipeline.report.figures import HALO
+
+    with mpl.rc_context(STYLE):
+        fig = Figure(figsize=(2, 1), layout="constrained")
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        ax.set_title("Åäö 2025")
+        ax.plot([0, 1], [0, 1])
+        label = ax.text(0.5, 0.5, "Område 1", fontweight="bold", path_effects=HALO)
+        label.get_window_extent(fig.canvas.get_renderer())
+        svg_bytes(fig)
+    _WARM = True
+
+
 @contextlib.contextmanager
 def _halo_texts(fig) -> Iterator[dict[str, bytes]]:
     """Within the block, each one-line text of ``fig`` whose only path effect is a

@@ -142,3 +142,21 @@ def test_a_frames_digest_follows_its_content_and_nothing_else():
     digests = [svg.content_digest(f) for f in changed]
     assert digest not in digests and len(set(digests)) == len(changed)
     assert svg.content_digest(base, "x") != svg.content_digest(base, "y")
+
+
+def test_warm_up_loads_the_fonts_once_in_this_process_and_changes_no_setting():
+    """The children forked for each batch inherit what the parent loaded (run in a new
+    interpreter: the test process may have drawn figures already)."""
+    import subprocess
+    import sys
+
+    code = ("import matplotlib as mpl, matplotlib.font_manager as fm\n"
+            "from pipeline.report import svg\n"
+            "before = dict(mpl.rcParams)\n"
+            "svg.warm_up(); loaded = fm._get_font.cache_info().misses\n"
+            "svg.warm_up(); again = fm._get_font.cache_info()\n"
+            "print(loaded, again.misses, again.hits, dict(mpl.rcParams) == before)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    # DejaVu Sans and DejaVu Sans Bold loaded; the second call draws nothing (no font asked for)
+    loaded, misses_after, hits_after, settings_kept = out
+    assert loaded == misses_after == "2" and settings_kept == "True"
