@@ -215,9 +215,8 @@ def run_pipeline(run: RunContext, params, args) -> None:
     def beside_evaluation() -> None:
         for n in beside:
             run_stage(n, run, params, args)
-        if "report" in PIPELINE:
-            reading.enter_context(io.reading_once())
-            stages.read_report_tables(run, params)
+        reading.enter_context(io.reading_once())
+        stages.read_report_tables(run)
 
     with contextlib.ExitStack() as reading:
         for name in PIPELINE:

@@ -34,19 +34,20 @@ def import_report_modules() -> None:
     importlib.import_module("pipeline.report.svg").warm_up()
 
 
-# The core tables the report reads besides its processed tables (the problem profiles, the
-# registry's places); the evaluation's tables are not among them: they may still be written.
-PROFILE_TABLES = ("incidents", "est_reports", "notes", "gazetteer", "areas")
+# The core tables the report reads besides its processed tables (the Polisen events, the
+# problem profiles, the registry's places); the evaluation's tables are not among them: they
+# may still be written.
+CORE_TABLES_READ = ("police_events", "incidents", "est_reports", "notes")
 
 
-def read_report_tables(run: RunContext, params: Params) -> None:
-    """Read what :func:`report_inputs` reads, except the evaluation's tables, and drop it: for a
-    caller inside :func:`pipeline.io.reading_once` whose report then finds it read (``lagesbild
-    run``, while the evaluation may still run in its second process)."""
-    from pipeline.loader import load_inputs
+def read_report_tables(run: RunContext) -> None:
+    """Read the files :func:`report_inputs` reads, except the evaluation's tables, and drop
+    them: for a caller inside :func:`pipeline.io.reading_once` whose report then finds them read
+    (``lagesbild run``, while the evaluation may still run in its second process)."""
+    from pipeline.loader import REPORT_TABLES, read_tables
 
-    load_inputs(run, params, texts=False)
-    for table in PROFILE_TABLES:
+    read_tables(run, REPORT_TABLES)
+    for table in CORE_TABLES_READ:
         if run.core(table).exists():
             io.read_frame(run.core(table))
 

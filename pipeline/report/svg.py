@@ -11,6 +11,7 @@ then draws every distinct figure of both versions at once, on all cores
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 from collections.abc import Iterator
@@ -43,9 +44,7 @@ def svg_bytes(fig) -> bytes:
     return svg
 
 
-_WARM = False  # set by warm_up
-
-
+@functools.cache
 def warm_up() -> None:
     """Draw one small figure with the report's fonts (regular and bold, a haloed label) to SVG
     and on a raster canvas, once per process, before figures are drawn in forked children.
@@ -55,9 +54,6 @@ def warm_up() -> None:
     batches) loaded them again: about 0.1 s of CPU per child, against 0.08 s here once, where
     the children inherit them.
     """
-    global _WARM
-    if _WARM:
-        return
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -72,7 +68,6 @@ def warm_up() -> None:
         label = ax.text(0.5, 0.5, "Område 1", fontweight="bold", path_effects=HALO)
         label.get_window_extent(fig.canvas.get_renderer())
         svg_bytes(fig)
-    _WARM = True
 
 
 @contextlib.contextmanager
