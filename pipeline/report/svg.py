@@ -14,6 +14,7 @@ import contextlib
 import functools
 import hashlib
 import io
+import threading
 from collections.abc import Iterator
 
 import geopandas as gpd
@@ -29,9 +30,14 @@ from pipeline.report.figures import RASTER_DPI, STYLE, Halo
 def svg_bytes(fig) -> bytes:
     """A Figure as deterministic SVG (fixed hash salt, no date; rasters at RASTER_DPI), one-line
     texts with a :class:`~pipeline.report.figures.Halo` written as SVG text (:func:`_halo_texts`)."""
+    _remember_text_metrics()
     buf = io.BytesIO()
     with mpl.rc_context(STYLE), _halo_texts(fig) as halos:
-        fig.savefig(buf, format="svg", dpi=RASTER_DPI, metadata={"Date": None})
+        _drawing.fonts = _font_settings()  # read once here, not for each text measured
+        try:
+            fig.savefig(buf, format="svg", dpi=RASTER_DPI, metadata={"Date": None})
+        finally:
+            _drawing.fonts = None
     svg = buf.getvalue()
     for gid, style in halos.items():
         # the group matplotlib opens for the text, then the text element in it (a clip path may
@@ -42,6 +48,49 @@ def svg_bytes(fig) -> bytes:
             at += len(b'<text style="')
             svg = svg[:at] + style + svg[at:]
     return svg
+
+
+# the settings that decide which font file a text is measured with (TextToPath resolves a family name
+# such as "sans-serif" through them) and how its glyphs are measured
+_FONT_SETTINGS = ("font.family", "font.sans-serif", "font.serif", "font.monospace", "font.cursive", "font.fantasy",
+                  "mathtext.fontset", "mathtext.default", "mathtext.fallback", "text.hinting_factor",
+                  "text.kerning_factor", "text.usetex")
+_MAX_METRICS = 50_000
+_drawing = threading.local()  # .fonts: the font settings while svg_bytes draws in this thread
+
+
+def _font_settings() -> tuple[str, ...]:
+    return tuple(str(mpl.rcParams[k]) for k in _FONT_SETTINGS)
+
+
+@functools.cache
+def _remember_text_metrics() -> None:
+    """Make matplotlib's SVG renderer remember each text's size for the process.
+
+    matplotlib keeps text sizes per renderer, and the SVG writer makes two for one figure (one
+    that constrained layout measures with, one that draws), so every label was measured twice
+    per figure, and again in the next figure: a tenth of a figure's CPU. The SVG renderer's size
+    is its :class:`~matplotlib.textpath.TextToPath`'s, which depends on the text, its font
+    properties and the font settings alone (not on the renderer, its size or its dpi), so it is
+    kept here under those, once per process (at most ``_MAX_METRICS``; then it starts afresh).
+    The bytes of every figure are unchanged (tested). Hand-written: matplotlib has no
+    setting for it.
+    """
+    from matplotlib.backends.backend_svg import RendererSVG
+
+    measure = RendererSVG.get_text_width_height_descent
+    known: dict = {}
+
+    def remembered(self, s, prop, ismath):
+        key = (s, prop.copy(), ismath, getattr(_drawing, "fonts", None) or _font_settings())
+        size = known.get(key)
+        if size is None:
+            if len(known) >= _MAX_METRICS:
+                known.clear()
+            size = known[key] = measure(self, s, prop, ismath)
+        return size
+
+    RendererSVG.get_text_width_height_descent = functools.wraps(measure)(remembered)
 
 
 @functools.cache

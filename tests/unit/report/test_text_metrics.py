@@ -1,0 +1,51 @@
+"""svg_bytes has matplotlib's SVG renderer remember text sizes across renderers and figures:
+the sizes and the figures' bytes must be those of matplotlib's own measuring."""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.backends.backend_svg import RendererSVG
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+
+from pipeline.report import svg
+from pipeline.report.figures import STYLE
+
+
+def _chart(title: str) -> Figure:
+    with mpl.rc_context(STYLE):
+        fig = Figure(figsize=(4, 3), layout="constrained")
+        axes = fig.subplots(2, 2, sharex=True)
+        for i, ax in enumerate(axes.ravel()):
+            ax.plot(np.arange(12), np.arange(12) ** (1 + i / 4))
+            ax.set_title(f"{title} {i}: Åäö")
+            ax.set_ylabel("Per 10 000 inv.")
+        fig.supylabel("Antal", fontweight="bold")
+        return fig
+
+
+def test_figures_are_the_bytes_matplotlib_draws_without_the_memory(monkeypatch):
+    ours = [svg.svg_bytes(_chart(t)) for t in ("Stöld", "Rån", "Stöld")]  # the third is all remembered
+    measure = RendererSVG.get_text_width_height_descent.__wrapped__
+    monkeypatch.setattr(RendererSVG, "get_text_width_height_descent", measure)
+    theirs = [svg.svg_bytes(_chart(t)) for t in ("Stöld", "Rån", "Stöld")]
+    assert ours == theirs and ours[0] == ours[2] and ours[0] != ours[1]
+
+
+def test_a_size_is_kept_under_the_text_its_font_and_the_font_settings():
+    svg.svg_bytes(_chart("x"))  # installs the memory
+    remembered = RendererSVG.get_text_width_height_descent
+    measure = remembered.__wrapped__
+    renderer = RendererSVG(100, 100, __import__("io").StringIO())
+    small, big = FontProperties(family="DejaVu Sans", size=8), FontProperties(family="DejaVu Sans", size=12)
+    for text, prop in (("Malmö 2025", small), ("Malmö 2025", big), ("Malmö 2024", small)):
+        assert remembered(renderer, text, prop, False) == measure(renderer, text, prop, False)
+    assert remembered(renderer, "Malmö", small, False) != remembered(renderer, "Malmö", big, False)
+    generic = FontProperties(family="monospace", size=10)  # resolved through font.monospace
+    with mpl.rc_context({"font.monospace": ["DejaVu Sans Mono"]}):
+        mono = remembered(renderer, "iiii WWWW", generic, False)
+        assert mono == measure(renderer, "iiii WWWW", generic, False)
+    with mpl.rc_context({"font.monospace": ["DejaVu Serif"]}):  # another file for the same name
+        serif = remembered(renderer, "iiii WWWW", generic, False)
+        assert serif == measure(renderer, "iiii WWWW", generic, False) and serif != mono
