@@ -22,6 +22,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.special import ndtr
 
+from pipeline.arrays import str_take
 from pipeline.config import LayersParams
 from pipeline.geo.grid import cell_position
 from pipeline.stats.fdr import benjamini_hochberg
@@ -332,12 +333,12 @@ def build_emerging_layer(incidents: gpd.GeoDataFrame, grid: gpd.GeoDataFrame, w:
                                   variance=params.ehs_variance, alpha=params.significance, fdr=params.ehs_fdr,
                                   exposure=None if exposure is None else np.asarray(exposure, float)[keep])
         res = _expand(found, keep)
-        res.insert(0, "problem", problem)
-        res.insert(0, "cell_id", grid["cell_id"].to_numpy())
-        res["area_id"] = grid["area_id"].to_numpy()
         frames.append(res.drop(columns="pct_hot"))
         log.info("emerging hot spots %s: %d incidents, %d steps, %d cells not no_pattern",
                  problem, int(member.sum()), len(all_periods), int((res["ehs_category"] != "no_pattern").sum()))
     out = pd.concat(frames, ignore_index=True)
+    each_cell = np.tile(np.arange(len(grid)), len(frames))  # every cell for one problem, then the next
+    out["cell_id"], out["area_id"] = str_take(grid["cell_id"], each_cell), str_take(grid["area_id"], each_cell)
+    out["problem"] = str_take([problem for problem, _ in groups], np.repeat(np.arange(len(frames)), len(grid)))
     geom = np.tile(grid.geometry.to_numpy(), len(frames))
     return gpd.GeoDataFrame(out, geometry=geom, crs=grid.crs)[list(EMERGING_COLUMNS)]

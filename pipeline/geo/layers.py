@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from pipeline.arrays import str_take
 from pipeline.config import LayersParams
 from pipeline.geo.concentration import concentration
 from pipeline.geo.grid import cell_centres, cell_position, make_grid
@@ -166,18 +167,19 @@ def build_hotspot_layers(incidents: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, h
 
     k = len(problems)
     geom = np.tile(grid.geometry.to_numpy(), k)
-    cell_col = np.tile(grid["cell_id"].to_numpy(dtype=object), k)
-    prob_col = np.repeat(np.array(problems, dtype=object), n_cells)
+    each_cell = np.tile(np.arange(n_cells), k)  # the rows: every cell for one problem, then the next
+    cell_col, area_col = str_take(grid["cell_id"], each_cell), str_take(grid["area_id"], each_cell)
+    prob_col = str_take(problems, np.repeat(np.arange(k), n_cells))
     hot = gpd.GeoDataFrame({
-        "cell_id": pd.array(cell_col, dtype="str"),
-        "problem": pd.array(prob_col, dtype="str"),
+        "cell_id": cell_col,
+        "problem": prob_col,
         "n_incidents": counts.T.ravel().astype("int64"),
         "harm_days": harm_cell.T.ravel(),
         "gi_z": z.T.ravel(),
         "gi_p": p.T.ravel(),
         "gi_q": q.T.ravel(),
         "hotspot_class": pd.array(classes.T.ravel(), dtype="str"),
-        "area_id": pd.array(np.tile(grid["area_id"].to_numpy(dtype=object), k), dtype="str"),
+        "area_id": area_col,
     }, geometry=geom, crs=CRS)
 
     kde_w = np.where(np.arange(k)[None, :] == 1, harm_days[:, None], member.astype(float))
@@ -185,8 +187,8 @@ def build_hotspot_layers(incidents: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, h
         else np.zeros((0, 2))
     dens = kde_surface(xy_inc, kde_w, grid, cell_m, params.kde_bandwidth_m, years=1.0)
     kde = gpd.GeoDataFrame({
-        "cell_id": pd.array(cell_col, dtype="str"),
-        "problem": pd.array(prob_col, dtype="str"),
+        "cell_id": cell_col,
+        "problem": prob_col,
         "density_per_km2_year": dens.T.ravel(),
     }, geometry=geom, crs=CRS)
 

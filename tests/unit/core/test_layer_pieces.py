@@ -34,3 +34,14 @@ def test_the_round_trip_gives_back_the_same_layers():
 def test_layers_with_their_geometry_pass_unchanged():
     layers = _layers()
     assert with_cell_geometry(layers) is layers and isinstance(without_cell_geometry(layers), WithoutCellGeometry)
+
+
+def test_a_row_whose_cell_is_not_in_the_grid_gets_no_polygon_and_rows_share_their_cell_polygon():
+    layers = _layers()
+    hot = layers["grid_hotspots"]
+    layers["grid_hotspots"] = hot.assign(cell_id=pd.array(["c0", "gone", None, "c0"], dtype="str"))
+    back = with_cell_geometry(without_cell_geometry(layers))["grid_hotspots"]
+    assert back.geometry.isna().tolist() == [False, True, True, False]
+    polygons = back.geometry.array
+    # one polygon object per cell: the GeoParquet writer encodes each distinct object once
+    assert polygons[0] is polygons[3] is layers["grid"].geometry.array[1]
