@@ -83,3 +83,21 @@ def test_dask_info_lines_are_quieted_but_its_warnings_and_debug_stay():
     finally:
         root.setLevel(saved[0])
         dist.setLevel(saved[1])
+
+
+def test_local_workers_keep_glibcs_malloc_defaults_and_dasks_other_settings(monkeypatch):
+    """distributed starts workers with MALLOC_TRIM_THRESHOLD_=65536, which fixes glibc's mmap
+    threshold (a page fault for every page of every larger array); our LocalCluster leaves it
+    unset and keeps the rest of distributed's worker environment."""
+    import os
+
+    from pipeline.national.runner import _client, _close
+
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)  # as a shell that never set it
+    client, cluster = _client(None, 1)
+    try:
+        seen = list(client.run(lambda: (os.environ.get("MALLOC_TRIM_THRESHOLD_"),
+                                        os.environ.get("OPENBLAS_NUM_THREADS"))).values())
+    finally:
+        _close(client, cluster)
+    assert seen == [(None, "1")]
