@@ -26,6 +26,7 @@ from pipeline.errors import DataError
 
 # ---------------------------------------------------------------- raw files
 READER_COLUMNS = ("source_row", "reason", "raw")  # rows a reader could not split into cells
+GEOMETRY_DICTIONARY_BYTES = 1 << 28  # a grid layer's distinct polygons: ~100 bytes each, 20 000 cells 2 MB
 
 
 def detect_encoding(raw: bytes) -> str:
@@ -505,7 +506,11 @@ def write_frame(df: pd.DataFrame, path: Path, sheet: str | None = None) -> Path:
                 else:
                     import pyarrow.parquet as pq
 
-                    pq.write_table(table, tmp, compression="snappy")  # geopandas' own setting
+                    # geopandas' own compression; the WKB column stored as a dictionary of the
+                    # distinct polygons however many there are (pyarrow's 1 MiB default page gave
+                    # up at ~10 000 cells): a quarter of the bytes, read back without hashing
+                    pq.write_table(table, tmp, compression="snappy",
+                                   dictionary_pagesize_limit=GEOMETRY_DICTIONARY_BYTES)
             else:
                 df.to_parquet(tmp, index=False)
         elif path.suffix == ".csv":

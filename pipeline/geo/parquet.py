@@ -26,7 +26,6 @@ def read_geoparquet(path: Path) -> gpd.GeoDataFrame:
     repeat: hashing them would cost more than it saves), or with pandas attrs, are read by
     geopandas as they are. Raises ValueError without GeoParquet metadata, as geopandas does.
     """
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
     import shapely
     from geopandas.array import from_shapely
@@ -41,11 +40,12 @@ def read_geoparquet(path: Path) -> gpd.GeoDataFrame:
             or b"PANDAS_ATTRS" in schema.metadata):
         return gpd.read_parquet(path)
     name = names[0]
-    table = pq.read_table(path)
+    # Arrow gives the distinct WKB values (pandas would first box every row's bytes in Python):
+    # as stored where the file holds them as a dictionary (write_frame's grid layers), else found
+    table = pq.read_table(path, read_dictionary=[name])
     position = list(table.slice(0, 0).to_pandas().columns).index(name)
     frame = table.drop([name]).to_pandas()
-    # Arrow finds the distinct WKB values (pandas would first box every row's bytes in Python)
-    encoded = pc.dictionary_encode(table[name].combine_chunks())
+    encoded = table[name].unify_dictionaries().combine_chunks()
     codes = encoded.indices.fill_null(-1).to_numpy()  # a missing geometry gets code -1
     decoded = np.append(shapely.from_wkb(encoded.dictionary.to_numpy(zero_copy_only=False)), None)
     # GeoParquet: a column without "crs" is in OGC:CRS84 (geopandas reads it the same way)
