@@ -15,6 +15,7 @@ Getis & Ord (1992) Geographical Analysis 24(3):189–206; Ord & Getis (1995) 27(
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -87,7 +88,16 @@ def spacetime_gi_star(cube: np.ndarray, w: sp.spmatrix, time_lags: int = 1,
     if wb.shape != (n, n):
         raise ValueError(f"weights are {wb.shape} but the cube has {n} locations")
     win = _window_sums(x, wb, time_lags)   # a loop over lags, not bins
-    deg = np.asarray(wb.sum(axis=1)).ravel()
+    z = _gi_z(win, np.asarray(wb.sum(axis=1)).ravel(), x, time_lags, variance)
+    p = 2.0 * ndtr(-np.abs(z))
+    return z, p
+
+
+def _gi_z(win: np.ndarray, deg: np.ndarray, x: np.ndarray, time_lags: int, variance: str) -> np.ndarray:
+    """The z-scores of :func:`spacetime_gi_star` for rows with window sums ``win`` and ``deg``
+    neighbours (self included), any subset of the cube ``x``'s rows: the mean and SD are
+    always those of the whole cube."""
+    n, t_steps = x.shape
     m_t = np.minimum(np.arange(t_steps), time_lags) + 1
     big_w = deg[:, None] * m_t[None, :]
     if variance == "cube":
@@ -97,9 +107,7 @@ def spacetime_gi_star(cube: np.ndarray, w: sp.spmatrix, time_lags: int = 1,
     var_term = (big_n * big_w - big_w**2) / (big_n - 1) if big_n > 1 else np.zeros_like(big_w)
     denom = sd * np.sqrt(np.clip(var_term, 0, None))
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(denom > 0, (win - mean * big_w) / denom, 0.0)
-    p = 2.0 * ndtr(-np.abs(z))
-    return z, p
+        return np.where(denom > 0, (win - mean * big_w) / denom, 0.0)
 
 
 def _window_sums(x: np.ndarray, wb: sp.csr_matrix, time_lags: int) -> np.ndarray:
@@ -127,16 +135,18 @@ def spacetime_exact_p(cube: np.ndarray, w: sp.spmatrix, time_lags: int = 1,
     +1 where the upper tail is the smaller (hot side), −1 for the lower (cold), 0 on a tie.
     """
     x = np.asarray(cube, dtype=float)
-    n, t_steps = x.shape
-    wb = _binary_with_self(w)
-    if wb.shape != (n, n):
-        raise ValueError(f"weights are {wb.shape} but the cube has {n} locations")
-    e = np.ones(n) if exposure is None else np.asarray(exposure, dtype=float)
-    if e.shape != (n,) or (e < 0).any() or not e.sum() > 0:
-        raise ValueError("exposure must be n values >= 0 with a positive sum")
-    prob = np.clip((wb @ e) / e.sum(), 0.0, 1.0)
-    totals = _window_sums(x.sum(axis=0, keepdims=True), sp.identity(1, format="csr"), time_lags)
-    upper, lower = window_count_tails(np.rint(_window_sums(x, wb, time_lags)), np.rint(totals), prob[:, None])
+    nb = Neighbourhoods.of(w, len(x), exposure)
+    return _exact_p(_window_sums(x, nb.wb, time_lags), _step_totals(x, time_lags), nb.prob)
+
+
+def _step_totals(x: np.ndarray, time_lags: int) -> np.ndarray:
+    """Incidents of the whole cube in the time window of each step: shape (1, T)."""
+    return _window_sums(x.sum(axis=0, keepdims=True), sp.identity(1, format="csr"), time_lags)
+
+
+def _exact_p(win: np.ndarray, totals: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`spacetime_exact_p` of rows with window counts ``win`` and window shares ``prob``."""
+    upper, lower = window_count_tails(np.rint(win), np.rint(totals), prob[:, None])
     return two_sided(upper, lower), np.sign(lower - upper)
 
 
@@ -238,24 +248,81 @@ def emerging_hotspots(cube: np.ndarray, w: sp.csr_matrix, time_lags: int = 1,
     """
     if inference not in ("exact", "normal"):
         raise ValueError(f"inference must be 'exact' or 'normal', got {inference!r}")
-    z, p_normal = spacetime_gi_star(cube, w, time_lags=time_lags, variance=variance)
+    if variance not in ("cube", "step"):
+        raise ValueError(f"variance must be 'cube' or 'step', got {variance!r}")
+    x = np.asarray(cube, dtype=float)
+    return _analyse(x, Neighbourhoods.of(w, len(x), exposure), time_lags, variance, alpha, fdr, inference)
+
+
+@dataclass(frozen=True)
+class Neighbourhoods:
+    """What every cube on one grid shares: the binary weights with self (``wb``), each
+    location's neighbour count with itself (``deg``) and its window's share of the exposure
+    (``prob``, :func:`spacetime_exact_p`)."""
+
+    wb: sp.csr_matrix
+    deg: np.ndarray
+    prob: np.ndarray
+
+    @classmethod
+    def of(cls, w: sp.spmatrix, n: int, exposure: np.ndarray | None = None) -> Neighbourhoods:
+        wb = _binary_with_self(w)
+        if wb.shape != (n, n):
+            raise ValueError(f"weights are {wb.shape} but the cube has {n} locations")
+        e = np.ones(n) if exposure is None else np.asarray(exposure, dtype=float)
+        if e.shape != (n,) or (e < 0).any() or not e.sum() > 0:
+            raise ValueError("exposure must be n values >= 0 with a positive sum")
+        return cls(wb, np.asarray(wb.sum(axis=1)).ravel(), np.clip((wb @ e) / e.sum(), 0.0, 1.0))
+
+
+def _analyse(x: np.ndarray, nb: Neighbourhoods, time_lags: int, variance: str, alpha: float, fdr: bool,
+             inference: str) -> pd.DataFrame:
+    """:func:`emerging_hotspots` of the cube ``x`` on the grid ``nb``, each distinct location
+    computed once (:func:`_distinct_windows`); bins are adjusted for the FDR over the whole cube."""
+    n, t_steps = x.shape
+    win = _window_sums(x, nb.wb, time_lags)
+    rep, inverse = _distinct_windows(win, nb.deg, nb.prob)
+    z = _gi_z(win[rep], nb.deg[rep], x, time_lags, variance)
     if inference == "exact":
-        p, direction = spacetime_exact_p(cube, w, time_lags=time_lags, exposure=exposure)
+        p, direction = _exact_p(win[rep], _step_totals(x, time_lags), nb.prob[rep])
     else:  # Esri's analytic p of z: only for comparing with other tools, not calibrated
-        p, direction = p_normal, np.sign(z)
-    if fdr:
-        p = benjamini_hochberg(p.ravel(), alpha)[0].reshape(p.shape)
+        p, direction = 2.0 * ndtr(-np.abs(z)), np.sign(z)
+    if fdr:  # over all n × T bins; equal p-values get equal q-values, so a location's row is its representative's
+        p = benjamini_hochberg(p[inverse].ravel(), alpha)[0].reshape(n, t_steps)[rep]
     mk = mann_kendall(z)
     cat = classify_emerging(direction, p, mk["z"].to_numpy(), mk["p"].to_numpy(), alpha)
     sig = p < alpha
     n_hot = (sig & (direction > 0)).sum(axis=1)
     return pd.DataFrame({
-        "ehs_category": pd.array(cat, dtype="str"),
-        "mk_tau": mk["tau"].to_numpy(), "mk_z": mk["z"].to_numpy(), "mk_p": mk["p"].to_numpy(),
-        "n_hot_steps": n_hot.astype("int64"),
-        "n_cold_steps": (sig & (direction < 0)).sum(axis=1).astype("int64"),
-        "pct_hot": 100.0 * n_hot / max(z.shape[1], 1),
+        "ehs_category": pd.array(cat[inverse], dtype="str"),
+        "mk_tau": mk["tau"].to_numpy()[inverse], "mk_z": mk["z"].to_numpy()[inverse],
+        "mk_p": mk["p"].to_numpy()[inverse],
+        "n_hot_steps": n_hot.astype("int64")[inverse],
+        "n_cold_steps": (sig & (direction < 0)).sum(axis=1).astype("int64")[inverse],
+        "pct_hot": (100.0 * n_hot / max(t_steps, 1))[inverse],
     })
+
+
+def _distinct_windows(win: np.ndarray, deg: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Representative rows and, for each row, its representative's position: ``rep[inverse]``
+    has the window sums, neighbour count and window share of every row.
+
+    A location's z-scores, exact p-values, trend and category depend on its window sums, its
+    neighbour count and its window's share of the exposure alone (and on the whole cube's
+    totals, the same for all). Most cells of a rural kommun, and nearly all of a rare family's
+    cube, have an empty window at every step: those are represented by one row per distinct
+    (neighbour count, share). Rows with any incident in their window represent themselves.
+    """
+    busy = np.flatnonzero((win != 0).any(axis=1))
+    empty = np.flatnonzero((win == 0).all(axis=1))
+    inverse = np.empty(len(win), dtype=np.int64)
+    inverse[busy] = np.arange(len(busy))
+    if not len(empty):
+        return busy, inverse
+    _, first, which = np.unique(np.column_stack([deg[empty], prob[empty]]), axis=0, return_index=True,
+                                return_inverse=True)
+    inverse[empty] = len(busy) + which.ravel()
+    return np.concatenate([busy, empty[first]]), inverse
 
 
 def _expand(found: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
@@ -326,12 +393,18 @@ def build_emerging_layer(incidents: gpd.GeoDataFrame, grid: gpd.GeoDataFrame, w:
     groups = [("all", np.ones(len(fam), bool))]
     groups += [(str(f), fam == f) for f in sorted({f for f in fam if isinstance(f, str) and f})]
     frames = []
+    every_cell = params.ehs_locations != "with_incidents"
+    grid_nb = Neighbourhoods.of(w, len(grid), exposure) if every_cell else None  # one grid for every problem
     for problem, member in groups:
         cube = space_time_cube(cells[member], periods[member], all_cells, pd.Index(all_periods))
-        keep = cube.sum(axis=1) > 0 if params.ehs_locations == "with_incidents" else np.ones(len(cube), bool)
-        found = emerging_hotspots(cube[keep], w[keep][:, keep], time_lags=params.ehs_time_lags,
-                                  variance=params.ehs_variance, alpha=params.significance, fdr=params.ehs_fdr,
-                                  exposure=None if exposure is None else np.asarray(exposure, float)[keep])
+        keep = np.ones(len(cube), bool) if every_cell else cube.sum(axis=1) > 0
+        if every_cell:
+            found = _analyse(cube, grid_nb, params.ehs_time_lags, params.ehs_variance, params.significance,
+                             params.ehs_fdr, "exact")
+        else:
+            found = emerging_hotspots(cube[keep], w[keep][:, keep], time_lags=params.ehs_time_lags,
+                                      variance=params.ehs_variance, alpha=params.significance, fdr=params.ehs_fdr,
+                                      exposure=None if exposure is None else np.asarray(exposure, float)[keep])
         res = _expand(found, keep)
         frames.append(res.drop(columns="pct_hot"))
         log.info("emerging hot spots %s: %d incidents, %d steps, %d cells not no_pattern",

@@ -337,3 +337,36 @@ def test_expand_every_cell_and_some_cells_give_the_same_columns():
     assert np.isnan(some.loc[1, "mk_p"]) and some.loc[3, "mk_tau"] == -0.25 and some.loc[3, "n_cold_steps"] == 22
     assert list(every.columns) == list(some.columns)
     assert every.dtypes.astype(str).tolist() == some.dtypes.astype(str).tolist()
+
+
+def test_each_location_gets_the_result_of_its_own_row_when_empty_windows_are_shared():
+    """emerging_hotspots computes each distinct (window sums, neighbour count, exposure share)
+    once: the result must equal the whole-cube computation row by row (Gi* and the exact test on
+    every bin, BH over all bins, Mann-Kendall per row, the rules), on a sparse cube where most
+    windows are empty, edge cells have fewer neighbours and the exposure differs at the rim."""
+    from pipeline.stats.fdr import benjamini_hochberg
+    from pipeline.stats.mann_kendall import mann_kendall
+
+    side, rng = 30, np.random.default_rng(8)
+    w = lat2W(side, side, rook=False).sparse.tocsr()
+    exposure = np.ones(side * side)
+    exposure[:side] = 0.4  # a rim cut by the kommun's border
+    cube = np.zeros((side * side, 24))
+    busy = rng.choice(side * side, 12, replace=False)
+    cube[busy] = rng.poisson(40.0, (12, 24))  # busy enough that an empty window is itself unusual (cold)
+    cube[busy[:3], 18:] += 60  # three cells that heat up
+    for variance, fdr in (("cube", True), ("step", False)):
+        ours = emerging_hotspots(cube, w, variance=variance, fdr=fdr, exposure=exposure)
+        z, _ = spacetime_gi_star(cube, w, variance=variance)
+        p, direction = spacetime_exact_p(cube, w, exposure=exposure)
+        if fdr:
+            p = benjamini_hochberg(p.ravel(), 0.05)[0].reshape(p.shape)
+        mk = mann_kendall(z)
+        cat = classify_emerging(direction, p, mk["z"].to_numpy(), mk["p"].to_numpy(), 0.05)
+        assert list(ours["ehs_category"]) == list(cat)
+        assert (ours["mk_z"].to_numpy() == mk["z"].to_numpy()).all()
+        assert (ours["mk_p"].to_numpy() == mk["p"].to_numpy()).all()
+        assert (ours["n_hot_steps"].to_numpy() == ((p < 0.05) & (direction > 0)).sum(axis=1)).all()
+        assert (ours["n_cold_steps"].to_numpy() == ((p < 0.05) & (direction < 0)).sum(axis=1)).all()
+    assert set(ours["ehs_category"]) != {"no_pattern"}  # the planted cells are found
+    assert len(set(np.round(p[cube.sum(axis=1) == 0, 0], 12))) > 3  # empty windows differ by rim and neighbours
