@@ -319,7 +319,10 @@ def _distinct_windows(win: np.ndarray, deg: np.ndarray, prob: np.ndarray) -> tup
     inverse[busy] = np.arange(len(busy))
     if not len(empty):
         return busy, inverse
-    _, first, which = np.unique(np.column_stack([deg[empty], prob[empty]]), axis=0, return_index=True,
+    # one integer key per (share, neighbour count): deg counts neighbours, a whole number
+    _, share = np.unique(prob[empty], return_inverse=True)
+    count = deg[empty].astype(np.int64)
+    _, first, which = np.unique(share.ravel() * (int(count.max()) + 1) + count, return_index=True,
                                 return_inverse=True)
     inverse[empty] = len(busy) + which.ravel()
     return np.concatenate([busy, empty[first]]), inverse
