@@ -93,11 +93,20 @@ def test_local_workers_keep_glibcs_malloc_defaults_and_dasks_other_settings(monk
 
     from pipeline.national.runner import _client, _close
 
-    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)  # as a shell that never set it
+    from dask.distributed import Client, LocalCluster
+
+    from pipeline.national.runner import _trimming_workers
+
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)  # as a shell that never set it (restored after)
     client, cluster = _client(None, 1)
     try:
         seen = list(client.run(lambda: (os.environ.get("MALLOC_TRIM_THRESHOLD_"),
                                         os.environ.get("OPENBLAS_NUM_THREADS"))).values())
+        ours = _trimming_workers(client)
     finally:
         _close(client, cluster)
-    assert seen == [(None, "1")]
+    assert seen == [(None, "1")] and ours == 0
+    # a cluster started with distributed's defaults (as `dask worker` does) is seen, for the hint
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0") as theirs, \
+            Client(theirs) as other:
+        assert _trimming_workers(other) == 1
