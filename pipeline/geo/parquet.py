@@ -5,8 +5,9 @@ A grid layer repeats every cell's polygon once per problem family (13 times in t
 converting the WKB is most of its reading and writing time. :func:`read_geoparquet` decodes the
 distinct WKB values only and lets the rows share them (shapely geometries are immutable), and
 gives the same GeoDataFrame as :func:`geopandas.read_parquet` (a test compares them on every
-layer of a run); :func:`geoparquet_table` encodes each shared polygon once and gives the bytes of
-:meth:`geopandas.GeoDataFrame.to_parquet` (a test compares the files).
+layer of a run); :func:`geoparquet_table` encodes each shared polygon once and gives the table of
+:meth:`geopandas.GeoDataFrame.to_parquet` (a test compares the tables read back), which
+:func:`pipeline.io.write_frame` stores with its polygons as a Parquet dictionary.
 """
 
 from __future__ import annotations
