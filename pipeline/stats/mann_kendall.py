@@ -46,37 +46,6 @@ def _mk_chunk(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return s, ties
 
 
-DISTINCT_FROM = 1_000  # rows from which identical series are tested once
-
-
-def _s_and_ties(a: np.ndarray, chunk_rows: int) -> tuple[np.ndarray, np.ndarray]:
-    """S and the tie term of each row of ``a`` (m, n), each distinct row computed once.
-
-    A space-time cube's z-series repeat: every cell whose window is empty at every step has the
-    series of its neighbour count (most of a rural kommun's 20 000 cells, and of every family's
-    cube), so from ``DISTINCT_FROM`` rows on, rows with the same bytes are found first
-    (``numpy.unique`` on the rows as raw bytes) and tested once; results are those of every row
-    tested (the same computation on the same values).
-    """
-    m = a.shape[0]
-    if m >= DISTINCT_FROM and a.shape[1]:
-        rows = np.ascontiguousarray(a).view(np.dtype((np.void, a.dtype.itemsize * a.shape[1]))).ravel()
-        _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
-        if len(first) < m // 2:
-            s, ties = _chunked(a[first], chunk_rows)
-            return s[inverse.ravel()], ties[inverse.ravel()]
-    return _chunked(a, chunk_rows)
-
-
-def _chunked(a: np.ndarray, chunk_rows: int) -> tuple[np.ndarray, np.ndarray]:
-    m = a.shape[0]
-    s = np.empty(m, dtype=np.int64)
-    ties = np.empty(m, dtype=np.int64)
-    for start in range(0, m, chunk_rows):
-        s[start:start + chunk_rows], ties[start:start + chunk_rows] = _mk_chunk(a[start:start + chunk_rows])
-    return s, ties
-
-
 def mann_kendall(y: np.ndarray, chunk_rows: int = 10_000) -> pd.DataFrame:
     """Mann–Kendall trend test with tie correction, one test per row of ``y``.
 
@@ -116,7 +85,10 @@ def mann_kendall(y: np.ndarray, chunk_rows: int = 10_000) -> pd.DataFrame:
     if np.isnan(a).any():
         raise ValueError("mann_kendall: input contains NaN; drop or fill missing steps first")
     m, n = a.shape
-    s, ties = _s_and_ties(a, chunk_rows)
+    s = np.empty(m, dtype=np.int64)
+    ties = np.empty(m, dtype=np.int64)
+    for start in range(0, m, chunk_rows):
+        s[start:start + chunk_rows], ties[start:start + chunk_rows] = _mk_chunk(a[start:start + chunk_rows])
     var_s = (n * (n - 1) * (2 * n + 5) - ties) / 18.0
     sd = np.sqrt(var_s)
     with np.errstate(divide="ignore", invalid="ignore"):
