@@ -106,6 +106,8 @@ def _cell_polygons(grid: gpd.GeoDataFrame, cell_ids: pd.Series):
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    if not grid["cell_id"].is_unique:  # as pandas' reindex refused
+        raise ValueError("the grid's cell_id values are not unique")
     ids = pa.array(cell_ids, type=pa.large_string())
     at = pc.index_in(ids, value_set=pa.array(grid["cell_id"], type=pa.large_string()))
     return grid.geometry.array.take(at.fill_null(-1).to_numpy(), allow_fill=True)

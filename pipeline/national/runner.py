@@ -153,7 +153,8 @@ def _client(scheduler: str | None, workers: int):
     # memory back to the system at once). Setting it also fixes glibc's mmap threshold at 128 KiB,
     # so every larger numpy array is a fresh mapping, zeroed page by page: a kommun's run took
     # five times the page faults and a fifth more CPU. Our workers stay far below their memory
-    # limit, so they keep glibc's defaults (None unsets a variable of that setting).
+    # limit, so they keep glibc's defaults (None drops it from that setting; a worker still
+    # inherits it from this process's environment, which run_national then reports).
     with dask.config.set({f"{NANNY_ENVIRON}.MALLOC_TRIM_THRESHOLD_": None}):
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
     return Client(cluster), cluster
@@ -253,12 +254,13 @@ def run_national(data: Path, out: Path, base: dict, year: int, years_back: int =
     client, cluster = _client(scheduler, workers)
     if cluster is not None:  # distributed's INFO line with the dashboard's (random) port is quieted
         progress(f"national: LocalCluster of {workers} workers, dashboard {cluster.dashboard_link}")
-    else:
-        trimmed = _trimming_workers(client)
-        if trimmed:
-            progress(f"national: {trimmed} worker(s) run with MALLOC_TRIM_THRESHOLD_ set (distributed's nanny sets "
-                     "65536), which cost a fifth more CPU per kommun here; start them with `dask worker --no-nanny` "
-                     "or set distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_ to null in their Dask config")
+    trimmed = _trimming_workers(client)  # ours too: they inherit this process's environment
+    if trimmed:
+        progress(f"national: {trimmed} worker(s) run with MALLOC_TRIM_THRESHOLD_ set (distributed's nanny sets "
+                 "65536, and an earlier cluster in this process leaves it in its environment), which cost a fifth "
+                 "more CPU per kommun here; start them with `dask worker --no-nanny`, or set "
+                 "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_ to null in their Dask config, "
+                 "from a shell without it")
     results = []
     try:
         futures = client.map(run_kommun, tasks, key=[f"kommun-{t['code']}" for t in tasks], pure=False)

@@ -53,8 +53,8 @@ def svg_bytes(fig) -> bytes:
 # the settings that decide which font file a text is measured with (TextToPath resolves a family name
 # such as "sans-serif" through them) and how its glyphs are measured
 _FONT_SETTINGS = ("font.family", "font.sans-serif", "font.serif", "font.monospace", "font.cursive", "font.fantasy",
-                  "mathtext.fontset", "mathtext.default", "mathtext.fallback", "text.hinting_factor",
-                  "text.kerning_factor", "text.usetex")
+                  "font.enable_last_resort", "mathtext.fontset", "mathtext.default", "mathtext.fallback",
+                  "text.hinting_factor", "text.kerning_factor", "text.usetex")
 _MAX_METRICS = 50_000
 _drawing = threading.local()  # .fonts: the font settings while svg_bytes draws in this thread
 
@@ -73,8 +73,10 @@ def _remember_text_metrics() -> None:
     is its :class:`~matplotlib.textpath.TextToPath`'s, which depends on the text, its font
     properties and the font settings alone (not on the renderer, its size or its dpi), so it is
     kept here under those, once per process (at most ``_MAX_METRICS``; then it starts afresh).
-    The bytes of every figure are unchanged (tested). Hand-written: matplotlib has no
-    setting for it.
+    The bytes of every figure are unchanged (tested). Not kept: TeX texts (their size depends on
+    the LaTeX preamble too). A font file added to matplotlib's font manager after a text was
+    measured with another is not seen for that text (the report adds none). Hand-written:
+    matplotlib has no setting for it.
     """
     from matplotlib.backends.backend_svg import RendererSVG
 
@@ -82,6 +84,8 @@ def _remember_text_metrics() -> None:
     known: dict = {}
 
     def remembered(self, s, prop, ismath):
+        if ismath == "TeX":
+            return measure(self, s, prop, ismath)
         key = (s, prop.copy(), ismath, getattr(_drawing, "fonts", None) or _font_settings())
         size = known.get(key)
         if size is None:

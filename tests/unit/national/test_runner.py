@@ -97,7 +97,9 @@ def test_local_workers_keep_glibcs_malloc_defaults_and_dasks_other_settings(monk
 
     from pipeline.national.runner import _trimming_workers
 
-    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)  # as a shell that never set it (restored after)
+    # as a shell that never set it; set first so that the teardown removes what a cluster leaves behind
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "1")
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_")
     client, cluster = _client(None, 1)
     try:
         seen = list(client.run(lambda: (os.environ.get("MALLOC_TRIM_THRESHOLD_"),

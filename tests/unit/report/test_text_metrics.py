@@ -3,6 +3,8 @@ the sizes and the figures' bytes must be those of matplotlib's own measuring."""
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib as mpl
 import numpy as np
 from matplotlib.backends.backend_svg import RendererSVG
@@ -49,3 +51,9 @@ def test_a_size_is_kept_under_the_text_its_font_and_the_font_settings():
     with mpl.rc_context({"font.monospace": ["DejaVu Serif"]}):  # another file for the same name
         serif = remembered(renderer, "iiii WWWW", generic, False)
         assert serif == measure(renderer, "iiii WWWW", generic, False) and serif != mono
+    missing = FontProperties(family="Nonexistent Sans", size=10)  # falls back to the last resort font or not
+    for last_resort in (True, False):
+        with mpl.rc_context({"font.enable_last_resort": last_resort, "font.family": ["Nonexistent Sans"]}), \
+                warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "findfont: Font family ... not found" and missing glyphs
+            assert remembered(renderer, "ᚠᛇ Åsele", missing, False) == measure(renderer, "ᚠᛇ Åsele", missing, False)
