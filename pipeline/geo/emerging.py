@@ -80,15 +80,9 @@ def spacetime_gi_star(cube: np.ndarray, w: sp.spmatrix, time_lags: int = 1,
 
     Returns (z, p), each of shape (n, T).
     """
-    if variance not in ("cube", "step"):
-        raise ValueError(f"variance must be 'cube' or 'step', got {variance!r}")
     x = np.asarray(cube, dtype=float)
-    n, t_steps = x.shape
-    wb = _binary_with_self(w)
-    if wb.shape != (n, n):
-        raise ValueError(f"weights are {wb.shape} but the cube has {n} locations")
-    win = _window_sums(x, wb, time_lags)   # a loop over lags, not bins
-    z = _gi_z(win, np.asarray(wb.sum(axis=1)).ravel(), x, time_lags, variance)
+    nb = Neighbourhoods.of(w, len(x))
+    z = _gi_z(_window_sums(x, nb.wb, time_lags), nb.deg, x, time_lags, variance)  # a loop over lags, not bins
     p = 2.0 * ndtr(-np.abs(z))
     return z, p
 
@@ -97,6 +91,8 @@ def _gi_z(win: np.ndarray, deg: np.ndarray, x: np.ndarray, time_lags: int, varia
     """The z-scores of :func:`spacetime_gi_star` for rows with window sums ``win`` and ``deg``
     neighbours (self included), any subset of the cube ``x``'s rows: the mean and SD are
     always those of the whole cube."""
+    if variance not in ("cube", "step"):
+        raise ValueError(f"variance must be 'cube' or 'step', got {variance!r}")
     n, t_steps = x.shape
     m_t = np.minimum(np.arange(t_steps), time_lags) + 1
     big_w = deg[:, None] * m_t[None, :]
@@ -248,8 +244,6 @@ def emerging_hotspots(cube: np.ndarray, w: sp.csr_matrix, time_lags: int = 1,
     """
     if inference not in ("exact", "normal"):
         raise ValueError(f"inference must be 'exact' or 'normal', got {inference!r}")
-    if variance not in ("cube", "step"):
-        raise ValueError(f"variance must be 'cube' or 'step', got {variance!r}")
     x = np.asarray(cube, dtype=float)
     return _analyse(x, Neighbourhoods.of(w, len(x), exposure), time_lags, variance, alpha, fdr, inference)
 
@@ -400,11 +394,12 @@ def build_emerging_layer(incidents: gpd.GeoDataFrame, grid: gpd.GeoDataFrame, w:
     grid_nb = Neighbourhoods.of(w, len(grid), exposure) if every_cell else None  # one grid for every problem
     for problem, member in groups:
         cube = space_time_cube(cells[member], periods[member], all_cells, pd.Index(all_periods))
-        keep = np.ones(len(cube), bool) if every_cell else cube.sum(axis=1) > 0
         if every_cell:
+            keep = np.ones(len(cube), bool)
             found = _analyse(cube, grid_nb, params.ehs_time_lags, params.ehs_variance, params.significance,
                              params.ehs_fdr, "exact")
         else:
+            keep = cube.sum(axis=1) > 0
             found = emerging_hotspots(cube[keep], w[keep][:, keep], time_lags=params.ehs_time_lags,
                                       variance=params.ehs_variance, alpha=params.significance, fdr=params.ehs_fdr,
                                       exposure=None if exposure is None else np.asarray(exposure, float)[keep])

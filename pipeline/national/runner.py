@@ -142,6 +142,9 @@ def run_kommun(task: dict) -> dict:
         out["cpu"]["total"] = round(time.process_time() - c0, 2)
 
 
+NANNY_ENVIRON = "distributed.nanny.pre-spawn-environ"  # what distributed's nannies set before a worker starts
+
+
 def _client(scheduler: str | None, workers: int):
     import dask
     from dask.distributed import Client, LocalCluster
@@ -158,9 +161,6 @@ def _client(scheduler: str | None, workers: int):
     with dask.config.set({f"{NANNY_ENVIRON}.MALLOC_TRIM_THRESHOLD_": None}):
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
     return Client(cluster), cluster
-
-
-NANNY_ENVIRON = "distributed.nanny.pre-spawn-environ"
 
 
 def quiet_dask_logs() -> None:
@@ -259,8 +259,7 @@ def run_national(data: Path, out: Path, base: dict, year: int, years_back: int =
         progress(f"national: {trimmed} worker(s) run with MALLOC_TRIM_THRESHOLD_ set (distributed's nanny sets "
                  "65536, and an earlier cluster in this process leaves it in its environment), which cost a fifth "
                  "more CPU per kommun here; start them with `dask worker --no-nanny`, or set "
-                 "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_ to null in their Dask config, "
-                 "from a shell without it")
+                 f"{NANNY_ENVIRON}.MALLOC_TRIM_THRESHOLD_ to null in their Dask config, from a shell without it")
     results = []
     try:
         futures = client.map(run_kommun, tasks, key=[f"kommun-{t['code']}" for t in tasks], pure=False)
