@@ -95,6 +95,37 @@ def _remember_text_metrics() -> None:
         return size
 
     RendererSVG.get_text_width_height_descent = functools.wraps(measure)(remembered)
+    RendererSVG._get_font_height_metrics = _font_height_metrics
+
+
+# (table, line gap, ascender, descender) in the order matplotlib's Text._get_layout reads them
+_HEIGHT_TABLES = (("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"), ("hhea", "lineGap", "ascent", "descent"))
+
+
+@functools.lru_cache(maxsize=1024)
+def _font_heights(files: tuple[str, ...], size_pt: float) -> tuple:
+    from matplotlib.font_manager import get_font
+
+    font = get_font(list(files))
+    for table_name, gap_key, ascent_key, descent_key in _HEIGHT_TABLES:
+        table = font.get_sfnt_table(table_name)
+        if table is None:
+            continue
+        scale = 1 / font.get_sfnt_table("head")["unitsPerEm"] * size_pt * 72 / 72  # matplotlib's order of operations
+        return table[ascent_key] * scale, -table[descent_key] * scale, table[gap_key] * scale
+    return None, None, None  # matplotlib then measures "lp"
+
+
+def _font_height_metrics(self, prop) -> tuple:
+    """A font's ascent, descent and line gap in points, for the SVG renderer: the hook that
+    matplotlib's ``Text._get_layout`` asks a renderer for before it reads them from the font
+    file's OS/2 or hhea table itself, for every text it lays out (a tenth of a figure's CPU:
+    the tables are built as dicts at each call). Here they are read the same way, once per
+    font file and size. In points because the SVG writer draws at 72 dpi, as the PDF and PS
+    writers that define the hook do. Hand-written: matplotlib keeps no such values."""
+    from matplotlib.font_manager import fontManager
+
+    return _font_heights(tuple(fontManager._find_fonts_by_props(prop)), prop.get_size_in_points())
 
 
 @functools.cache

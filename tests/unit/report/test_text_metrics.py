@@ -31,6 +31,7 @@ def test_figures_are_the_bytes_matplotlib_draws_without_the_memory(monkeypatch):
     ours = [svg.svg_bytes(_chart(t)) for t in ("Stöld", "Rån", "Stöld")]  # the third is all remembered
     measure = RendererSVG.get_text_width_height_descent.__wrapped__
     monkeypatch.setattr(RendererSVG, "get_text_width_height_descent", measure)
+    monkeypatch.delattr(RendererSVG, "_get_font_height_metrics")  # matplotlib reads the font's tables itself
     theirs = [svg.svg_bytes(_chart(t)) for t in ("Stöld", "Rån", "Stöld")]
     assert ours == theirs and ours[0] == ours[2] and ours[0] != ours[1]
 
@@ -57,3 +58,25 @@ def test_a_size_is_kept_under_the_text_its_font_and_the_font_settings():
                 warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "findfont: Font family ... not found" and missing glyphs
             assert remembered(renderer, "ᚠᛇ Åsele", missing, False) == measure(renderer, "ᚠᛇ Åsele", missing, False)
+
+
+def test_font_heights_are_those_matplotlib_reads_from_the_font_file(monkeypatch):
+    """Line gap, ascent and descent from the hook lay out every text as matplotlib's own
+    reading of the OS/2 table does: multi-line texts (where the line gap counts), sizes,
+    weights and families. A hook in the wrong unit (pixels at 100 dpi, say) moves the lines."""
+    svg.svg_bytes(_chart("x"))  # installs the hook
+    renderer = RendererSVG(100, 100, __import__("io").StringIO())
+    fig = Figure(dpi=72)  # the SVG writer draws at 72 dpi
+    texts = [fig.text(0.1, 0.1, text, fontproperties=prop) for text, prop in (
+        ("Malmö\n2025", FontProperties(family="DejaVu Sans", size=6.5)),
+        ("Ökande\nbrott per\n10 000 inv.", FontProperties(family="DejaVu Sans", size=12, weight="bold")),
+        ("a\nb", FontProperties(family="DejaVu Serif", size=9)),
+        ("x", FontProperties(family="DejaVu Sans Mono", size=30)))]
+
+    def layouts():  # (the text's box, each line's size and place, the frame)
+        return [(box.bounds, lines, frame) for box, lines, frame in (t._get_layout(renderer) for t in texts)]
+
+    ours = layouts()
+    assert ours[0][1][0][2] != ours[1][1][0][2]  # the lines' places differ
+    monkeypatch.delattr(RendererSVG, "_get_font_height_metrics")
+    assert layouts() == ours
