@@ -109,6 +109,20 @@ def _rate_ratio(k1: int, t1: float, k2: int, t2: float) -> tuple[float, float, f
     return (k1 / t1) / (k2 / t2) if k2 else np.inf, to_ratio(ci.low), to_ratio(ci.high), float(p)
 
 
+def _count_cube(counts: pd.DataFrame, kommuner: pd.Index, problems: list[str], months: pd.Series) -> np.ndarray:
+    """Events per kommun × problem × month as an int64 array (kommuner, problems and months in
+    the given order; a count outside them is left out, a combination without events is 0): each
+    comparison group's series is then a sum over its kommuner' rows, not a filter and group-by
+    of the national counts per group."""
+    k = kommuner.get_indexer(counts["kommun_code"].astype(str))
+    p = pd.Index(problems).get_indexer(counts["problem"])
+    m = pd.Index(months).get_indexer(counts["month"])
+    keep = (k >= 0) & (p >= 0) & (m >= 0)
+    cube = np.zeros((len(kommuner), len(problems), len(months)), dtype="int64")
+    np.add.at(cube, (k[keep], p[keep], m[keep]), counts["n_events"].to_numpy(dtype="int64")[keep])
+    return cube
+
+
 def event_comparison(code: str, ref: pd.DataFrame, counts: pd.DataFrame, coverage, first_year: int, year: int,
                      breaks: list[SourceBreak], lan_names: dict[str, str], alpha: float = 0.05,
                      problems: list[str] | None = None) -> pd.DataFrame:
@@ -137,18 +151,16 @@ def event_comparison(code: str, ref: pd.DataFrame, counts: pd.DataFrame, coverag
     days_in_year = 366 if pd.Timestamp(last_year, 12, 31).day_of_year == 366 else 365
     pop = ref.set_index("kommun_code")["population"].astype(float)
     wanted = problems or [ALL] + sorted(set(counts.loc[counts["kommun_code"] == code, "problem"]) - {ALL})
-    c = counts[counts["problem"].isin(wanted) & counts["month"].isin(months["month"])]
+    cube = _count_cube(counts, pd.Index(ref["kommun_code"]), wanted, months["month"])
     rows = []
     mine = {}
     first, last = months["month"].min(), months["month"].max()
     inside = [b for b in breaks if first < b.start <= last]
     for unit, label, members in _units(code, ref, lan_names):
         p_units = float(pop.reindex(members).sum())
-        sub = c[c["kommun_code"].isin(members)].groupby(["problem", "month"])["n_events"].sum()
-        for problem in wanted:
-            series = sub.loc[problem] if problem in sub.index.get_level_values(0) else pd.Series(dtype="int64")
-            m = months.assign(n_events=series.reindex(months["month"]).fillna(0).astype("int64").to_numpy(),
-                              population=p_units)
+        summed = cube[ref["kommun_code"].isin(members).to_numpy()].sum(axis=0)  # problem × month
+        for j, problem in enumerate(wanted):
+            m = months.assign(n_events=summed[j], population=p_units)
             n = int(m.loc[m["year"] == last_year, "n_events"].sum())
             exposure = p_units * days / days_in_year / PER  # 10 000 person-years
             lo, hi = confint_poisson(n, exposure, method="exact-c") if exposure > 0 else (np.nan, np.nan)
