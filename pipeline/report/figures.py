@@ -14,7 +14,7 @@ import matplotlib.patheffects as pe
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import Formatter, MaxNLocator
 
 from pipeline.report.labels_sv import INDICATOR_SV  # also read as F.INDICATOR_SV by the chapters
 from pipeline.text.format_sv import fmt_int, fmt_num, fmt_pct
@@ -52,9 +52,28 @@ MONTHS_SHORT = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "
 WEEKDAYS_SV = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
 
 
-def sv_formatter(decimals: int = 0, suffix: str = "") -> FuncFormatter:
-    """A tick formatter that writes axis numbers with :func:`pipeline.text.format_sv.fmt_num`."""
-    return FuncFormatter(lambda v, _pos: fmt_num(v, decimals) + suffix)
+class SwedishTicks(Formatter):
+    """Axis numbers written with :func:`pipeline.text.format_sv.fmt_num` (``decimals``, then
+    ``suffix``). Where that would write two of an axis' ticks alike (ticks 0.5 apart on a small
+    count axis: "0 0 1 1 2"), the axis gets as many more decimals as it takes (up to three)."""
+
+    def __init__(self, decimals: int = 0, suffix: str = ""):
+        self.decimals, self.suffix = decimals, suffix
+
+    def __call__(self, x, pos=None) -> str:
+        return fmt_num(x, self.decimals) + self.suffix
+
+    def format_ticks(self, values) -> list[str]:
+        for decimals in range(self.decimals, self.decimals + 4):
+            labels = [fmt_num(v, decimals) + self.suffix for v in values]
+            if len(set(labels)) == len(labels):
+                break
+        return labels
+
+
+def sv_formatter(decimals: int = 0, suffix: str = "") -> SwedishTicks:
+    """A tick formatter that writes axis numbers the Swedish way (:class:`SwedishTicks`)."""
+    return SwedishTicks(decimals, suffix)
 
 
 def problem_label(problem: str, families) -> str:

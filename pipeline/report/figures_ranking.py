@@ -1,5 +1,6 @@
-"""Charts of the ranking: what each component added to each problembild's score, the rank
-intervals, and the prioritisation matrix. Each function takes frames and returns a Figure."""
+"""Charts of the ranking: what each component added to each problembild's score and the rank
+intervals. Each function takes frames and returns a Figure. (The prioritisation matrix is a
+table: :mod:`pipeline.report.matrix_table`.)"""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MultipleLocator
 
 from pipeline.report.figures import DARK, GREY, STYLE, WIDTH_IN, _fig, sv_formatter
 from pipeline.text.format_sv import fmt_num
@@ -42,8 +44,13 @@ def contribution_chart(labels: list[str], contrib: pd.DataFrame, names: dict[str
         for yi, total, part in zip(y, left, partial):
             ax.text(total, yi, " .." if part else " " + fmt_num(total, 2), va="center", fontsize=7)
         ax.set_yticks(y, labels)
-        ax.set_xlim(0, max(left.max() * 1.12, 0.1))
-        ax.xaxis.set_major_formatter(sv_formatter(1))
+        top = max(left.max() * 1.12, 0.1)
+        ax.set_xlim(0, top)
+        # ticks every 0.1 written with one decimal, or every 0.05 with two: matplotlib's own
+        # choice of 0.05 written with one decimal read "0,0 0,1 0,1 0,2 0,2"
+        step = 0.1 if top > 0.3 else 0.05
+        ax.xaxis.set_major_locator(MultipleLocator(step))
+        ax.xaxis.set_major_formatter(sv_formatter(1 if step == 0.1 else 2))
         ax.set_xlabel("Poäng (0–1): summan av kriteriernas bidrag")
         fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=3, fontsize=7)
         return fig
@@ -65,35 +72,4 @@ def rank_intervals(labels: list[str], rank: pd.Series, low: pd.Series, high: pd.
         ax.set_xlabel("Plats (punkt) och platser den kan hamna på (linje, 95 %)")
         ax.grid(axis="x", color="#e0e0e0", lw=0.5)
         ax.set_axisbelow(True)
-        return fig
-
-
-def bra_matrix(matrix: pd.DataFrame) -> Figure:
-    """The prioritisation matrix: problembilder (rows) × criteria (columns), each cell the
-    criterion's value 0–1 shaded and printed; a column labelled "Poäng" (the weighted mean of
-    the others) is set apart by a gap and a frame. A value the public version does not show (NaN)
-    is written ".."."""
-    with mpl.rc_context(STYLE):
-        rows = list(dict.fromkeys(matrix["row_label"]))
-        cols = list(dict.fromkeys(matrix["criterion_label"]))
-        grid = (matrix.pivot_table(index="row_label", columns="criterion_label", values="value", aggfunc="first")
-                .reindex(index=rows, columns=cols).to_numpy(float))
-        fig = Figure(figsize=(WIDTH_IN, 0.34 * len(rows) + 2.1), layout="constrained")
-        ax = fig.add_subplot()
-        ax.imshow(grid, cmap="Greys", vmin=0, vmax=1.4, aspect="auto")
-        for (i, j), v in np.ndenumerate(grid):
-            ax.text(j, i, fmt_num(v, 2 if cols[j].startswith("Poäng") else 1) if not np.isnan(v) else "..",
-                    ha="center", va="center", fontsize=7,
-                    color="white" if (not np.isnan(v) and v > 0.75) else "black",
-                    fontweight="bold" if cols[j].startswith("Poäng") else "normal",
-                    in_layout=False)  # inside its cell: the layout need not measure it
-        if cols and cols[-1].startswith("Poäng"):
-            ax.axvline(len(cols) - 1.5, color="white", lw=4)
-        ax.set_yticks(range(len(rows)), [textwrap.fill(r, 26) for r in rows], fontsize=7)
-        ax.set_xticks(range(len(cols)), [textwrap.fill(c, 22) for c in cols], rotation=55, ha="left",
-                      rotation_mode="anchor", fontsize=7)
-        ax.xaxis.tick_top()
-        ax.tick_params(axis="x", labeltop=True, labelbottom=False)
-        for side in ("left", "bottom", "top", "right"):
-            ax.spines[side].set_visible(False)
         return fig

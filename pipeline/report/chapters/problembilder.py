@@ -13,6 +13,7 @@ from pipeline.report.doc import Doc
 from pipeline.report.inputs import is_empty
 from pipeline.report.labels_sv import component_sv
 from pipeline.report.markdown import escape as esc
+from pipeline.report.matrix_table import matrix_table
 from pipeline.text.format_sv import fmt_int, fmt_num, fmt_pct
 
 TITLE = "Prioriterade problembilder"
@@ -135,11 +136,9 @@ def build(d: Doc) -> None:
         d.para("Matrisen visar samma kriterier som poängen, med varje kriteriums värde från 0 till 1 och vikten i "
                "kolumnrubriken. Två av Brå:s kriterier ingår inte som egna kolumner: de mest utsatta personerna (som "
                "inte kan mätas i underlaget) och brott som påverkar många indirekt (som syns genom otrygghet, upplevda "
-               "problem och EST-rapporter).")
-        d.figure("matris", (FR.bra_matrix, mat),
-                 f"Prioriteringsmatris {inp.kommun.year}: kriteriernas värden (0–1) och poängen per problembild.",
-                 f"Matris med {mat['row_label'].nunique()} problembilder som rader och kriterierna som kolumner; "
-                 "mörkare ruta betyder högre värde. Sista kolumnen är poängen.")
+               "problem och EST-rapporter). Ju mörkare ruta, desto högre värde; sista kolumnen är poängen.")
+        d.add(matrix_table(mat, f"Prioriteringsmatris {inp.kommun.year}: kriteriernas värden (0–1) och poängen "
+                                "per problembild."))
     d.h(2, "Varför problembilderna valts")
     if d.public:
         plain_problems(d)

@@ -108,3 +108,31 @@ def test_chart_titles_sit_where_matplotlibs_automatic_placement_puts_them(monkey
 
     monkeypatch.setattr(events, "_fig", automatic)
     assert svg_bytes(events.event_family_chart(monthly, breaks, fam, ["drugs", "theft", "all"])) == ours
+
+
+def test_the_contribution_chart_writes_every_score_tick_once():
+    """Ticks of the score axis are distinct as written: matplotlib put them 0.05 apart, which one
+    decimal wrote "0,0 0,1 0,1 0,2 0,2" (seen in a national report)."""
+    import pandas as pd
+
+    from pipeline.report.figures_ranking import contribution_chart
+    from pipeline.report.svg import svg_bytes
+
+    for top_score, expected_first in ((0.06, ["0,00", "0,05"]), (0.25, ["0,00", "0,05", "0,10"]),
+                                      (0.35, ["0,0", "0,1", "0,2", "0,3"]), (0.9, ["0,0", "0,1", "0,2"])):
+        contrib = pd.DataFrame({"harm_volume": [top_score * 0.7, 0.01], "trend": [top_score * 0.3, 0.01]})
+        fig = contribution_chart(["1. Stöld i Centrum", "2. Rån i Norr"], contrib, {})
+        svg_bytes(fig)  # draws it: the ticks are placed
+        ax = fig.axes[0]
+        lo, hi = ax.get_xlim()
+        shown = [t.get_text() for t, x in zip(ax.get_xticklabels(), ax.get_xticks()) if lo <= x <= hi]
+        assert len(shown) == len(set(shown)) >= 2, (top_score, shown)
+        assert shown[:len(expected_first)] == expected_first, (top_score, shown)
+
+
+def test_axis_numbers_get_the_decimals_that_keep_ticks_apart():
+    ticks = F.sv_formatter()
+    assert ticks.format_ticks([0, 1, 2, 3]) == ["0", "1", "2", "3"]  # enough as asked
+    assert ticks.format_ticks([0, 0.5, 1, 1.5]) == ["0,0", "0,5", "1,0", "1,5"]  # not "0 1 1 2"
+    assert F.sv_formatter(1, " %").format_ticks([0.1, 0.101, 0.102]) == ["0,100 %", "0,101 %", "0,102 %"]
+    assert ticks(1.5) == "2"  # one number alone: as asked

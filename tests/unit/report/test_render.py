@@ -2,14 +2,18 @@
 
 import re
 
+import pandas as pd
 import pypdf
 import pypdfium2 as pdfium
 import pytest
 
+from pipeline.report.chapters.problembilder import matrix_long
+from pipeline.report.doc import Doc
 from pipeline.report.document import build_document, chapter_titles
 from pipeline.report.inputs import ReportInputs
 from pipeline.report.render import read_analyst_texts, render_pdf
 from pipeline.report.svg import FigureCache
+from pipeline.text.format_sv import fmt_num
 
 from . import make_frames, public_version
 
@@ -74,6 +78,49 @@ def test_tagged_swedish_pdf_ua_with_alt_text_for_every_figure(pdfs):
         _, files = build_document(public_version(inp) if is_public else inp, FIGURES)
         assert len(alts) == len(files) and all(len(a) > 30 for a in alts)
     assert b"pdfuaid" in open(internal, "rb").read()
+
+
+def _roles(path, under: str) -> list[str]:
+    """The structure roles (/S) inside every ``under`` element of the PDF's tag tree."""
+    found = []
+
+    def walk(node, inside):
+        node = node.get_object()
+        if isinstance(node, pypdf.generic.DictionaryObject):
+            role = str(node.get("/S", ""))
+            if inside:
+                found.append(role)
+            kids = node.get("/K")
+            if kids is not None:
+                walk(kids, inside or role == under)
+        elif isinstance(node, pypdf.generic.ArrayObject):
+            for k in node:
+                walk(k, inside)
+
+    walk(pypdf.PdfReader(path).trailer["/Root"]["/StructTreeRoot"], False)
+    return found
+
+
+@pytest.mark.parametrize("which", [1, 2])
+def test_the_priority_matrix_is_a_table_read_row_by_row(pdfs, which):
+    """Brå's matrix is a tagged table, not a picture: after its caption the text layer holds each
+    problembild's label and then its values in column order (criteria with one decimal, the
+    score with two; a value the public version does not show is "..")."""
+    inp = pdfs[0] if which == 1 else public_version(pdfs[0])
+    mat = matrix_long(Doc(inp))
+    wide = mat.pivot_table(index="row_label", columns="criterion_label", values="value", aggfunc="first",
+                           dropna=False).reindex(index=list(dict.fromkeys(mat["row_label"])),
+                                                 columns=list(dict.fromkeys(mat["criterion_label"])))
+    assert len(wide) >= 3 and wide.columns[-1] == "Poäng"
+    text = re.sub(r"\s+", " ", _text(pdfs[which]))
+    start = text.index("Prioriteringsmatris 2025")
+    for label, values in wide.iterrows():
+        cells = [".." if pd.isna(v) else fmt_num(v, 2 if c == "Poäng" else 1) for c, v in values.items()]
+        row = " ".join([label, *cells])
+        assert row in text[start:], row
+    assert {"/TH", "/TD"} <= set(_roles(pdfs[which], "/Table"))  # tables are tagged with header cells
+    _, files = build_document(inp, FIGURES)
+    assert not [f for f in files if "matris" in f]  # and the matrix is no picture
 
 
 def test_public_pdf_tables_show_no_small_counts(pdfs):
