@@ -9,6 +9,7 @@ matplotlib it was also the costliest chart of a report, a quarter of a second pe
 
 from __future__ import annotations
 
+import functools
 import math
 import textwrap
 
@@ -27,9 +28,14 @@ CELL_WIDTH_CM = 0.95
 LABEL_WIDTH_CM = 4.4
 
 
+@functools.cache
+def _greys():
+    return mpl.colormaps["Greys"]  # the registry hands out a copy at every look-up
+
+
 def shade(value: float) -> str:
     """The cell's fill, #rrggbb: matplotlib's "Greys" colour map at value / SHADE_MAX (clipped to 0–1)."""
-    r, g, b, _ = mpl.colormaps["Greys"](min(max(value / SHADE_MAX, 0.0), 1.0))
+    r, g, b, _ = _greys()(min(max(value / SHADE_MAX, 0.0), 1.0))
     return "#{:02x}{:02x}{:02x}".format(*(round(255 * c) for c in (r, g, b)))
 
 

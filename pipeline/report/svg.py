@@ -102,11 +102,14 @@ def _remember_text_metrics() -> None:
 _HEIGHT_TABLES = (("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"), ("hhea", "lineGap", "ascent", "descent"))
 
 
-@functools.lru_cache(maxsize=1024)
-def _font_heights(files: tuple[str, ...], size_pt: float) -> tuple:
-    from matplotlib.font_manager import get_font
+_heights: dict = {}  # (font properties, font settings) -> ascent, descent, line gap
 
-    font = get_font(list(files))
+
+def _font_heights(prop) -> tuple:
+    from matplotlib.font_manager import fontManager, get_font
+
+    font = get_font(fontManager._find_fonts_by_props(prop))
+    size_pt = prop.get_size_in_points()
     for table_name, gap_key, ascent_key, descent_key in _HEIGHT_TABLES:
         table = font.get_sfnt_table(table_name)
         if table is None:
@@ -121,11 +124,17 @@ def _font_height_metrics(self, prop) -> tuple:
     matplotlib's ``Text._get_layout`` asks a renderer for before it reads them from the font
     file's OS/2 or hhea table itself, for every text it lays out (a tenth of a figure's CPU:
     the tables are built as dicts at each call). Here they are read the same way, once per
-    font file and size. In points because the SVG writer draws at 72 dpi, as the PDF and PS
-    writers that define the hook do. Hand-written: matplotlib keeps no such values."""
-    from matplotlib.font_manager import fontManager
-
-    return _font_heights(tuple(fontManager._find_fonts_by_props(prop)), prop.get_size_in_points())
+    font and size. In points because the SVG writer draws at 72 dpi, as the PDF and PS
+    writers that define the hook do. Kept under the font properties and the font settings that
+    resolve them to a file, as the text sizes (:func:`_remember_text_metrics`). Hand-written:
+    matplotlib keeps no such values."""
+    key = (prop, getattr(_drawing, "fonts", None) or _font_settings())
+    heights = _heights.get(key)
+    if heights is None:
+        if len(_heights) >= _MAX_METRICS:
+            _heights.clear()
+        heights = _heights[(prop.copy(), key[1])] = _font_heights(prop)
+    return heights
 
 
 @functools.cache

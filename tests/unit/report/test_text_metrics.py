@@ -78,5 +78,13 @@ def test_font_heights_are_those_matplotlib_reads_from_the_font_file(monkeypatch)
 
     ours = layouts()
     assert ours[0][1][0][2] != ours[1][1][0][2]  # the lines' places differ
+    generic = fig.text(0.1, 0.1, "iiii\nWWWW", fontproperties=FontProperties(family="monospace", size=10))
+    spaced = {}
+    for font in ("DejaVu Sans Mono", "STIXGeneral"):  # the same properties, another file
+        with mpl.rc_context({"font.monospace": [font]}):
+            spaced[font] = generic._get_layout(renderer)[1]
     monkeypatch.delattr(RendererSVG, "_get_font_height_metrics")
     assert layouts() == ours
+    for font, lines in spaced.items():
+        with mpl.rc_context({"font.monospace": [font]}):
+            assert generic._get_layout(renderer)[1] == lines
