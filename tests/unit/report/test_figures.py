@@ -89,6 +89,29 @@ def test_event_charts_tick_years_and_quarters_as_matplotlibs_date_locators_do():
                     assert len(minor) >= 3 and np.allclose(inside(ax.xaxis.get_minorticklocs()), inside(minor))
 
 
+def test_month_ticks_outside_the_view_are_not_made_and_the_chart_is_the_same(monkeypatch):
+    """The month axis hands matplotlib only the dates in view: the same bytes as a plain
+    FixedLocator of all the dates, with fewer tick objects made."""
+    import pandas as pd
+    from matplotlib.ticker import FixedLocator
+
+    from pipeline.problems import load_families
+    from pipeline.report import events
+    from pipeline.report.svg import svg_bytes
+
+    monthly, breaks = _event_months("2023-03-01", "2025-09-01"), pd.DataFrame({"start": [pd.Timestamp("2025-01-01")]})
+
+    def drawn():
+        fig = events.event_family_chart(monthly, breaks, load_families(), ["drugs", "theft", "all"])
+        svg = svg_bytes(fig)
+        return svg, sum(len(ax.xaxis.minorTicks) + len(ax.xaxis.majorTicks) for ax in fig.axes)
+
+    ours, made = drawn()
+    monkeypatch.setattr(events, "_DatesInView", FixedLocator)
+    theirs, made_all = drawn()
+    assert ours == theirs and made < made_all
+
+
 def test_chart_titles_sit_where_matplotlibs_automatic_placement_puts_them(monkeypatch):
     """Charts fix ``axes.titley`` (no search for ticks above the axes); the bytes must be those
     of matplotlib's own placement."""
