@@ -46,6 +46,22 @@ def test_rate_ratio_exact_conditional_interval_and_test():
     assert np.isnan(_rate_ratio(0, 1.0, 0, 1.0)[0])
 
 
+def test_rate_ratio_bounds_are_scipys_clopper_pearson_interval():
+    """The beta-quantile bounds are those scipy's binomtest finds by root search (to its
+    tolerance of 2e-12 on the binomial share), and each tail beyond them is 2.5 %."""
+    for k1, k2, t1, t2 in ((10, 30, 2.0, 10.0), (0, 12, 1.0, 3.0), (7, 0, 1.0, 1.0), (1, 5000, 0.5, 900.0),
+                           (4200, 3900, 11.0, 10.0)):
+        n = k1 + k2
+        _, lo, hi, _ = _rate_ratio(k1, t1, k2, t2)
+        share = lambda r: 1.0 if np.isinf(r) else t1 * r / (t1 * r + t2)  # noqa: E731  the ratio's binomial share
+        ci = stats.binomtest(k1, n, t1 / (t1 + t2)).proportion_ci(method="exact")
+        assert share(lo) == pytest.approx(ci.low, abs=1e-11) and share(hi) == pytest.approx(ci.high, abs=1e-11)
+        if k1 > 0:
+            assert stats.binom.sf(k1 - 1, n, share(lo)) == pytest.approx(0.025, rel=1e-9), (k1, k2)
+        if k1 < n:
+            assert stats.binom.cdf(k1, n, share(hi)) == pytest.approx(0.025, rel=1e-9), (k1, k2)
+
+
 def test_a_group_without_events_gives_an_infinite_ratio_and_the_exact_p_without_a_warning():
     import warnings
 
