@@ -4,15 +4,13 @@ table: :mod:`pipeline.report.matrix_table`.)"""
 
 from __future__ import annotations
 
-import textwrap
-
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MultipleLocator
 
-from pipeline.report.figures import DARK, GREY, STYLE, WIDTH_IN, _fig, sv_formatter
+from pipeline.report.figures import DARK, GREY, STYLE, _fig, sv_formatter
 from pipeline.text.format_sv import fmt_num
 
 # components in groups of one hue each (crime reports, residents, staff, agreement, Polisen's events),

@@ -53,8 +53,8 @@ def _column_label(label: str) -> str:
     (the label's box keeps the column narrow; the text runs over the neighbours' free space)."""
     lines = " \\ ".join(esc(line) for line in textwrap.wrap(label, 22))
     return (f"box(height: {HEADER_HEIGHT_CM}cm, width: 100%, place(bottom + left, dx: 50%, "
-            f"rotate(-55deg, origin: bottom + left)[#box(width: 4cm)[#set par(leading: 0.3em); #set text(weight: \"regular\"); "
-            f"{lines}]]))")
+            f"rotate(-55deg, origin: bottom + left)[#box(width: 4cm)[#set par(leading: 0.3em); "
+            f"#set text(weight: \"regular\"); {lines}]]))")
 
 
 def matrix_table(matrix: pd.DataFrame, caption: str) -> str:
