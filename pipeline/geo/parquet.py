@@ -54,6 +54,9 @@ def read_geoparquet(path: Path) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=name)
 
 
+_last_distinct: list = []  # [key, the distinct polygons, their GeoParquet table] of the last layer written
+
+
 def geoparquet_table(frame: gpd.GeoDataFrame):
     """The pyarrow Table that :meth:`geopandas.GeoDataFrame.to_parquet` writes (GeoParquet 1.0.0,
     no index), with each distinct geometry *object* encoded to WKB once.
@@ -62,7 +65,9 @@ def geoparquet_table(frame: gpd.GeoDataFrame):
     with_cell_geometry`), so a layer of 470 000 rows holds 12 000 distinct polygons; encoding
     them row by row was most of the layer's writing time. geopandas encodes the distinct
     geometries (and computes the "geo" metadata from them: the same bounding box and geometry
-    types as of all rows); the rows then take their WKB by position. Returns None where nothing
+    types as of all rows); the rows then take their WKB by position. The encoding of the last
+    set of distinct polygons is kept for the next layer with the same ones (the grid layers
+    are written one after the other), with the polygons themselves, so their ids stay theirs. Returns None where nothing
     is shared or the frame is not a plain one-geometry frame: the caller lets geopandas write it.
     """
     import io
@@ -78,10 +83,16 @@ def geoparquet_table(frame: gpd.GeoDataFrame):
     _, first, position = np.unique(ids, return_index=True, return_inverse=True)
     if len(first) == len(objects):
         return None
-    buf = io.BytesIO()
-    gpd.GeoDataFrame({name: objects[first]}, geometry=name, crs=frame.crs).to_parquet(
-        buf, index=False, schema_version="1.0.0")
-    distinct = pq.read_table(pa.BufferReader(buf.getvalue()))
+    key = (ids[first].tobytes(), str(frame.crs), name)
+    if _last_distinct and _last_distinct[0] == key:  # the grid layers share one set of polygons
+        distinct = _last_distinct[2]
+    else:
+        buf = io.BytesIO()
+        gpd.GeoDataFrame({name: objects[first]}, geometry=name, crs=frame.crs).to_parquet(
+            buf, index=False, schema_version="1.0.0")
+        distinct = pq.read_table(pa.BufferReader(buf.getvalue()))
+        # the polygons are kept with their encoding: while they live, no other object has their ids
+        _last_distinct[:] = [key, objects[first], distinct]
     attributes = pd.DataFrame(frame.copy(deep=False))
     attributes[name] = None  # as geopandas does: an Arrow null column, replaced below
     table = pa.Table.from_pandas(attributes, preserve_index=False)

@@ -103,8 +103,18 @@ def _cat(ev, col: str) -> np.ndarray:
     return np.asarray(ev[col], dtype="object")
 
 
+_LARGEST = np.finfo("float64").max
+
+
 def _z(x: np.ndarray) -> np.ndarray:
-    return np.clip(np.nan_to_num(x, nan=0.0), 0, None)
+    """x with NaN as 0 and negatives as 0 (+inf as the largest float), as
+    ``np.clip(np.nan_to_num(x, nan=0.0), 0, None)``; for a float array without nan_to_num's
+    per-call overhead (a third of the time: the ranking's redraws call this thousands of times)."""
+    x = np.asarray(x)
+    if x.dtype != np.float64:
+        return np.clip(np.nan_to_num(x, nan=0.0), 0, None)
+    out = np.where(np.isnan(x), 0.0, x)
+    return np.clip(out, 0.0, _LARGEST, out=out)
 
 
 def _log_rel(x: np.ndarray) -> np.ndarray:

@@ -94,3 +94,24 @@ def test_frames_without_shared_geometries_are_left_to_geopandas():
     with_attrs = layer.copy()
     with_attrs.attrs["source"] = "x"  # geopandas writes attrs into its own metadata
     assert geoparquet_table(with_attrs) is None
+
+
+def test_layers_sharing_the_polygons_encode_them_once_and_each_is_geopandas_table(tmp_path, monkeypatch):
+    """The grid layers are written one after the other with the same cell polygons: the second
+    reuses the first's encoding (rows in another order, other columns), a layer in another CRS
+    does not, and each file is the table geopandas writes."""
+    import pyarrow.parquet as pq
+
+    first = _grid_layer()
+    second = first.iloc[::-1].reset_index(drop=True).assign(z=lambda f: -f["z"], extra=1.5)
+    moved = first.set_crs("EPSG:3021", allow_override=True)
+    encoded = []
+    original = gpd.GeoDataFrame.to_parquet
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_parquet", lambda self, *a, **k: encoded.append(len(self))
+                        or original(self, *a, **k))
+    for i, layer in enumerate((first, second, moved)):
+        write_frame(layer, tmp_path / f"ours{i}.parquet")
+        original(layer, tmp_path / f"geopandas{i}.parquet", index=False, schema_version="1.0.0")
+        ours, theirs = pq.read_table(tmp_path / f"ours{i}.parquet"), pq.read_table(tmp_path / f"geopandas{i}.parquet")
+        assert ours.equals(theirs) and ours.schema.metadata == theirs.schema.metadata, i
+    assert encoded == [13, 13]  # the 12 polygons and the missing one: for the first layer and the moved one

@@ -148,3 +148,16 @@ def test_the_bootstraps_read_columns_score_as_the_frame_does(evidence):
     for got, want in zip(score_arrays(cols, w, fam), score_arrays(plain, w, fam)):
         np.testing.assert_array_equal(got, want)
     assert (score_arrays(cols, w, fam)[0] != score_arrays(score_columns(evidence.reset_index(drop=True)), w, fam)[0]).any()
+
+
+def test_clipped_values_are_numpys_nan_to_num_then_clip():
+    """_z (missing and negative values count 0) gives what nan_to_num and clip give, infinities too."""
+    import numpy as np
+
+    from pipeline.scoring.components import _z
+
+    for x in (np.array([np.nan, -np.inf, np.inf, -2.0, 0.0, 3.5]), np.array([], dtype=float), np.array([3, -1, 0]),
+              np.array([1e308, -1e-300])):
+        expected = np.clip(np.nan_to_num(x, nan=0.0), 0, None)
+        got = _z(x)
+        assert got.dtype == expected.dtype and np.array_equal(got, expected), x
