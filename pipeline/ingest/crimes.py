@@ -142,9 +142,11 @@ def crime_rows(frames: list[tuple[str, pd.DataFrame]], areas: gpd.GeoDataFrame, 
     ]
     quarantine, todo = screen(df, checks, SOURCE)
 
-    hashed = pd.util.hash_pandas_object(df[fields].fillna(""), index=False)
-    gen_id = "G" + hashed.map(lambda h: f"{h:016x}")
-    incident_id = df["incident_id"].where(df["incident_id"].notna(), gen_id)
+    incident_id = df["incident_id"].copy()
+    no_id = incident_id.isna()
+    if no_id.any():  # a row's hash depends on that row alone: only the rows without an id are hashed
+        hashed = pd.util.hash_pandas_object(df.loc[no_id, fields].fillna(""), index=False)
+        incident_id[no_id] = "G" + hashed.map(lambda h: f"{h:016x}")
     dup = incident_id.where(todo).duplicated(keep="first")
     if seen is not None:
         dup |= todo & seen.has_id(incident_id)

@@ -121,6 +121,17 @@ def test_stable_generated_ids_without_diarienummer(areas, families):
     assert a == b and len(set(a)) == 2 and all(i.startswith("G") and len(i) == 17 for i in a)
 
 
+def test_a_generated_id_depends_on_its_own_row_only(areas, families):
+    """Rows without a Diarienummer get the same id whether the other rows have one or not (only
+    they are hashed)."""
+    rows = {"Brottsdatum": ["2025-01-01", "2025-01-02", "2025-01-03"], "Brottsbenämning": ["Rån", "Rån", "Stöld"],
+            "X": ["580100", "580200", "580300"], "Y": ["6610100", "6610100", "6610100"]}
+    alone = ingest_crimes([("f.csv", pd.DataFrame(rows))], areas, None, KOMMUN, families).table["incident_id"]
+    mixed = ingest_crimes([("f.csv", pd.DataFrame(rows | {"Diarienummer": ["5000-K1-25", None, None]}))],
+                          areas, None, KOMMUN, families).table["incident_id"]
+    assert mixed.tolist() == ["5000-K1-25", *alone.tolist()[1:]] and alone.str.startswith("G").all()
+
+
 def test_fatal_errors_are_one_line(tmp_path, areas, families):
     df = pd.DataFrame({"Brottsdatum": ["2025-01-01"], "Brottsbenämning": ["Rån"], "X-koordinat": ["580100"]})
     with pytest.raises(DataError) as exc:
