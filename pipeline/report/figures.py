@@ -54,8 +54,10 @@ WEEKDAYS_SV = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "s
 
 class SwedishTicks(Formatter):
     """Axis numbers written with :func:`pipeline.text.format_sv.fmt_num` (``decimals``, then
-    ``suffix``). Where that would write two of an axis' ticks alike (ticks 0.5 apart on a small
-    count axis: "0 0 1 1 2"), the axis gets as many more decimals as it takes (up to three)."""
+    ``suffix``). An axis gets as many more decimals as it takes (up to three) for its ticks to
+    read apart and, where they are evenly spaced, for the step to be written exactly: ticks
+    0.5 apart on a count axis read "0 0 1 1 2" with none, ticks 0.25 apart "0,0 0,3 0,5 0,8"
+    with one."""
 
     def __init__(self, decimals: int = 0, suffix: str = ""):
         self.decimals, self.suffix = decimals, suffix
@@ -64,9 +66,12 @@ class SwedishTicks(Formatter):
         return fmt_num(x, self.decimals) + self.suffix
 
     def format_ticks(self, values) -> list[str]:
+        steps = np.diff(np.asarray(values, dtype=float))
+        step = float(steps[0]) if len(steps) > 1 and np.allclose(steps, steps[0], rtol=1e-6) else None
         for decimals in range(self.decimals, self.decimals + 4):
             labels = [fmt_num(v, decimals) + self.suffix for v in values]
-            if len(set(labels)) == len(labels):
+            exact = step is None or abs(round(step, decimals) - step) <= 1e-9 * abs(step)
+            if exact and len(set(labels)) == len(labels):
                 break
         return labels
 

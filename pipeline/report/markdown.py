@@ -29,10 +29,11 @@ def escape(text: object) -> str:
     """Plain text as Typst markup that renders literally.
 
     Every character of ``\\ # * _ $ < > @ [ ] ` ~ / = - +`` gets a backslash, a number followed by
-    a dot at the start is escaped (it would start a numbered list), and newlines become spaces.
+    a dot at the start is escaped (it would start a numbered list), and line breaks (``\\n``,
+    ``\\r``, U+2028 and the others) become spaces.
     """
     s = "" if text is None else str(text)
-    s = re.sub(r"\s*\n\s*", " ", s)
+    s = re.sub(r"\s*[\n\r\x0b\x0c\x85\u2028\u2029]\s*", " ", s)  # every character Typst breaks a line at
     out = "".join("\\" + ch if ch in _SPECIAL else ch for ch in s)
     return re.sub(r"^(\d+)\.", r"\1\\.", out)
 

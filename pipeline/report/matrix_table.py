@@ -26,6 +26,7 @@ SCORE = "Poäng"          # the score column's label (matrix_long)
 HEADER_HEIGHT_CM = 3.4   # room for the column labels, set at an angle
 CELL_WIDTH_CM = 0.95
 LABEL_WIDTH_CM = 4.4
+KEEP_ROWS = 18           # rows (with two-line labels) that fit on a page under the column labels
 
 
 @functools.cache
@@ -59,9 +60,12 @@ def _column_label(label: str) -> str:
 
 def matrix_table(matrix: pd.DataFrame, caption: str) -> str:
     """Typst markup of the matrix (``matrix``: :func:`pipeline.report.chapters.problembilder.
-    matrix_long`, rows row_label, criterion_label, value) as a numbered table with ``caption``."""
+    matrix_long`, rows row_label, criterion_label, value) as a numbered table with ``caption``;
+    "" for a matrix without rows or columns."""
     rows = list(dict.fromkeys(matrix["row_label"]))
     cols = list(dict.fromkeys(matrix["criterion_label"]))
+    if not rows or not cols:
+        return ""
     grid = (matrix.pivot_table(index="row_label", columns="criterion_label", values="value", aggfunc="first",
                                dropna=False).reindex(index=rows, columns=cols))
     gap = ["0pt"] * len(cols)
@@ -77,4 +81,6 @@ def matrix_table(matrix: pd.DataFrame, caption: str) -> str:
              f"inset: (x: 2pt, y: 5pt), fill: none, stroke: (x, y) => if y > 0 {{ (bottom: 0.6pt + white) }},\n"
              f"  table.header({header}),\n  {body},\n)")
     # labels break between words only ("Skadegörelse och / klotter", not "klot-ter")
-    return f"#keep[#figure(kind: table, caption: [{refs(esc(caption))}], {{set text(hyphenate: false); {table}}})]"
+    fig = f"#figure(kind: table, caption: [{refs(esc(caption))}], {{set text(hyphenate: false); {table}}})"
+    # on one page with its caption; a longer one breaks, its column labels repeated
+    return f"#keep[{fig}]" if len(rows) <= KEEP_ROWS else fig

@@ -125,10 +125,15 @@ def _font_height_metrics(self, prop) -> tuple:
     file's OS/2 or hhea table itself, for every text it lays out (a tenth of a figure's CPU:
     the tables are built as dicts at each call). Here they are read the same way, once per
     font and size. In points because the SVG writer draws at 72 dpi, as the PDF and PS
-    writers that define the hook do. Kept under the font properties and the font settings that
-    resolve them to a file, as the text sizes (:func:`_remember_text_metrics`). Hand-written:
-    matplotlib keeps no such values."""
-    key = (prop, getattr(_drawing, "fonts", None) or _font_settings())
+    writers that define the hook do; so only while :func:`svg_bytes` draws (matplotlib's SVG
+    writer sets the figure to 72 dpi then): a RendererSVG used otherwise gets None and
+    matplotlib reads the tables itself. Kept under the font properties and the font settings
+    that resolve them to a file, as the text sizes (:func:`_remember_text_metrics`).
+    Hand-written: matplotlib keeps no such values."""
+    fonts = getattr(_drawing, "fonts", None)
+    if fonts is None:
+        return None, None, None
+    key = (prop, fonts)
     heights = _heights.get(key)
     if heights is None:
         if len(_heights) >= _MAX_METRICS:

@@ -114,7 +114,9 @@ def _z(x: np.ndarray) -> np.ndarray:
     if x.dtype != np.float64:
         return np.clip(np.nan_to_num(x, nan=0.0), 0, None)
     out = np.where(np.isnan(x), 0.0, x)
-    return np.clip(out, 0.0, _LARGEST, out=out)
+    np.clip(out, 0.0, _LARGEST, out=out)
+    out += 0.0  # -0.0 becomes 0.0, as nan_to_num and clip gave
+    return out
 
 
 def _log_rel(x: np.ndarray) -> np.ndarray:

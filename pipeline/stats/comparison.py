@@ -101,8 +101,9 @@ def _rate_ratio(k1: int, t1: float, k2: int, t2: float) -> tuple[float, float, f
     The Clopper–Pearson bounds for π are the beta quantiles B(0.025; k1, n − k1 + 1) and
     B(0.975; k1 + 1, n − k1) (Clopper & Pearson 1934; 0 and 1 at k1 = 0 and k1 = n), taken from
     ``scipy.special.betaincinv``: the interval of scipy's ``binomtest(...).proportion_ci("exact")``
-    (tested), which finds the same bounds by root search on the binomial tails after computing
-    a p-value not used here: 3 ms against 5 µs, a fifth of a national kommun's comparison."""
+    (tested), which finds them by root search on the binomial tails (to 2e-12 on π: up to
+    1e-8 relative for a few events against the rest of the country) after computing a p-value
+    not used here: 3 ms against 5 µs, a fifth of a national kommun's comparison."""
     if k1 + k2 == 0 or t1 <= 0 or t2 <= 0:
         return np.nan, np.nan, np.nan, np.nan
     n = k1 + k2

@@ -159,3 +159,8 @@ def test_axis_numbers_get_the_decimals_that_keep_ticks_apart():
     assert ticks.format_ticks([0, 0.5, 1, 1.5]) == ["0,0", "0,5", "1,0", "1,5"]  # not "0 1 1 2"
     assert F.sv_formatter(1, " %").format_ticks([0.1, 0.101, 0.102]) == ["0,100 %", "0,101 %", "0,102 %"]
     assert ticks(1.5) == "2"  # one number alone: as asked
+    # evenly spaced ticks get the decimals that write their step: not "0,0 0,3 0,5 0,8"
+    assert F.sv_formatter(1).format_ticks([0, 0.25, 0.5, 0.75]) == ["0,00", "0,25", "0,50", "0,75"]
+    assert ticks.format_ticks([0, 2.5, 5, 7.5, 10]) == ["0,0", "2,5", "5,0", "7,5", "10,0"]
+    assert F.sv_formatter(1).format_ticks([0, 0.1 + 0.2, 0.6]) == ["0,0", "0,3", "0,6"]  # 0.30000000000000004
+    assert ticks.format_ticks([0, 3, 12, 100]) == ["0", "3", "12", "100"]  # uneven (a colour scale's classes)

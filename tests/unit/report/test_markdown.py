@@ -23,6 +23,15 @@ def test_number_and_dot_at_start_is_not_a_list():
     assert _rendered_text(escape("2024. Året")).strip() == "2024. Året"
 
 
+def test_every_line_break_typst_knows_becomes_a_space():
+    """A label with a carriage return or a Unicode line separator before "3." would otherwise
+    start a numbered list inside a table cell."""
+    for brk in ("\n", "\r", "\r\n", "\u2028", "\u2029", "\x85", "\x0b", "\x0c"):
+        label = f"1. Stöld{brk}3. Rån"
+        assert escape(label) == "1\\. Stöld 3. Rån", repr(brk)
+        assert _rendered_text(escape(label)).split() == ["1.", "Stöld", "3.", "Rån"], repr(brk)
+
+
 def test_inline_bold_italic():
     assert inline("a **fet** och *kursiv* och ***båda***") == \
         "a #strong[fet] och #emph[kursiv] och #strong[#emph[båda]]"

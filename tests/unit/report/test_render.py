@@ -181,3 +181,13 @@ def test_an_unfinished_lagesbild_says_so_and_has_a_place_for_the_decision(pdfs):
     assert "Kommunstyrelsens ordförande" in internal and "Lokalpolisområdeschef" in internal
     assert "Beslut" in public and "Att skriva" not in public and "reports/text" not in public
     assert "Kommunstyrelsens ordförande" not in public  # the signed original stays with the kommun
+
+
+def test_the_matrix_table_of_nothing_is_nothing_and_a_long_one_may_break():
+    from pipeline.report.matrix_table import KEEP_ROWS, matrix_table
+
+    assert matrix_table(pd.DataFrame(columns=["row_label", "criterion_label", "value"]), "Tom") == ""
+    rows = [(f"{i}. Stöld, Område {i}", c, 0.5) for i in range(1, KEEP_ROWS + 2) for c in ("Trend (10 %)", "Poäng")]
+    long = matrix_table(pd.DataFrame(rows, columns=["row_label", "criterion_label", "value"]), "Lång")
+    short = matrix_table(pd.DataFrame(rows[:4], columns=["row_label", "criterion_label", "value"]), "Kort")
+    assert short.startswith("#keep[") and not long.startswith("#keep[") and long.startswith("#figure(")

@@ -76,13 +76,18 @@ def test_font_heights_are_those_matplotlib_reads_from_the_font_file(monkeypatch)
     def layouts():  # (the text's box, each line's size and place, the frame)
         return [(box.bounds, lines, frame) for box, lines, frame in (t._get_layout(renderer) for t in texts)]
 
+    assert renderer._get_font_height_metrics(FontProperties(size=8)) == (None, None, None)  # not while drawing
+    monkeypatch.setattr(svg._drawing, "fonts", svg._font_settings(), raising=False)  # as while svg_bytes draws
     ours = layouts()
     assert ours[0][1][0][2] != ours[1][1][0][2]  # the lines' places differ
     generic = fig.text(0.1, 0.1, "iiii\nWWWW", fontproperties=FontProperties(family="monospace", size=10))
     spaced = {}
     for font in ("DejaVu Sans Mono", "STIXGeneral"):  # the same properties, another file
         with mpl.rc_context({"font.monospace": [font]}):
+            svg._drawing.fonts = svg._font_settings()  # as svg_bytes reads them for its drawing
             spaced[font] = generic._get_layout(renderer)[1]
+    monkeypatch.setattr(svg._drawing, "fonts", None)
+    assert layouts() == ours  # matplotlib's own reading: the hook answers None outside svg_bytes
     monkeypatch.delattr(RendererSVG, "_get_font_height_metrics")
     assert layouts() == ours
     for font, lines in spaced.items():

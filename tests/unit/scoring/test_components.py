@@ -161,3 +161,5 @@ def test_clipped_values_are_numpys_nan_to_num_then_clip():
         expected = np.clip(np.nan_to_num(x, nan=0.0), 0, None)
         got = _z(x)
         assert got.dtype == expected.dtype and np.array_equal(got, expected), x
+        assert (np.signbit(got) == np.signbit(expected)).all(), x  # no -0.0 where it gave 0.0
+    assert not np.signbit(_z(np.array([-0.0, -1e-320])))[0]
