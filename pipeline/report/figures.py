@@ -109,6 +109,9 @@ def category_counts(area_trends: pd.DataFrame, families) -> Figure:
                 label="Föregående år")
         ax.barh(y - 0.2, k["n_year"].astype(float), 0.4, color=DARK, label="Rapportåret")
         ax.set_yticks(y, labels)
+        # matplotlib's own choice of ticks, whole numbers only: a small kommun's counts are not
+        # marked 2,5 apart
+        ax.xaxis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10], integer=True))
         ax.xaxis.set_major_formatter(sv_formatter())
         ax.set_xlabel("Antal anmälda brott")
         ax.legend(loc="lower right")

@@ -164,3 +164,33 @@ def test_axis_numbers_get_the_decimals_that_keep_ticks_apart():
     assert ticks.format_ticks([0, 2.5, 5, 7.5, 10]) == ["0,0", "2,5", "5,0", "7,5", "10,0"]
     assert F.sv_formatter(1).format_ticks([0, 0.1 + 0.2, 0.6]) == ["0,0", "0,3", "0,6"]  # 0.30000000000000004
     assert ticks.format_ticks([0, 3, 12, 100]) == ["0", "3", "12", "100"]  # uneven (a colour scale's classes)
+
+
+def test_the_category_counts_axis_marks_whole_numbers_and_keeps_matplotlibs_ticks_for_large_counts(monkeypatch):
+    """Few crimes: ticks at whole numbers (matplotlib's AutoLocator put them 0.5 or 2.5 apart:
+    "0,0 2,5 5,0"); many: the figure matplotlib's AutoLocator gives."""
+    import pandas as pd
+    from matplotlib.ticker import AutoLocator
+
+    from pipeline.problems import load_families
+    from pipeline.report.svg import svg_bytes
+
+    fam = load_families()
+
+    def chart(top):
+        trends = pd.DataFrame({"area_id": "kommun", "problem": ["theft", "drugs", "robbery"],
+                               "n_year": [top, 3, 1], "n_prev": [top - 1, 2, 0]})
+        fig = F.category_counts(trends, fam)
+        svg = svg_bytes(fig)
+        lo, hi = fig.axes[0].get_xlim()
+        ticks = [x for x in fig.axes[0].get_xticks() if lo <= x <= hi]
+        return svg, ticks, [t.get_text() for t in fig.axes[0].get_xticklabels()]
+
+    for top in (4, 20):
+        _, ticks, labels = chart(top)
+        assert len(ticks) >= 3 and all(float(x).is_integer() for x in ticks), (top, ticks)
+        assert not any("," in t for t in labels), (top, labels)
+    ours = chart(2400)[0]
+    monkeypatch.setattr(F, "MaxNLocator", lambda *a, **k: AutoLocator())
+    assert chart(2400)[0] == ours
+    assert any("," in t for t in chart(20)[2])  # what AutoLocator gave
