@@ -67,8 +67,9 @@ def geoparquet_table(frame: gpd.GeoDataFrame):
     geometries (and computes the "geo" metadata from them: the same bounding box and geometry
     types as of all rows); the rows then take their WKB by position. The encoding of the last
     set of distinct polygons is kept for the next layer with the same ones (the grid layers
-    are written one after the other), with the polygons themselves, so their ids stay theirs. Returns None where nothing
-    is shared or the frame is not a plain one-geometry frame: the caller lets geopandas write it.
+    are written one after the other), with the polygons themselves, so their ids stay theirs.
+    Returns None where nothing is shared or the frame is not a plain one-geometry frame: the
+    caller lets geopandas write it.
     """
     import io
 

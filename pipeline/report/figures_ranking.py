@@ -44,11 +44,9 @@ def contribution_chart(labels: list[str], contrib: pd.DataFrame, names: dict[str
         ax.set_yticks(y, labels)
         top = max(left.max() * 1.12, 0.1)
         ax.set_xlim(0, top)
-        # ticks every 0.1 written with one decimal, or every 0.05 with two: matplotlib's own
-        # choice of 0.05 written with one decimal read "0,0 0,1 0,1 0,2 0,2"
-        step = 0.1 if top > 0.3 else 0.05
-        ax.xaxis.set_major_locator(MultipleLocator(step))
-        ax.xaxis.set_major_formatter(sv_formatter(1 if step == 0.1 else 2))
+        # ticks every 0.1, or every 0.05 on a short axis (the formatter writes those with two decimals)
+        ax.xaxis.set_major_locator(MultipleLocator(0.1 if top > 0.3 else 0.05))
+        ax.xaxis.set_major_formatter(sv_formatter(1))
         ax.set_xlabel("Poäng (0–1): summan av kriteriernas bidrag")
         fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=3, fontsize=7)
         return fig

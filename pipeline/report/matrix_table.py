@@ -69,7 +69,7 @@ def matrix_table(matrix: pd.DataFrame, caption: str) -> str:
     grid = (matrix.pivot_table(index="row_label", columns="criterion_label", values="value", aggfunc="first",
                                dropna=False).reindex(index=rows, columns=cols))
     gap = ["0pt"] * len(cols)
-    if cols and cols[-1] == SCORE:
+    if cols[-1] == SCORE:
         gap[-1] = "5pt"  # the score set apart from the criteria it weighs
     header = ", ".join(["[]"] + [f"table.cell(align: left)[#{_column_label(c)}]" for c in cols])
     body = ",\n  ".join(

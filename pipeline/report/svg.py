@@ -86,13 +86,8 @@ def _remember_text_metrics() -> None:
     def remembered(self, s, prop, ismath):
         if ismath == "TeX":
             return measure(self, s, prop, ismath)
-        key = (s, prop.copy(), ismath, getattr(_drawing, "fonts", None) or _font_settings())
-        size = known.get(key)
-        if size is None:
-            if len(known) >= _MAX_METRICS:
-                known.clear()
-            size = known[key] = measure(self, s, prop, ismath)
-        return size
+        fonts = getattr(_drawing, "fonts", None) or _font_settings()
+        return _kept(known, (s, prop, ismath, fonts), lambda: measure(self, s, prop, ismath))
 
     RendererSVG.get_text_width_height_descent = functools.wraps(measure)(remembered)
     RendererSVG._get_font_height_metrics = _font_height_metrics
@@ -133,13 +128,20 @@ def _font_height_metrics(self, prop) -> tuple:
     fonts = getattr(_drawing, "fonts", None)
     if fonts is None:
         return None, None, None
-    key = (prop, fonts)
-    heights = _heights.get(key)
-    if heights is None:
-        if len(_heights) >= _MAX_METRICS:
-            _heights.clear()
-        heights = _heights[(prop.copy(), key[1])] = _font_heights(prop)
-    return heights
+    return _kept(_heights, (prop, fonts), lambda: _font_heights(prop))
+
+
+def _kept(store: dict, key: tuple, compute):
+    """``store[key]``, computed once: stored under a copy of the key's font properties (the
+    caller's may change later), at most ``_MAX_METRICS`` entries (then the store starts afresh)."""
+    value = store.get(key)
+    if value is None:
+        if len(store) >= _MAX_METRICS:
+            store.clear()
+        from matplotlib.font_manager import FontProperties
+
+        value = store[tuple(k.copy() if isinstance(k, FontProperties) else k for k in key)] = compute()
+    return value
 
 
 @functools.cache
