@@ -7,9 +7,9 @@ notebooks: they are for looking at one kommun). A task never raises: a kommun th
 back with its reason and the others go on. A rerun skips a kommun whose inputs and params hash
 to the same key as its last successful run (``.national-key`` in its run directory).
 
-The kommuner's reports are built from Polisen's published events (the real archive), the only
-source every kommun has; the national generator of synthetic crime exports (issue 13, part 5)
-is not written yet, so the per-kommun runs take the events-only path.
+Every kommun's run reads Polisen's published events (the real archive), the only source every
+kommun has; with ``crimes`` (a synthetic country from ``lagesbild national-data``) it also reads
+its crime, area and population partitions, and otherwise takes the events-only path.
 """
 
 from __future__ import annotations
@@ -143,6 +143,7 @@ def run_kommun(task: dict) -> dict:
 
 
 NANNY_ENVIRON = "distributed.nanny.pre-spawn-environ"  # what distributed's nannies set before a worker starts
+PROFILE = "distributed.worker.profile.enabled"  # distributed's statistical profiler, for the dashboard
 
 
 def _client(scheduler: str | None, workers: int):
@@ -158,7 +159,13 @@ def _client(scheduler: str | None, workers: int):
     # five times the page faults and a fifth more CPU. Our workers stay far below their memory
     # limit, so they keep glibc's defaults (None drops it from that setting; a worker still
     # inherits it from this process's environment, which run_national then reports).
-    with dask.config.set({f"{NANNY_ENVIRON}.MALLOC_TRIM_THRESHOLD_": None}):
+    # distributed's profiler walks the stack of every running task every 10 ms, in the worker's
+    # event loop and holding the GIL, for the dashboard's Profile page: 3–6 % of a worker's CPU
+    # on this pipeline's deep stacks. A national run is a batch job with its own progress lines;
+    # the dashboard keeps its task stream, and samples memory and CPU every 2 s instead of 0.5 s
+    # (psutil in the scheduler, each nanny and each worker: a quarter of this process's CPU).
+    with dask.config.set({f"{NANNY_ENVIRON}.MALLOC_TRIM_THRESHOLD_": None, PROFILE: False,
+                          "distributed.admin.system-monitor.interval": "2s"}):
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
     return Client(cluster), cluster
 
@@ -254,12 +261,17 @@ def run_national(data: Path, out: Path, base: dict, year: int, years_back: int =
     client, cluster = _client(scheduler, workers)
     if cluster is not None:  # distributed's INFO line with the dashboard's (random) port is quieted
         progress(f"national: LocalCluster of {workers} workers, dashboard {cluster.dashboard_link}")
-    trimmed = _trimming_workers(client)  # ours too: they inherit this process's environment
+    trimmed, profiling = _costly_workers(client)  # ours too: they inherit this process's environment
     if trimmed:
         progress(f"national: {trimmed} worker(s) run with MALLOC_TRIM_THRESHOLD_ set (distributed's nanny sets "
                  "65536, and an earlier cluster in this process leaves it in its environment), which cost a fifth "
                  "more CPU per kommun here; start them with `dask worker --no-nanny`, or set "
                  f"{NANNY_ENVIRON}.MALLOC_TRIM_THRESHOLD_ to null in their Dask config, from a shell without it")
+    if profiling:
+        progress(f"national: {profiling} worker(s) run distributed's profiler (every 10 ms, for the dashboard's "
+                 "Profile page), which cost 3–6 % of their CPU here; start them with "
+                 "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False in their environment, or set "
+                 f"{PROFILE} to false in their Dask config")
     results = []
     try:
         futures = client.map(run_kommun, tasks, key=[f"kommun-{t['code']}" for t in tasks], pure=False)
@@ -292,16 +304,20 @@ def _partitions(country: Path, code: str) -> dict[str, str]:
             "population_areas": str(partition(country, "population", code))}
 
 
-def _trimming_workers(client) -> int:
-    """How many of the cluster's workers run with MALLOC_TRIM_THRESHOLD_ in their environment."""
-    def trim():
+def _costly_workers(client) -> tuple[int, int]:
+    """How many of the cluster's workers run with MALLOC_TRIM_THRESHOLD_ in their environment,
+    and how many with distributed's profiler on (each costs CPU per kommun; see :func:`_client`)."""
+    def costs():
         import os
 
-        return os.environ.get("MALLOC_TRIM_THRESHOLD_") is not None
+        import dask
+
+        return os.environ.get("MALLOC_TRIM_THRESHOLD_") is not None, bool(dask.config.get(PROFILE, True))
     try:
-        return sum(client.run(trim).values())
+        seen = list(client.run(costs).values())
     except Exception:  # noqa: BLE001 - a hint, never a reason to fail
-        return 0
+        return 0, 0
+    return sum(t for t, _ in seen), sum(p for _, p in seen)
 
 
 def _worker_peaks(client) -> dict[str, float]:

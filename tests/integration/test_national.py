@@ -105,6 +105,10 @@ def test_scheduler_and_workers_give_the_local_clusters_results(scheduler, shared
         assert all(line.startswith(("national: ", "[", "✓ national: ")) or line.startswith(slow_exit)
                    for line in proc.stderr.splitlines()), proc.stderr
         assert proc.stdout == ""
+    # the scheduler's workers run distributed's profiler (its default), ours do not: one hint line, for them only
+    profiler = "worker(s) run distributed's profiler"
+    assert sum(profiler in line for line in remote.stderr.splitlines()) == 1 and profiler not in local.stderr
+    assert "2 worker(s) run distributed's profiler" in remote.stderr
     for code in KOMMUNER:
         for name in ("event_month_counts", "event_trends", "event_comparison", "area_trends", "grid_hotspots"):
             pd.testing.assert_frame_equal(_table(tmp_path / "remote", code, name), _table(tmp_path / "local", code, name))

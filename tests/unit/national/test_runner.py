@@ -85,30 +85,33 @@ def test_dask_info_lines_are_quieted_but_its_warnings_and_debug_stay():
         dist.setLevel(saved[1])
 
 
-def test_local_workers_keep_glibcs_malloc_defaults_and_dasks_other_settings(monkeypatch):
+def test_local_workers_keep_glibcs_malloc_defaults_run_no_profiler_and_keep_dasks_other_settings(monkeypatch):
     """distributed starts workers with MALLOC_TRIM_THRESHOLD_=65536, which fixes glibc's mmap
-    threshold (a page fault for every page of every larger array); our LocalCluster leaves it
-    unset and keeps the rest of distributed's worker environment."""
+    threshold (a page fault for every page of every larger array), and with its profiler
+    sampling every task's stack every 10 ms; our LocalCluster leaves both out and keeps the rest
+    of distributed's worker environment."""
     import os
 
-    from pipeline.national.runner import _client, _close
-
+    import dask
     from dask.distributed import Client, LocalCluster
 
-    from pipeline.national.runner import _trimming_workers
+    from pipeline.national.runner import _client, _close, _costly_workers
 
     # as a shell that never set it; set first so that the teardown removes what a cluster leaves behind
     monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "1")
     monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_")
     client, cluster = _client(None, 1)
     try:
-        seen = list(client.run(lambda: (os.environ.get("MALLOC_TRIM_THRESHOLD_"),
-                                        os.environ.get("OPENBLAS_NUM_THREADS"))).values())
-        ours = _trimming_workers(client)
+        seen = list(client.run(lambda dask_worker: (os.environ.get("MALLOC_TRIM_THRESHOLD_"),
+                                                    os.environ.get("OPENBLAS_NUM_THREADS"),
+                                                    "profile" in dask_worker.periodic_callbacks)).values())
+        ours = _costly_workers(client)
     finally:
         _close(client, cluster)
-    assert seen == [(None, "1")] and ours == 0
-    # a cluster started with distributed's defaults (as `dask worker` does) is seen, for the hint
+    assert seen == [(None, "1", False)] and ours == (0, 0)
+    assert dask.config.get("distributed.worker.profile.enabled") is True  # this process's config is left as it was
+    # a cluster started with distributed's defaults (as `dask worker` does) is seen, for the hints
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0") as theirs, \
             Client(theirs) as other:
-        assert _trimming_workers(other) == 1
+        assert _costly_workers(other) == (1, 1)
+        assert list(other.run(lambda dask_worker: "profile" in dask_worker.periodic_callbacks).values()) == [True]
