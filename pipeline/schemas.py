@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import shapely
 from pandera.engines.geopandas_engine import Geometry
 
 from pipeline.errors import DataError
@@ -360,6 +362,11 @@ def schema(table: str) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(cols, strict=not spec.open, ordered=False, unique=list(spec.primary_key), name=table)
 
 
+# shapely's geometry type ids, named as a table's geometry kind (a Multi kind as its single one)
+_GEOMETRY_KINDS = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "Point", 5: "LineString",
+                   6: "Polygon", 7: "GeometryCollection"}
+
+
 def validate(table: str, df: pd.DataFrame) -> pd.DataFrame:
     """Validate ``df`` against the core table ``table``; raise DataError with one line if it fails."""
     try:
@@ -369,8 +376,9 @@ def validate(table: str, df: pd.DataFrame) -> pd.DataFrame:
         raise DataError(f"table '{table}' breaks its schema: {first}") from exc
     spec = TABLES[table]
     if spec.geometry and len(out):
-        geoms = out.geometry.dropna()
-        kinds = {str(k).replace("Multi", "") for k in geoms.geom_type.unique()}  # not row by row
+        # the distinct kinds by shapely's type ids (geom_type makes a string for every row)
+        ids = np.unique(shapely.get_type_id(out.geometry.to_numpy()))
+        kinds = {_GEOMETRY_KINDS.get(int(i), f"type {i}") for i in ids if i >= 0}  # -1: a missing geometry
         if kinds - {spec.geometry}:
             raise DataError(f"table '{table}' must hold {spec.geometry} geometries, found {sorted(kinds)}")
     return out

@@ -264,7 +264,10 @@ def evidence(run: RunContext, params: Params) -> str:
     return f"evidence: {len(ev):,} (area, problem) rows from {ev['area_id'].nunique()} areas"
 
 
-def score(run: RunContext, params: Params) -> str:
+def score(run: RunContext, params: Params, excel: bool = True) -> str:
+    """Rank the problembilder: problembilder.csv, its Excel table problembilder.xlsx (not with
+    ``excel=False``, a national run, which leaves out every Excel table of a kommun: the
+    overview has its own), sensitivity.csv and prioritisation_matrix.csv."""
     from pipeline.scoring.explain import add_explanations
     from pipeline.scoring.matrix import prioritisation_matrix
     from pipeline.scoring.rank import BootstrapInputs, note_problems, rank_problems
@@ -282,7 +285,10 @@ def score(run: RunContext, params: Params) -> str:
     matrix = prioritisation_matrix(ranked, params.report.top_n)
     ranked = validate("problembilder", ranked)
     io.write_frame(ranked, run.processed / "problembilder.csv")
-    io.write_frame(ranked, run.processed / "problembilder.xlsx")
+    if excel:
+        io.write_frame(ranked, run.processed / "problembilder.xlsx")
+    else:  # switched off: no stale workbook from an earlier run
+        (run.processed / "problembilder.xlsx").unlink(missing_ok=True)
     io.write_frame(sensitivity, run.processed / "sensitivity.csv")
     io.write_frame(matrix, run.processed / "prioritisation_matrix.csv")
     top = ranked.iloc[0] if len(ranked) else None

@@ -37,7 +37,7 @@ STAGES = ("ingest", "layers", "evidence", "score", "report")
 # (processes=1): the machine's other cores are the other workers, and a worker's threads make forking unsafe.
 NATIONAL_CHAPTERS = ("Sammanfattning", "Om kommunen", "Anmälda brott", "Jämförelse", "Prioriterade problembilder",
                      "Metod och källor")
-STAGE_OPTIONS = {"ingest": {"processes": 1}, "layers": {"gpkg": False, "processes": 1},
+STAGE_OPTIONS = {"ingest": {"processes": 1}, "layers": {"gpkg": False, "processes": 1}, "score": {"excel": False},
                  "report": {"versions": ("intern",), "excel": False, "chapters": NATIONAL_CHAPTERS, "processes": 1}}
 
 
@@ -94,7 +94,7 @@ def run_kommun(task: dict) -> dict:
     """One kommun, start to end, in this process. ``task``: code, name, population, root, year,
     years_back, shared (paths), base (params), boundaries, pop_year. Returns code, name, status
     ("done", "skipped" or "failed"), reason, seconds per stage and the report's path."""
-    from pipeline import stages
+    from pipeline import io, stages
     from pipeline.config import Params
     from pipeline.context import RunContext
     from pipeline.errors import DataError
@@ -124,7 +124,9 @@ def run_kommun(task: dict) -> dict:
             kommun_inputs(root, code, task["name"], task["population"], Path(task["boundaries"]), task["pop_year"])
         run.params_file.write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), "utf-8")
         p = Params.model_validate(params)
-        with sparse_collections():  # as in the CLI; a worker's own setting comes back after
+        # as in the CLI: sparse collections (a worker's own setting comes back after), and each
+        # table read once by the stages after the one that writes it (13 of a kommun's 51 reads)
+        with sparse_collections(), io.reading_once():
             for name in STAGES:
                 s, c = time.perf_counter(), time.process_time()
                 getattr(stages, name)(run, p, **STAGE_OPTIONS.get(name, {}))

@@ -115,6 +115,8 @@ def test_scheduler_and_workers_give_the_local_clusters_results(scheduler, shared
         pb = [pd.read_csv(tmp_path / o / "kommuner" / code / "data/processed/problembilder.csv") for o in ("remote", "local")]
         pd.testing.assert_frame_equal(pb[0], pb[1])
         assert (tmp_path / "remote" / "kommuner" / code / "reports" / "lagesbild-2025.pdf").stat().st_size > 10_000
+        # a national run leaves out a kommun's Excel tables (the ranking's too): the overview has its own
+        assert not list((tmp_path / "remote" / "kommuner" / code).rglob("*.xlsx"))
         incidents = io.read_frame(tmp_path / "remote" / "kommuner" / code / "data" / "processed" / "incidents.parquet")
         # the kommun's synthetic crimes of the report year, as generated (the demo's faults quarantined)
         made = int(truth.loc[truth["kommun_code"] == code, "incidents_2025"].iloc[0])

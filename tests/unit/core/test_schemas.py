@@ -3,7 +3,7 @@
 import geopandas as gpd
 import pandas as pd
 import pytest
-from shapely.geometry import Point, box
+from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
 from pipeline.errors import DataError
 from pipeline.schemas import validate
@@ -33,6 +33,31 @@ def test_points_where_polygons_belong_are_rejected():
     bad = _hot().set_geometry([Point(1, 1)])
     with pytest.raises(DataError, match="must hold Polygon"):
         validate("grid_hotspots", bad)
+
+
+def test_a_polygon_layer_takes_multipolygons_and_empty_cells_and_names_every_other_kind():
+    rows = pd.concat([_hot(cell_id=c) for c in ("A", "B", "C", "D")], ignore_index=True)
+    ok = rows.iloc[:3].set_geometry(gpd.GeoSeries([box(0, 0, 1, 1), MultiPolygon([box(0, 0, 1, 1), box(2, 2, 3, 3)]),
+                                                   Polygon()], crs="EPSG:3006"))
+    assert len(validate("grid_hotspots", ok)) == 3
+    mixed = rows.set_geometry(gpd.GeoSeries([box(0, 0, 1, 1), LineString([(0, 0), (1, 1)]), Point(1, 1),
+                                             Point(2, 2)], crs="EPSG:3006"))
+    with pytest.raises(DataError, match=r"must hold Polygon geometries, found \['LineString', 'Point', 'Polygon'\]"):
+        validate("grid_hotspots", mixed)
+
+
+def test_a_nullable_point_table_takes_missing_geometries():
+    from pipeline.schemas import TABLES
+
+    assert TABLES["est_reports"].nullable_geometry and TABLES["est_reports"].geometry == "Point"
+    est = gpd.GeoDataFrame({"est_id": ["E1", "E2"], "occurred_at": pd.to_datetime(["2025-03-01", "2025-03-02"]),
+                            "est_type": ["skadegörelse", "skadegörelse"], "problem": ["vandalism", None],
+                            "place_name": ["Torget", "Parken"], "organisation": ["Kommun", "Kommun"],
+                            "text": ["", ""], "area_id": ["A", None], "source_file": ["est.csv", "est.csv"],
+                            "source_row": [2, 3]}, geometry=[Point(1, 1), None], crs="EPSG:3006")
+    assert len(validate("est_reports", est)) == 2
+    with pytest.raises(DataError, match=r"must hold Point geometries, found \['Polygon'\]"):
+        validate("est_reports", est.set_geometry(gpd.GeoSeries([box(0, 0, 1, 1), None], crs="EPSG:3006")))
 
 
 def test_problembilder_key_is_unique():
