@@ -9,6 +9,7 @@ zeros. Writes are atomic: a file appears complete or not at all.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import csv
 import io as _io
 import os
@@ -541,7 +542,9 @@ def frame_rows(path: Path) -> int:
     return len(read_frame(path))
 
 
-_READ_ONCE: dict | None = None  # (path, geometry, inode, mtime, size) -> frame, within reading_once()
+# (path, geometry, inode, mtime, size) -> frame, within reading_once(); a context variable, so that
+# two kommuner run by two threads of one Dask worker each have their own (a forked child inherits it)
+_READ_ONCE: contextvars.ContextVar[dict | None] = contextvars.ContextVar("read_once", default=None)
 
 
 @contextlib.contextmanager
@@ -550,13 +553,14 @@ def reading_once():
     that frame (pandas' copy-on-write keeps the one read unchanged whatever a caller does with
     its copy). A file written again in the block (write_frame replaces it: another inode and
     modification time) is read again. For a caller whose parts each read what they need, such
-    as the report's inputs: the problem profiles read the grid layer and incidents again."""
-    global _READ_ONCE
-    outer, _READ_ONCE = _READ_ONCE, ({} if _READ_ONCE is None else _READ_ONCE)
+    as the report's inputs: the problem profiles read the grid layer and incidents again. The
+    block belongs to the thread (or task) that opens it; a child forked inside inherits it."""
+    outer = _READ_ONCE.get()
+    token = _READ_ONCE.set({} if outer is None else outer)
     try:
         yield
     finally:
-        _READ_ONCE = outer
+        _READ_ONCE.reset(token)
 
 
 def read_frame(path: Path, geometry: bool = True) -> pd.DataFrame:
@@ -569,12 +573,13 @@ def read_frame(path: Path, geometry: bool = True) -> pd.DataFrame:
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: missing; run the stage that writes it first (lagesbild run)")
-    if _READ_ONCE is not None:
+    read = _READ_ONCE.get()
+    if read is not None:
         stat = path.stat()
         key = (str(path.resolve()), geometry, stat.st_ino, stat.st_mtime_ns, stat.st_size)
-        if key not in _READ_ONCE:
-            _READ_ONCE[key] = _read_frame(path, geometry)
-        return _READ_ONCE[key].copy(deep=False)
+        if key not in read:
+            read[key] = _read_frame(path, geometry)
+        return read[key].copy(deep=False)
     return _read_frame(path, geometry)
 
 

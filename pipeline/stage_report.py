@@ -99,7 +99,8 @@ def report(run: RunContext, params: Params, versions: tuple[str, ...] = ("intern
     figures = FigureCache(deferred=True)
 
     def build(version: str) -> None:
-        documents[version] = build_document(sources[version], figures, *(() if chapters is None else (chapters,)))
+        documents[version] = build_document(sources[version], figures, *(() if chapters is None else (chapters,)),
+                                            excel=excel)
 
     tables_dir = run.report_tables(year, versions[0]).parent
     tables_dir.mkdir(parents=True, exist_ok=True)

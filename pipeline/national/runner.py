@@ -15,6 +15,7 @@ its crime, area and population partitions, and otherwise takes the events-only p
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import json
 import logging
@@ -125,7 +126,8 @@ def run_kommun(task: dict) -> dict:
         run.params_file.write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), "utf-8")
         p = Params.model_validate(params)
         # as in the CLI: sparse collections (a worker's own setting comes back after), and each
-        # table read once by the stages after the one that writes it (13 of a kommun's 51 reads)
+        # table read once in the kommun's run (13 of a kommun's 51 reads were repeats: the
+        # evidence and score stages read what the report reads again)
         with sparse_collections(), io.reading_once():
             for name in STAGES:
                 s, c = time.perf_counter(), time.process_time()
@@ -162,13 +164,17 @@ def _client(scheduler: str | None, workers: int):
     # limit, so they keep glibc's defaults (None drops it from that setting; a worker still
     # inherits it from this process's environment, which run_national then reports).
     # distributed's profiler walks the stack of every running task every 10 ms, in the worker's
-    # event loop and holding the GIL, for the dashboard's Profile page: 3–6 % of a worker's CPU
-    # on this pipeline's deep stacks. A national run is a batch job with its own progress lines;
-    # the dashboard keeps its task stream, and samples memory and CPU every 2 s instead of 0.5 s
-    # (psutil in the scheduler, each nanny and each worker: a quarter of this process's CPU).
+    # event loop and holding the GIL, for the dashboard's Profile page: the loop's thread took
+    # 1.8 s in 30 s of a task's work with it and 0.6–0.8 s without, about 4 % of the worker's
+    # CPU. A national run is a batch job with its own progress lines; the dashboard keeps its
+    # task stream, and samples memory and CPU every 2 s instead of 0.5 s (psutil; the scheduler
+    # and nannies in this process: 1.37 → 0.98 s of CPU in 30 s of two workers' work).
     with dask.config.set({f"{NANNY_ENVIRON}.MALLOC_TRIM_THRESHOLD_": None, PROFILE: False,
                           "distributed.admin.system-monitor.interval": "2s"}):
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
+        # each nanny keeps its own copy: it hands its config to every worker it (re)starts, and
+        # a shallow one would share the nested dicts that leaving this block restores
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                               config=copy.deepcopy(dask.config.config))
     return Client(cluster), cluster
 
 
@@ -263,7 +269,8 @@ def run_national(data: Path, out: Path, base: dict, year: int, years_back: int =
     client, cluster = _client(scheduler, workers)
     if cluster is not None:  # distributed's INFO line with the dashboard's (random) port is quieted
         progress(f"national: LocalCluster of {workers} workers, dashboard {cluster.dashboard_link}")
-    trimmed, profiling = _costly_workers(client)  # ours too: they inherit this process's environment
+    # ours too: they inherit this process's environment (MALLOC_TRIM_THRESHOLD_)
+    trimmed, profiling = _costly_workers(client)
     if trimmed:
         progress(f"national: {trimmed} worker(s) run with MALLOC_TRIM_THRESHOLD_ set (distributed's nanny sets "
                  "65536, and an earlier cluster in this process leaves it in its environment), which cost a fifth "
@@ -271,7 +278,7 @@ def run_national(data: Path, out: Path, base: dict, year: int, years_back: int =
                  f"{NANNY_ENVIRON}.MALLOC_TRIM_THRESHOLD_ to null in their Dask config, from a shell without it")
     if profiling:
         progress(f"national: {profiling} worker(s) run distributed's profiler (every 10 ms, for the dashboard's "
-                 "Profile page), which cost 3–6 % of their CPU here; start them with "
+                 "Profile page), which cost about 4 % of their CPU here; start them with "
                  "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False in their environment, or set "
                  f"{PROFILE} to false in their Dask config")
     results = []
@@ -309,12 +316,10 @@ def _partitions(country: Path, code: str) -> dict[str, str]:
 def _costly_workers(client) -> tuple[int, int]:
     """How many of the cluster's workers run with MALLOC_TRIM_THRESHOLD_ in their environment,
     and how many with distributed's profiler on (each costs CPU per kommun; see :func:`_client`)."""
-    def costs():
+    def costs(dask_worker):
         import os
 
-        import dask
-
-        return os.environ.get("MALLOC_TRIM_THRESHOLD_") is not None, bool(dask.config.get(PROFILE, True))
+        return os.environ.get("MALLOC_TRIM_THRESHOLD_") is not None, "profile" in dask_worker.periodic_callbacks
     try:
         seen = list(client.run(costs).values())
     except Exception:  # noqa: BLE001 - a hint, never a reason to fail

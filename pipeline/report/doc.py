@@ -24,9 +24,10 @@ from pipeline.text.format_sv import fmt_int
 
 
 class Doc(TypstWriter):
-    def __init__(self, inp: ReportInputs, figures: FigureCache | None = None):
+    def __init__(self, inp: ReportInputs, figures: FigureCache | None = None, excel: bool = True):
         super().__init__(figures)
         self.inp = inp
+        self.excel = excel  # False: the report goes without its Excel tables (a national run)
         self.public = inp.public
         self.min = inp.privacy.min_count
         self.names = views.area_names(inp.areas)
@@ -82,6 +83,13 @@ class Doc(TypstWriter):
     def excel_name(self) -> str:
         """The Excel appendix that goes with this version of the report."""
         return f"lagesbild-{self.inp.kommun.year}-tabeller-{'publik' if self.public else 'intern'}.xlsx"
+
+    def appendix(self, sheet: str | None = None) -> str:
+        """Where a reader finds every number of a table: "i Excelbilagan <file>[, bladet <sheet>]";
+        for a report written without its Excel tables (a national run), the command that writes them."""
+        if not self.excel:
+            return "i Excelbilagan som kommandot lagesbild run i kommunens katalog skriver"
+        return f"i Excelbilagan {self.excel_name}" + (f", bladet {sheet}" if sheet else "")
 
     def label(self, problem) -> str:
         """Swedish label of a problem family; a missing one (e.g. an event type without a family) is "–"."""

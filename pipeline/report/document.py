@@ -39,15 +39,16 @@ def chapter_titles(chapters: tuple[Chapter, ...] = CHAPTERS) -> list[str]:
 
 
 def build_document(inputs: ReportInputs, figures: FigureCache | None = None,
-                   chapters: tuple[Chapter, ...] = CHAPTERS) -> tuple[str, dict[str, bytes]]:
+                   chapters: tuple[Chapter, ...] = CHAPTERS, excel: bool = True) -> tuple[str, dict[str, bytes]]:
     """The Typst source of ``main.typ`` and the figure files (SVG bytes by file name).
 
     The source imports ``lagesbild.typ`` (the template, copied beside it by render.py). Pass
     the same ``figures`` cache to both versions to draw their common figures once. With fewer
     ``chapters`` than :data:`CHAPTERS` (a national run's short version) the document opens with
     a notice naming the chapters left out, so a reader knows the report is not the whole lägesbild.
+    ``excel=False``: the report goes without its Excel tables, and says which command writes them.
     """
-    d = Doc(inputs, figures)
+    d = Doc(inputs, figures, excel)
     k = inputs.kommun
     head = (f'#import "lagesbild.typ": *\n#show: lagesbild.with(kommun: {typst_str(k.name)}, lpo: {typst_str(k.lpo)}, '
             f'year: {typst_str(k.year)}, date: {typst_str(inputs.generated_on.isoformat())}, '

@@ -126,5 +126,6 @@ def test_compared_with_its_lan_similar_kommuner_and_the_country(vasteras_events_
     assert alla.loc["riket", "rate_low"] < alla.loc["riket", "rate_per_10000"] < alla.loc["riket", "rate_high"]
     text = _text(run_dir / "reports/lagesbild-2025.pdf")
     assert "Jämförelse" in text and "Övriga Västmanlands län (9 kommuner)" in text
+    assert "Alla tal finns i Excelbilagan lagesbild" in text and "bladet Jämförelse" in text
     pb = pd.read_csv(run_dir / "data/processed/problembilder.csv", dtype={"area_id": str})
     assert pb["events_rate_ratio"].notna().any()

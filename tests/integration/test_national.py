@@ -6,6 +6,7 @@ written."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import subprocess
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pypdfium2 as pdfium
 import pytest
 
 from pipeline import io
@@ -93,7 +95,12 @@ def test_scheduler_and_workers_give_the_local_clusters_results(scheduler, shared
     # do not depend on the cluster: the local run reuses them as a rerun would (same key), and
     # computes every kommun again on its own LocalCluster
     shutil.copytree(tmp_path / "remote" / "inputs", tmp_path / "local" / "inputs")
+    for code in KOMMUNER:  # a workbook left by an earlier kind of run is removed, not left stale
+        stale = tmp_path / "local" / "kommuner" / code / "data" / "processed" / "problembilder.xlsx"
+        stale.parent.mkdir(parents=True)
+        stale.write_bytes(b"stale")
     local = national(tmp_path / "local", shared_data, country)
+    assert not list((tmp_path / "local" / "kommuner").rglob("*.xlsx"))
     for proc in (remote, local):
         for code in KOMMUNER:  # progress per kommun
             assert any(f"{code} " in line and ": done" in line for line in proc.stderr.splitlines()), proc.stderr
@@ -115,8 +122,12 @@ def test_scheduler_and_workers_give_the_local_clusters_results(scheduler, shared
         pb = [pd.read_csv(tmp_path / o / "kommuner" / code / "data/processed/problembilder.csv") for o in ("remote", "local")]
         pd.testing.assert_frame_equal(pb[0], pb[1])
         assert (tmp_path / "remote" / "kommuner" / code / "reports" / "lagesbild-2025.pdf").stat().st_size > 10_000
-        # a national run leaves out a kommun's Excel tables (the ranking's too): the overview has its own
+        # a national run leaves out a kommun's Excel tables (the ranking's too): the overview has its own,
+        # and the report names the command that writes them instead of a file that is not there
         assert not list((tmp_path / "remote" / "kommuner" / code).rglob("*.xlsx"))
+        pages = pdfium.PdfDocument(str(tmp_path / "remote" / "kommuner" / code / "reports" / "lagesbild-2025.pdf"))
+        text = re.sub(r"\s+", " ", " ".join(pages[i].get_textpage().get_text_range() for i in range(len(pages))))
+        assert "Alla tal finns i Excelbilagan som" in text and ".xlsx" not in text
         incidents = io.read_frame(tmp_path / "remote" / "kommuner" / code / "data" / "processed" / "incidents.parquet")
         # the kommun's synthetic crimes of the report year, as generated (the demo's faults quarantined)
         made = int(truth.loc[truth["kommun_code"] == code, "incidents_2025"].iloc[0])

@@ -24,7 +24,7 @@ def build(d: Doc) -> None:
             + ([] if d.public else [esc(r.get("top_place") if pd.notna(r.get("top_place")) else "–")])
             for _, r in shown.iterrows()]
     hdr = ["Område", "Problemområde", "Anteckningar", "Verksamheter"] + ([] if d.public else ["Vanligaste plats"])
-    more = f" (de {len(shown)} vanligaste av {len(nt)}; alla finns i {d.excel_name})" if len(nt) > len(shown) else ""
+    more = f" (de {len(shown)} vanligaste av {len(nt)}; alla finns {d.appendix()})" if len(nt) > len(shown) else ""
     d.table(f"Teman i medarbetardialogerna{more}", hdr, rows, "llrr" + ("" if d.public else "l"))
     tt = d.inp.text_topics
     if not is_empty(tt):

@@ -22,5 +22,5 @@ def build(d: Doc) -> None:
             + ([] if d.public else [esc(r.get("top_place") if pd.notna(r.get("top_place")) else "–")])
             for _, r in shown.iterrows()]
     hdr = ["Område", "Problemområde", "Rapporter", "Veckor med rapport"] + ([] if d.public else ["Vanligaste plats"])
-    more = f" (de {len(shown)} vanligaste av {len(es)}; alla finns i {d.excel_name})" if len(es) > len(shown) else ""
+    more = f" (de {len(shown)} vanligaste av {len(es)}; alla finns {d.appendix()})" if len(es) > len(shown) else ""
     d.table(f"EST-rapporter per område och problemområde{more}", hdr, rows, "llrr" + ("" if d.public else "l"))

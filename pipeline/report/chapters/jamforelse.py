@@ -114,4 +114,4 @@ def build(d: Doc) -> None:
            "(Clopper–Pearson). Trend: negativ binomialregression på månadsantal med folkmängd som exponering"
            + (" och en nivåförändring vid brottet i källan" if br else "") + " (se Metod och källor). "
            f"Gruppernas storlek: {esc(units.loc['lan', 'unit_label'])}; {esc(units.loc['riket', 'unit_label'])}. "
-           f"Alla tal finns i Excelbilagan {d.excel_name}, bladet Jämförelse.")
+           f"Alla tal finns {d.appendix('Jämförelse')}.")

@@ -80,3 +80,46 @@ def test_reading_once_reads_a_file_once_hands_out_independent_frames_and_sees_a_
     io.read_frame(path)
     io.read_frame(path)
     assert len(reads) == 4  # outside the block every call reads
+
+
+def test_reading_once_blocks_of_two_threads_are_their_own_and_leave_nothing_behind(tmp_path, monkeypatch):
+    """Two kommuner run by two threads of one Dask worker: their blocks overlap (A enters, B
+    enters, A leaves, B leaves). Each reads the file itself, and afterwards no thread reads
+    through a block that has ended."""
+    import threading
+
+    from pipeline import io
+
+    reads = []
+    real = io._read_frame
+    monkeypatch.setattr(io, "_read_frame", lambda path, geometry: reads.append(threading.current_thread().name)
+                        or real(path, geometry))
+    path = io.write_frame(pd.DataFrame({"area_id": ["a"], "n": [1]}), tmp_path / "t.parquet")
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+
+    def kommun(enter_after, entered, leave_after, left) -> None:
+        enter_after and enter_after.wait(10)
+        with io.reading_once():
+            io.read_frame(path)
+            io.read_frame(path)
+            entered.set()
+            leave_after and leave_after.wait(10)
+        left and left.set()
+
+    threads = [threading.Thread(target=kommun, name="A", args=(None, a_in, b_in, a_out)),
+               threading.Thread(target=kommun, name="B", args=(a_in, b_in, a_out, None))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert sorted(reads) == ["A", "B"]  # one read each, inside their own blocks
+
+    def after() -> None:
+        io.read_frame(path)
+        io.read_frame(path)
+
+    later = threading.Thread(target=after, name="C")
+    later.start()
+    later.join(20)
+    after()
+    assert sorted(reads) == ["A", "B", "C", "C", "MainThread", "MainThread"]

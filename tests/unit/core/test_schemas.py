@@ -46,6 +46,21 @@ def test_a_polygon_layer_takes_multipolygons_and_empty_cells_and_names_every_oth
         validate("grid_hotspots", mixed)
 
 
+def test_every_geometry_kind_is_named_as_geopandas_names_it():
+    from shapely.geometry import GeometryCollection, LinearRing, MultiLineString, MultiPoint
+
+    shapes = [Point(0, 0), LineString([(0, 0), (1, 1)]), LinearRing([(0, 0), (1, 0), (1, 1)]), box(0, 0, 1, 1),
+              MultiPoint([(0, 0), (1, 1)]), MultiLineString([[(0, 0), (1, 1)]]),
+              MultiPolygon([box(0, 0, 1, 1)]), GeometryCollection([Point(0, 0)])]
+    geoms = gpd.GeoSeries(shapes, crs="EPSG:3006")
+    rows = pd.concat([_hot(cell_id=f"C{i}") for i in range(len(shapes))], ignore_index=True).set_geometry(geoms)
+    named = sorted(set(geoms.geom_type.str.replace("Multi", "")))
+    assert named == ["GeometryCollection", "LineString", "LinearRing", "Point", "Polygon"]
+    with pytest.raises(DataError) as err:
+        validate("grid_hotspots", rows)
+    assert str(err.value).endswith(f"must hold Polygon geometries, found {named}")
+
+
 def test_a_nullable_point_table_takes_missing_geometries():
     from pipeline.schemas import TABLES
 

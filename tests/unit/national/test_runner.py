@@ -39,6 +39,18 @@ def test_the_national_short_report_has_its_chapters_and_names_the_others():
     assert "Kortversion" not in full
 
 
+def test_a_report_without_its_excel_tables_names_the_command_that_writes_them_not_a_file():
+    from pipeline.report.doc import Doc
+    from pipeline.report.inputs import ReportInputs
+    from tests.unit.report import make_frames
+
+    inputs = ReportInputs(**make_frames(cell_m=1000))
+    assert Doc(inputs).appendix("Jämförelse") == "i Excelbilagan lagesbild-2025-tabeller-intern.xlsx, bladet Jämförelse"
+    assert Doc(inputs).appendix() == "i Excelbilagan lagesbild-2025-tabeller-intern.xlsx"
+    assert Doc(inputs, excel=False).appendix("Jämförelse") == \
+        "i Excelbilagan som kommandot lagesbild run i kommunens katalog skriver"
+
+
 def test_a_failed_kommuns_reason_is_printed_literally_in_the_overview(tmp_path):
     """Found by the first whole-country run: a reason with "<" broke the overview's Typst."""
     import datetime as dt
@@ -87,31 +99,41 @@ def test_dask_info_lines_are_quieted_but_its_warnings_and_debug_stay():
 
 def test_local_workers_keep_glibcs_malloc_defaults_run_no_profiler_and_keep_dasks_other_settings(monkeypatch):
     """distributed starts workers with MALLOC_TRIM_THRESHOLD_=65536, which fixes glibc's mmap
-    threshold (a page fault for every page of every larger array), and with its profiler
-    sampling every task's stack every 10 ms; our LocalCluster leaves both out and keeps the rest
-    of distributed's worker environment."""
+    threshold (a page fault for every page of every larger array), with its profiler sampling
+    every task's stack every 10 ms and with psutil sampling every 0.5 s; our LocalCluster leaves
+    the first two out and samples every 2 s, also in a worker its nanny starts again, and keeps
+    the rest of distributed's worker environment and this process's own config."""
     import os
 
     import dask
     from dask.distributed import Client, LocalCluster
 
-    from pipeline.national.runner import _client, _close, _costly_workers
+    from pipeline.national.runner import PROFILE, _client, _close, _costly_workers
 
+    def seen(client) -> list:
+        return list(client.run(lambda dask_worker: (os.environ.get("MALLOC_TRIM_THRESHOLD_"),
+                                                    os.environ.get("OPENBLAS_NUM_THREADS"),
+                                                    "profile" in dask_worker.periodic_callbacks,
+                                                    dask_worker.periodic_callbacks["monitor"].callback_time)).values())
+
+    keys = (PROFILE, "distributed.admin.system-monitor.interval", "distributed.nanny.pre-spawn-environ")
+    before = [dask.config.get(k) for k in keys]
     # as a shell that never set it; set first so that the teardown removes what a cluster leaves behind
     monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "1")
     monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_")
     client, cluster = _client(None, 1)
     try:
-        seen = list(client.run(lambda dask_worker: (os.environ.get("MALLOC_TRIM_THRESHOLD_"),
-                                                    os.environ.get("OPENBLAS_NUM_THREADS"),
-                                                    "profile" in dask_worker.periodic_callbacks)).values())
-        ours = _costly_workers(client)
+        first, ours = seen(client), _costly_workers(client)
+        scheduler_ms = client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.periodic_callbacks["monitor"]
+                                               .callback_time)
+        client.restart()  # the nanny starts a new worker process with the config it kept
+        again = seen(client)
     finally:
         _close(client, cluster)
-    assert seen == [(None, "1", False)] and ours == (0, 0)
-    assert dask.config.get("distributed.worker.profile.enabled") is True  # this process's config is left as it was
+    assert first == again == [(None, "1", False, 2000)] and ours == (0, 0) and scheduler_ms == 2000
+    assert [dask.config.get(k) for k in keys] == before  # this process's config is left as it was
     # a cluster started with distributed's defaults (as `dask worker` does) is seen, for the hints
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0") as theirs, \
             Client(theirs) as other:
         assert _costly_workers(other) == (1, 1)
-        assert list(other.run(lambda dask_worker: "profile" in dask_worker.periodic_callbacks).values()) == [True]
+        assert [w[2:] for w in seen(other)] == [(True, 500)]
