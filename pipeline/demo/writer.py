@@ -1,6 +1,6 @@
 """The demo's raw exports in memory (:class:`DemoData`) and on disk (:func:`write_demo`).
 
-The writer is the one place outside io.py/cli.py that writes files: it produces raw exports
+The writer is the one place outside io/ and cli.py that writes files: it produces raw exports
 the way the source systems write them (docs/demo.md, raw_formats.md): ';' CSV in cp1252 with
 CRLF, XLSX via openpyxl, DOCX via python-docx, GeoPackage via pyogrio, EST CSV in UTF-8 with
 BOM and every field quoted, JSON Lines and the truth file in UTF-8.

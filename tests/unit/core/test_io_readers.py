@@ -64,10 +64,11 @@ def test_frame_rows_counts_without_the_rows_and_a_missing_table_is_empty(tmp_pat
 
 def test_reading_once_reads_a_file_once_hands_out_independent_frames_and_sees_a_rewrite(tmp_path, monkeypatch):
     from pipeline import io
+    from pipeline.io import tables
 
     reads = []
-    real = io._read_frame
-    monkeypatch.setattr(io, "_read_frame", lambda path, geometry: reads.append(path.name) or real(path, geometry))
+    real = tables._read_frame
+    monkeypatch.setattr(tables, "_read_frame", lambda path, geometry: reads.append(path.name) or real(path, geometry))
     path = io.write_frame(pd.DataFrame({"area_id": ["a", "b"], "n": [1, 2]}), tmp_path / "t.parquet")
     with io.reading_once():
         first = io.read_frame(path)
@@ -89,10 +90,11 @@ def test_reading_once_blocks_of_two_threads_are_their_own_and_leave_nothing_behi
     import threading
 
     from pipeline import io
+    from pipeline.io import tables
 
     reads = []
-    real = io._read_frame
-    monkeypatch.setattr(io, "_read_frame", lambda path, geometry: reads.append(threading.current_thread().name)
+    real = tables._read_frame
+    monkeypatch.setattr(tables, "_read_frame", lambda path, geometry: reads.append(threading.current_thread().name)
                         or real(path, geometry))
     path = io.write_frame(pd.DataFrame({"area_id": ["a"], "n": [1]}), tmp_path / "t.parquet")
     a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
