@@ -4,8 +4,9 @@ out with Dask distributed (a LocalCluster by default, or a running scheduler).
 Each kommun is one task: write its params and raw files, then ingest → layers → evidence → score
 → report in the worker's process, through its own :class:`pipeline.context.RunContext` (no
 notebooks: they are for looking at one kommun). A task never raises: a kommun that fails comes
-back with its reason and the others go on. A rerun skips a kommun whose inputs and params hash
-to the same key as its last successful run (``.national-key`` in its run directory).
+back with its reason and the others go on. A rerun skips a kommun whose inputs, params, stage
+options and code hash to the same key as its last successful run (``.national-key`` in its run
+directory) and whose params.yaml is still the one the national run wrote.
 
 Every kommun's run reads Polisen's published events (the real archive), the only source every
 kommun has; with ``crimes`` (a synthetic country from ``lagesbild national-data``) it also reads
@@ -91,10 +92,30 @@ def _key(params: dict, files: list[Path]) -> str:
     return h.hexdigest()
 
 
+def code_digest() -> str:
+    """Hash of the package's own files (code, defaults, templates; not its bytecode caches), so
+    that a kommun last run by other code is run again: its tables and report would differ, and
+    the other code may have written files this one does not (an earlier run's Excel tables)."""
+    import pipeline
+
+    base = Path(pipeline.__file__).parent
+    h = hashlib.sha256()
+    for f in sorted(base.rglob("*")):
+        if f.is_file() and "__pycache__" not in f.parts:
+            h.update(str(f.relative_to(base)).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def _text(path: Path) -> str | None:
+    return path.read_text("utf-8") if path.exists() else None
+
+
 def run_kommun(task: dict) -> dict:
     """One kommun, start to end, in this process. ``task``: code, name, population, root, year,
     years_back, shared (paths), base (params), boundaries, pop_year. Returns code, name, status
-    ("done", "skipped" or "failed"), reason, seconds per stage and the report's path."""
+    ("done", "skipped" or "failed"), reason, seconds per stage and the report's path.
+    ``code_digest`` (:func:`code_digest`, computed once by the caller) joins the skip key."""
     from pipeline import io, stages
     from pipeline.config import Params
     from pipeline.context import RunContext
@@ -114,16 +135,19 @@ def run_kommun(task: dict) -> dict:
         inputs = [Path(shared[k]) for k in ("events", "counts", "register", "crimes", "areas", "population_areas")
                   if shared.get(k)]
         inputs.append(Path(task["boundaries"]))
-        key = _key({**params, "population": task["population"]}, inputs)
+        key = _key({**params, "population": task["population"], "stage_options": STAGE_OPTIONS,
+                    "code": task.get("code_digest", "")}, inputs)
+        params_text = yaml.safe_dump(params, allow_unicode=True, sort_keys=False)
         run = RunContext.from_root(root)
         pdf = run.report_pdf(task["year"])
-        if (root / KEY_FILE).exists() and (root / KEY_FILE).read_text() == key and pdf.exists():
+        # params.yaml edited by hand (and perhaps run with `lagesbild run`): run the kommun again
+        if (_text(root / KEY_FILE) == key and pdf.exists() and _text(run.params_file) == params_text):
             return out | {"status": "skipped", "report": str(pdf)}
         root.mkdir(parents=True, exist_ok=True)
         (root / KEY_FILE).unlink(missing_ok=True)
         if not synthetic:  # the kommun's boundary as its one area, and its population
             kommun_inputs(root, code, task["name"], task["population"], Path(task["boundaries"]), task["pop_year"])
-        run.params_file.write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), "utf-8")
+        run.params_file.write_text(params_text, "utf-8")
         p = Params.model_validate(params)
         # as in the CLI: sparse collections (a worker's own setting comes back after), and each
         # table read once in the kommun's run (13 of a kommun's 51 reads were repeats: the
@@ -255,6 +279,7 @@ def run_national(data: Path, out: Path, base: dict, year: int, years_back: int =
         reg = reg[reg["kommun_code"].isin(codes)]
     progress(f"national: inputs ready for {len(reg)} kommuner ({time.perf_counter() - t0:.1f} s)")
     pop_year = year_from_filename(str(prep["population_file"])) or year - 1
+    digest = code_digest()
     tasks = [{"code": r.kommun_code, "name": r.kommun_name, "population": int(r.population),
               "root": str(out / "kommuner" / r.kommun_code), "year": year, "years_back": years_back,
               "base": base, "boundaries": str(prep["boundaries"]), "pop_year": pop_year,
@@ -264,7 +289,7 @@ def run_national(data: Path, out: Path, base: dict, year: int, years_back: int =
                          "counts": str(prep["counts"]), "coverage": str(prep["coverage"]),
                          "register": str(prep["inputs"] / "kommuner.parquet"),
                          **(_partitions(Path(crimes), r.kommun_code) if crimes else {})},
-              "area_km2": float(r.area_km2)}
+              "area_km2": float(r.area_km2), "code_digest": digest}
              for r in reg.sort_values("population", ascending=False, kind="stable").itertuples()]
     client, cluster = _client(scheduler, workers)
     if cluster is not None:  # distributed's INFO line with the dashboard's (random) port is quieted

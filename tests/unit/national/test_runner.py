@@ -137,3 +137,57 @@ def test_local_workers_keep_glibcs_malloc_defaults_run_no_profiler_and_keep_dask
             Client(theirs) as other:
         assert _costly_workers(other) == (1, 1)
         assert [w[2:] for w in seen(other)] == [(True, 500)]
+
+
+def test_a_rerun_skips_only_what_the_same_code_options_params_and_inputs_made(tmp_path, monkeypatch):
+    """The skip key covers the code and the stage options as well as params and inputs, and a
+    params.yaml changed by hand since the national run wrote it is run again. The kommun's
+    stages and raw files are left out: what is checked is which runs are skipped."""
+    from pipeline.context import RunContext
+    from pipeline.national import prepare, runner
+
+    monkeypatch.setattr(runner, "STAGES", ())
+    monkeypatch.setattr(prepare, "kommun_inputs", lambda *args: None)
+    base = yaml.safe_load((ROOT / "params.yaml").read_text("utf-8"))
+    shared = {}
+    for k in ("events", "kommuner", "population", "counts", "coverage", "register", "boundaries"):
+        (tmp_path / f"{k}.bin").write_bytes(k.encode())
+        shared[k] = str(tmp_path / f"{k}.bin")
+    task = {"code": "2403", "name": "Bjurholm", "population": 2_500, "root": str(tmp_path / "2403"), "year": 2025,
+            "years_back": 3, "shared": shared, "base": base, "boundaries": shared["boundaries"],
+            "pop_year": 2024, "code_digest": "code-a"}
+    run = RunContext.from_root(tmp_path / "2403")
+    assert run_kommun(task)["status"] == "done"
+    assert run_kommun(task)["status"] == "done"  # no report yet: nothing to skip to
+    run.report_pdf(2025).parent.mkdir(parents=True, exist_ok=True)
+    run.report_pdf(2025).write_bytes(b"%PDF")
+    written = run.params_file.read_text("utf-8")
+    assert run_kommun(task)["status"] == "skipped"
+    task["code_digest"] = "code-b"
+    assert run_kommun(task)["status"] == "done"  # other code: run again
+    assert run_kommun(task)["status"] == "skipped"
+    monkeypatch.setattr(runner, "STAGE_OPTIONS", {**runner.STAGE_OPTIONS, "score": {"excel": True}})
+    assert run_kommun(task)["status"] == "done"  # other stage options
+    run.params_file.write_text(written.replace("Bjurholm", "Bjurholms kommun"), "utf-8")
+    assert run_kommun(task)["status"] == "done"  # params.yaml edited by hand
+    assert run.params_file.read_text("utf-8") == written and run_kommun(task)["status"] == "skipped"
+    (tmp_path / "counts.bin").write_bytes(b"other counts")
+    assert run_kommun(task)["status"] == "done"  # other inputs
+    assert run_kommun(task)["status"] == "skipped"
+
+
+def test_the_code_digest_follows_the_packages_files_not_its_bytecode(tmp_path, monkeypatch):
+    import pipeline
+    from pipeline.national import runner
+
+    pkg = tmp_path / "pipeline"
+    (pkg / "defaults").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "defaults" / "weights.csv").write_text("a,1\n")
+    monkeypatch.setattr(pipeline, "__file__", str(pkg / "__init__.py"))
+    first = runner.code_digest()
+    (pkg / "__pycache__").mkdir()
+    (pkg / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"\0")
+    assert runner.code_digest() == first
+    (pkg / "defaults" / "weights.csv").write_text("a,2\n")
+    assert runner.code_digest() != first
