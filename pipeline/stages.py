@@ -108,7 +108,7 @@ def ingest(run: RunContext, params: Params, processes: int | None = None) -> str
     (:mod:`pipeline.ingest.stream`): its rows wait in a temporary file, moved into place only
     when every table is valid and removed when anything fails."""
     from pipeline.ingest import police_events, stream
-    from pipeline.ingest.common import reconcile
+    from pipeline.ingest.quarantine import reconcile
 
     checked = check(run, params, keep_rows=True, processes=processes)
     results, places = checked.sources.results, checked.sources.places

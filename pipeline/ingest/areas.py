@@ -11,8 +11,8 @@ import pandas as pd
 import shapely
 
 from pipeline.errors import DataError
-from pipeline.ingest.common import (IngestResult, concat_quarantine, make_result, map_columns, name_key, screen,
-                                    with_provenance)
+from pipeline.ingest.common import IngestResult, map_columns, name_key
+from pipeline.ingest.quarantine import concat_quarantine, make_result, screen, with_provenance
 from pipeline.schemas import CRS
 
 SOURCE = "areas"

@@ -10,9 +10,9 @@ import geopandas as gpd
 import pandas as pd
 
 from pipeline.errors import DataError
-from pipeline.ingest.common import (IngestResult, concat_quarantine, data_rows, fix_swapped_sweref, label_key,
-                                    make_result, map_columns, parse_date, parse_number, parse_time, quoted, screen, to_sweref,
-                                    with_provenance)
+from pipeline.ingest.common import (IngestResult, fix_swapped_sweref, label_key, map_columns, parse_date, parse_number,
+                                    parse_time, to_sweref)
+from pipeline.ingest.quarantine import concat_quarantine, data_rows, make_result, quoted, screen, with_provenance
 from pipeline.problems import EXCLUDE, NON_CRIME, classify_crimes
 from pipeline.schemas import CRS
 

@@ -18,9 +18,10 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import DataError
-from pipeline.ingest.common import (IngestResult, data_rows, fix_swapped_sweref, fold, make_result, map_columns,
-                                    match_area_names, parse_date, parse_number, parse_time, screen, to_sweref,
-                                    unmatched_counts, with_provenance)
+from pipeline.ingest.area_names import match_area_names, unmatched_counts
+from pipeline.ingest.common import (IngestResult, fix_swapped_sweref, fold, map_columns, parse_date, parse_number,
+                                    parse_time, to_sweref)
+from pipeline.ingest.quarantine import data_rows, make_result, screen, with_provenance
 from pipeline.ingest.notes import gazetteer_of, scrub_frame, scrub_lists
 from pipeline.schemas import CRS
 from pipeline.text.places import link_places
@@ -213,7 +214,7 @@ def ingest_gazetteer(frames: list[tuple[str, pd.DataFrame]], areas: pd.DataFrame
     """The user's gazetteer: named places with their area and optional SWEREF 99 TM point.
 
     Required columns: place (Plats) and area (Stadsdel: name or id, other spellings matched by
-    :func:`pipeline.ingest.common.match_area_names`); optional x, y. Quarantined: "missing
+    :func:`pipeline.ingest.area_names.match_area_names`); optional x, y. Quarantined: "missing
     place", "missing area", "unknown area", "duplicate place" (same name and area).
 
     Returns

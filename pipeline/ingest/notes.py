@@ -21,8 +21,8 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.errors import DataError
-from pipeline.ingest.common import (IngestResult, data_rows, make_result, map_columns, parse_date, screen,
-                                    with_provenance)
+from pipeline.ingest.common import IngestResult, map_columns, parse_date
+from pipeline.ingest.quarantine import data_rows, make_result, screen, with_provenance
 from pipeline.text.places import Gazetteer, build_gazetteer, link_places
 from pipeline.text.scrub import KINDS, scrub_series
 from pipeline.text.tagging import tag_problems
@@ -66,7 +66,7 @@ def scrub_frame(raw: pd.DataFrame, allow: frozenset[str], deny: frozenset[str], 
 def gazetteer_of(areas: pd.DataFrame, places: pd.DataFrame | None, cfg=None) -> Gazetteer:
     """Area names, the gazetteer's places and the user's ``labels.area_names`` aliases
     (spelling → area name or id) as one gazetteer for linking free text to areas."""
-    from pipeline.ingest.common import match_area_names
+    from pipeline.ingest.area_names import match_area_names
 
     aliases = ((getattr(cfg, "labels", None) or {}).get("area_names")) or {}
     if aliases:

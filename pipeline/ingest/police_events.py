@@ -14,7 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.errors import DataError
-from pipeline.ingest.common import IngestResult, label_key, make_result, quoted, screen
+from pipeline.ingest.common import IngestResult, label_key
+from pipeline.ingest.quarantine import make_result, quoted, screen
 from pipeline.problems import EXCLUDE, NON_CRIME, classify_crimes
 
 SOURCE = "police_events"

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.errors import DataError
-from pipeline.ingest.common import (IngestResult, concat_quarantine, data_rows, fold, make_result, map_columns,
-                                    match_area_names, parse_count, screen, unmatched_counts, with_provenance,
-                                    year_from_filename)
+from pipeline.ingest.area_names import match_area_names, unmatched_counts
+from pipeline.ingest.common import IngestResult, fold, map_columns, parse_count, year_from_filename
+from pipeline.ingest.quarantine import concat_quarantine, data_rows, make_result, screen, with_provenance
 
 SOURCE = "population"
 _SEX = {"kvinnor": "kvinna", "kvinna": "kvinna", "k": "kvinna", "f": "kvinna", "female": "kvinna",
@@ -33,7 +33,7 @@ def ingest_population(frames: list[tuple[str, pd.DataFrame]], areas: pd.DataFram
     """Population per (area_id, year, sex, age_band).
 
     Required: ``population`` and an area (``area_id`` or ``area_name``, matched with
-    :func:`~pipeline.ingest.common.match_area_names`; aliases in ``cfg.labels["area_names"]``).
+    :func:`~pipeline.ingest.area_names.match_area_names`; aliases in ``cfg.labels["area_names"]``).
     ``year`` comes from a column, else ``cfg.year``, else the file name (befolkning_2024.csv). Sex
     kvinnor/män → kvinna/man, totals → alla. Quarantined: "unknown area", "unknown sex",
     "bad population number" (empty, suppressed, negative or fractional), "duplicate".

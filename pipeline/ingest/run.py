@@ -16,7 +16,8 @@ import pandas as pd
 from pipeline import io
 from pipeline.context import RunContext
 from pipeline.errors import DataError
-from pipeline.ingest.common import IngestResult, default_aliases, map_columns, with_reader_quarantine
+from pipeline.ingest.common import IngestResult, default_aliases, map_columns
+from pipeline.ingest.quarantine import with_reader_quarantine
 
 # the order sources are ingested in; every later source needs the areas
 SOURCES = ("areas", "population", "crimes", "police_events", "survey", "gazetteer", "notes", "est")

@@ -29,7 +29,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.ingest.common import IngestResult, concat_quarantine, make_result
+from pipeline.ingest.common import IngestResult
+from pipeline.ingest.quarantine import concat_quarantine, make_result
 
 CHUNK_ROWS = 200_000
 # crime exports larger than this in total go through the chunked ingest (about 400 000 rows of a
@@ -146,7 +147,7 @@ def ingest_crimes_chunked(chunks, areas, cfg, kommun, families, sink: GeoParquet
     the counters and the "nothing could be used" error are those of one big file. ``check``
     (e.g. the core table's schema validation) is applied to every chunk's table before it is
     written."""
-    from pipeline.ingest.common import reader_quarantine
+    from pipeline.ingest.quarantine import reader_quarantine
     from pipeline.ingest.crimes import SOURCE, crime_rows
 
     seen = SeenRows()

@@ -11,8 +11,9 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.errors import DataError
-from pipeline.ingest.common import (IngestResult, data_rows, default_survey_labels, label_key, make_result, map_columns,
-                                    match_area_names, quoted, screen, unmatched_counts, with_provenance, year_from_filename)
+from pipeline.ingest.area_names import match_area_names, unmatched_counts
+from pipeline.ingest.common import IngestResult, default_survey_labels, label_key, map_columns, year_from_filename
+from pipeline.ingest.quarantine import data_rows, make_result, quoted, screen, with_provenance
 from pipeline.schemas import PROBLEM_ANSWER_VALUES, SAFETY_VALUES, SEX_VALUES, SURVEY_ITEMS
 
 SOURCE = "survey"

@@ -7,9 +7,10 @@ import pytest
 
 from pipeline.config import SourceParams
 from pipeline.errors import DataError
-from pipeline.ingest.common import (concat_quarantine, fix_swapped_sweref, map_columns, match_area_names,
-                                    parse_date, parse_number, parse_time, quarantine_rows, to_sweref,
+from pipeline.ingest.area_names import match_area_names
+from pipeline.ingest.common import (fix_swapped_sweref, map_columns, parse_date, parse_number, parse_time, to_sweref,
                                     year_from_filename)
+from pipeline.ingest.quarantine import concat_quarantine, quarantine_rows
 from pipeline.io import read_raw_table
 from pipeline.schemas import validate
 
@@ -144,7 +145,8 @@ def test_cp1252_semicolon_and_utf8_bom_comma_read_alike(tmp_path):
 
 
 def test_reconcile_counts_per_source_and_refuses_lost_rows():
-    from pipeline.ingest.common import IngestResult, reconcile
+    from pipeline.ingest.common import IngestResult
+    from pipeline.ingest.quarantine import reconcile
 
     q = pd.DataFrame({"source": ["crimes"] * 2, "source_file": "a.csv", "source_row": [3, 4],
                       "reason": ["duplicate", "bad date"], "raw": "{}"})

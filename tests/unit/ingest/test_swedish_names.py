@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from pipeline.config import KommunParams
-from pipeline.ingest.common import match_area_names
+from pipeline.ingest.area_names import match_area_names
 from pipeline.ingest.police_events import ingest_police_events, read_police_event_files
 from pipeline.problems import load_families
 
