@@ -138,7 +138,7 @@ def _read_families(path: str | Path | None) -> Families:
         where = "defaults/problem_families.yaml"
         doc = yaml.safe_load(text) or {}
     else:
-        from pipeline.config import read_yaml
+        from pipeline.config_yaml import read_yaml
 
         doc = read_yaml(path, "problem-family file") or {}
         where = str(path)
