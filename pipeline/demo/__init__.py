@@ -9,8 +9,10 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.config import DemoParams, KommunParams
+from pipeline.demo.crime_export import export_year
 from pipeline.demo.geography import build_geography, population_table
-from pipeline.demo.incidents import area_name_variants, canonical_incidents, export_year, police_events
+from pipeline.demo.events import police_events
+from pipeline.demo.incidents import area_name_variants, canonical_incidents
 from pipeline.demo.registry import demo_registry, plant_promise_effect
 from pipeline.demo.survey import UNSAFE, survey_year_frame
 from pipeline.demo.texts import PersonalData, make_est, make_notes

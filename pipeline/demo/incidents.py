@@ -1,4 +1,5 @@
-"""Synthetic reported crime (anmälda brott) and Polisen events for the demo kommun.
+"""Synthetic reported crime (anmälda brott) for the demo kommun; :mod:`pipeline.demo.crime_export`
+writes a year of it as police systems export it, :mod:`pipeline.demo.events` makes Polisen's events.
 
 Counts per family follow the rough mix of Swedish reported crime without fraud (theft largest,
 then vandalism, violence, threats, drugs, traffic; robbery, fire and weapons small). Dates are
@@ -18,9 +19,6 @@ import pandas as pd
 import shapely
 
 from pipeline.demo.geography import Geography
-
-CRIME_COLUMNS = ["Diarienummer", "Brottsdatum", "Klockslag", "Brottskod", "Brottsbenämning",
-                 "Brottsplats", "Stadsdel", "X-koordinat", "Y-koordinat"]
 
 FAMILY_SHARE = {"theft": 0.36, "vandalism": 0.17, "violence": 0.09, "threats": 0.08, "drugs": 0.08,
                 "traffic": 0.07, "burglary": 0.045, "disorder": 0.045, "robbery": 0.012, "fire": 0.01,
@@ -114,14 +112,6 @@ _PROFILE = {  # family: (month, weekday, hour kind)
     "burglary": ("burglary", "flat", "burglary"), "fire": ("fire", "flat", "evening"),
     "weapons": ("flat", "night", "night"),
 }
-_STREETS = ["Vasagatan", "Stora gatan", "Kopparbergsvägen", "Sturegatan", "Köpmangatan", "Munkgatan",
-            "Slottsgatan", "Karlsgatan", "Skultunavägen", "Råbyvägen", "Vallbyleden", "Pilgatan",
-            "Björkgatan", "Tallvägen", "Granvägen", "Lönnvägen", "Ekvägen", "Aspvägen", "Hagvägen",
-            "Ängsgatan", "Backgatan", "Bergsgatan", "Skolgatan", "Parkgatan", "Kyrkvägen", "Bruksvägen",
-            "Norra Ringvägen", "Östra Ringvägen", "Västra Ringvägen", "Malmabergsgatan", "Folkparksvägen",
-            "Gideonsbergsgatan", "Bäckbyvägen", "Hammarbyvägen", "Irstavägen", "Tillbergavägen",
-            "Dingtunavägen", "Barkarövägen", "Mälarvägen", "Sjöhagsvägen", "Enköpingsvägen", "Stenbygatan"]
-
 ASCII = str.maketrans("åäöÅÄÖéÉ", "aaoAAOeE")
 
 
@@ -391,141 +381,3 @@ def canonical_incidents(rng: np.random.Generator, geo: Geography, years: list[in
     # spill-over from a named place may cross into the neighbour area: keep the point, use its area
     df = df.sort_values(["occurred_at", "family", "x"], kind="stable").reset_index(drop=True)
     return df, truth
-
-
-# ---------------------------------------------------------------- export formatting and faults
-def _fmt_coord(rng: np.random.Generator, v: np.ndarray) -> np.ndarray:
-    """Half integers, half one decimal with decimal comma ("587123,5")."""
-    as_int = rng.random(len(v)) < 0.5
-    return np.array([f"{a:.0f}" if i else f"{a:.1f}".replace(".", ",") for a, i in zip(v.tolist(), as_int)],
-                    dtype=object)
-
-
-def export_year(rng: np.random.Generator, geo: Geography, inc: pd.DataFrame, year: int, report_year: int,
-                ) -> tuple[pd.DataFrame, dict]:
-    """One year's export as police systems write it (all cells text, NA = empty) and its faults.
-
-    Faults (each on distinct non-planted rows): ~1 % empty coordinates, ~0.3 % X/Y swapped,
-    3 coordinates outside the kommun, 2 impossible dates, ~0.5 % exact duplicate rows (inserted
-    right after the original); plus ~2 % empty Klockslag, ~1 % empty Brottskod and ~4 % Stadsdel
-    in another spelling.
-    """
-    n = len(inc)
-    serial_start = 100000 + int(rng.integers(0, 50000))
-    t = inc["occurred_at"]
-    names = geo.areas["area_name"].to_numpy()
-    area = np.where(inc["area_idx"].to_numpy() >= 0, names[inc["area_idx"].clip(lower=0).to_numpy()], "")
-    streets = np.array(_STREETS, dtype=object)
-    street_no = rng.integers(1, 60, n)
-    a_hash = inc["area_idx"].clip(lower=0).to_numpy()
-    street = streets[(a_hash * 5 + rng.integers(0, 5, n)) % len(streets)]
-    place = np.where(inc["place"].notna(), inc["place"].astype(object),
-                     street + " " + street_no.astype(str).astype(object))
-    x, y = inc["x"].to_numpy(), inc["y"].to_numpy()
-    out = pd.DataFrame({
-        "Diarienummer": [f"5000-K{serial_start + i:06d}-{year % 100:02d}" for i in range(n)],
-        "Brottsdatum": t.dt.strftime("%Y-%m-%d").to_numpy(dtype=object),
-        "Klockslag": t.dt.strftime("%H:%M").to_numpy(dtype=object),
-        "Brottskod": inc["code"].to_numpy(dtype=object),
-        "Brottsbenämning": inc["label"].to_numpy(dtype=object),
-        "Brottsplats": place,
-        "Stadsdel": area.astype(object),
-        "X-koordinat": _fmt_coord(rng, x),
-        "Y-koordinat": _fmt_coord(rng, y),
-    })
-    faults: dict[str, int] = {}
-    # cosmetic irregularities (any row)
-    m = rng.random(n) < 0.02
-    out.loc[m, "Klockslag"] = None
-    faults["empty_time"] = int(m.sum())
-    m = rng.random(n) < 0.01
-    out.loc[m, "Brottskod"] = None
-    faults["empty_code"] = int(m.sum())
-    m = (rng.random(n) < 0.04) & (area != "")
-    out.loc[m, "Stadsdel"] = [
-        (v := area_name_variants(a))[int(rng.integers(0, len(v)))] for a in area[m]]
-    faults["area_name_variants"] = int(m.sum())
-    # hard faults on distinct non-planted rows
-    free = rng.permutation(np.flatnonzero(inc["planted"].to_numpy() == ""))
-    sizes = {"empty_coords": round(0.01 * n), "swapped_coords": round(0.003 * n), "outside_kommun": 3,
-             "impossible_dates": 2, "exact_duplicates": round(0.005 * n)}
-    pos, rows = 0, {}
-    for key, k in sizes.items():
-        rows[key] = np.sort(free[pos:pos + k])
-        pos += k
-    out.loc[rows["empty_coords"], ["X-koordinat", "Y-koordinat"]] = None
-    sw = rows["swapped_coords"]
-    out.loc[sw, ["X-koordinat", "Y-koordinat"]] = out.loc[sw, ["Y-koordinat", "X-koordinat"]].to_numpy()
-    oc = rows["outside_kommun"]
-    shift = np.array([[60000, 0], [-45000, 20000], [10000, -70000]])[: len(oc)]
-    out.loc[oc, "X-koordinat"] = [f"{v:.0f}" for v in x[oc] + shift[:, 0]]
-    out.loc[oc, "Y-koordinat"] = [f"{v:.0f}" for v in y[oc] + shift[:, 1]]
-    bad_dates = [f"{year}-02-30", f"{report_year + 6}-01-01"]
-    out.loc[rows["impossible_dates"], "Brottsdatum"] = bad_dates[: len(rows["impossible_dates"])]
-    dup = rows["exact_duplicates"]
-    order = np.sort(np.concatenate([np.arange(n), dup + 0.5]))
-    idx = np.floor(order).astype(int)
-    out = out.iloc[idx].reset_index(drop=True)
-    faults.update({k: int(len(v)) for k, v in rows.items()})
-    faults["rows"] = int(len(out))
-    faults["incidents"] = int(n)
-    faults["impossible_date_values"] = bad_dates
-    faults["duplicated_diarienummer"] = out.loc[out.duplicated(keep="first"), "Diarienummer"].tolist()
-    return out, faults
-
-
-# ---------------------------------------------------------------- Polisen events
-_EVENT_TYPES = [("Misshandel", 0.14), ("Stöld", 0.10), ("Inbrott", 0.06), ("Skadegörelse", 0.07),
-                ("Narkotikabrott", 0.06), ("Trafikolycka", 0.14), ("Brand", 0.06), ("Rån", 0.03),
-                ("Olaga hot", 0.04), ("Sammanfattning natt", 0.08), ("Ordningslagen", 0.03),
-                ("Fylleri/LOB", 0.04), ("Trafikbrott", 0.03), ("Rattfylleri", 0.05), ("Övrigt", 0.04),
-                ("Misshandel, grov", 0.01), ("Stöld/inbrott", 0.02)]
-_MONTHS_SV = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
-              "oktober", "november", "december"]
-_SUMMARIES = {
-    "Misshandel": ["En man har misshandlats i centrala Västerås.", "Bråk mellan flera personer, en person skadad."],
-    "Trafikolycka": ["Två bilar har kolliderat.", "Singelolycka, personbil i diket."],
-    "Brand": ["Brand i soprum.", "Brand i bil, räddningstjänsten på plats."],
-    "Sammanfattning natt": ["Sammanfattning av nattens händelser i Västmanlands län."],
-}
-
-
-def police_events(rng: np.random.Generator, report_year: int, n: int = 300) -> list[dict]:
-    """Synthetic events in the shape of polisen.se/api/events for Västerås in the report year.
-
-    ``datetime`` is "YYYY-MM-DD H:MM:SS +01:00" (hour not padded, offset +02:00 in summer time),
-    ``name`` "7 mars 09.05, Misshandel, Västerås"; ``location.name`` is "Västerås", or from
-    October of the report year mostly "Västmanlands län" (as the real API changed in late 2025);
-    ``gps`` is the centre of the named area, never the incident location.
-    """
-    from zoneinfo import ZoneInfo
-    import datetime as dt
-
-    tz = ZoneInfo("Europe/Stockholm")
-    types = [t for t, _ in _EVENT_TYPES]
-    w = np.array([p for _, p in _EVENT_TYPES])
-    start = dt.datetime(report_year, 1, 1)
-    secs = np.sort(rng.uniform(0, 365 * 86400, n))
-    kinds = rng.choice(len(types), size=n, p=w / w.sum())
-    out = []
-    for i, (s, k) in enumerate(zip(secs, kinds)):
-        t = (start + dt.timedelta(seconds=int(s))).replace(tzinfo=tz)
-        off = t.utcoffset()
-        hh = int(off.total_seconds() // 3600)
-        etype = types[k]
-        lan = t.month >= 10 and rng.random() < 0.9
-        loc_name, gps = ("Västmanlands län", "59.667580,16.215570") if lan else ("Västerås", "59.609901,16.544809")
-        when = f"{t.day} {_MONTHS_SV[t.month - 1]} {t.hour:02d}.{t.minute:02d}"
-        summary = _SUMMARIES.get(etype, [f"{etype} i Västerås."])
-        out.append({
-            "id": int(500000 + i * 7 + int(rng.integers(0, 7))),
-            "datetime": f"{t:%Y-%m-%d} {t.hour}:{t:%M:%S} +{hh:02d}:00",
-            "name": f"{when}, {etype}, Västerås",
-            "summary": summary[int(rng.integers(0, len(summary)))],
-            "url": f"/aktuellt/handelser/{t.year}/{_MONTHS_SV[t.month - 1]}/{t.day}/"
-                   f"{t.day:02d}-{_MONTHS_SV[t.month - 1][:3]}-{t.hour:02d}.{t.minute:02d}-"
-                   f"{etype.lower().replace('/', '-').replace(', ', '-').replace(' ', '-')}-vasteras/",
-            "type": etype,
-            "location": {"name": loc_name, "gps": gps},
-        })
-    return out

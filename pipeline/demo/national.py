@@ -35,7 +35,8 @@ import pandas as pd
 import shapely
 
 from pipeline.demo.geography import CRS, Geography, population_table
-from pipeline.demo.incidents import FAMILY_SHARE, _canonical_frame, _concat, _days, export_year
+from pipeline.demo.crime_export import export_year
+from pipeline.demo.incidents import FAMILY_SHARE, _canonical_frame, _concat, _days
 
 NATIONAL_PER_YEAR = 1_500_000
 BAND_FACTOR = {"storstad": 1.5, "stor": 1.15, "mellan": 0.9, "liten": 0.8}

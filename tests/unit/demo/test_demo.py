@@ -17,7 +17,8 @@ from docx import Document
 from pipeline.config import DemoParams, KommunParams
 from pipeline.demo import DemoData, build_demo, write_demo
 from pipeline.demo.geography import build_geography
-from pipeline.demo.incidents import CRIME_COLUMNS, LABELS
+from pipeline.demo.crime_export import CRIME_COLUMNS
+from pipeline.demo.incidents import LABELS
 from pipeline.demo.survey import SAFETY_Q, UNSAFE
 from pipeline.demo.texts import luhn_digit
 from pipeline.problems import classify_crimes, load_families

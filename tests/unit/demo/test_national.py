@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from pipeline.demo.incidents import CRIME_COLUMNS
+from pipeline.demo.crime_export import CRIME_COLUMNS
 from pipeline.demo.national import KommunPlan, allocate, build_kommun, kind_factor, kommun_geography, plan_country
 
 # 30 × 20 km with a 4 × 4 km lake, town centre in the west
