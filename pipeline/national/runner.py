@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import hashlib
 import json
 import logging
@@ -92,10 +93,13 @@ def _key(params: dict, files: list[Path]) -> str:
     return h.hexdigest()
 
 
+@functools.lru_cache(maxsize=1)
 def code_digest() -> str:
     """Hash of the package's own files (code, defaults, templates; not its bytecode caches), so
     that a kommun last run by other code is run again: its tables and report would differ, and
-    the other code may have written files this one does not (an earlier run's Excel tables)."""
+    the other code may have written files this one does not (an earlier run's Excel tables).
+    Computed once per process, by the worker that runs the kommun (a cluster's workers may have
+    another install than the client); about 10 ms."""
     import pipeline
 
     base = Path(pipeline.__file__).parent
@@ -114,8 +118,7 @@ def _text(path: Path) -> str | None:
 def run_kommun(task: dict) -> dict:
     """One kommun, start to end, in this process. ``task``: code, name, population, root, year,
     years_back, shared (paths), base (params), boundaries, pop_year. Returns code, name, status
-    ("done", "skipped" or "failed"), reason, seconds per stage and the report's path.
-    ``code_digest`` (:func:`code_digest`, computed once by the caller) joins the skip key."""
+    ("done", "skipped" or "failed"), reason, seconds per stage and the report's path."""
     from pipeline import io, stages
     from pipeline.config import Params
     from pipeline.context import RunContext
@@ -136,7 +139,7 @@ def run_kommun(task: dict) -> dict:
                   if shared.get(k)]
         inputs.append(Path(task["boundaries"]))
         key = _key({**params, "population": task["population"], "stage_options": STAGE_OPTIONS,
-                    "code": task.get("code_digest", "")}, inputs)
+                    "code": code_digest()}, inputs)
         params_text = yaml.safe_dump(params, allow_unicode=True, sort_keys=False)
         run = RunContext.from_root(root)
         pdf = run.report_pdf(task["year"])
@@ -279,7 +282,6 @@ def run_national(data: Path, out: Path, base: dict, year: int, years_back: int =
         reg = reg[reg["kommun_code"].isin(codes)]
     progress(f"national: inputs ready for {len(reg)} kommuner ({time.perf_counter() - t0:.1f} s)")
     pop_year = year_from_filename(str(prep["population_file"])) or year - 1
-    digest = code_digest()
     tasks = [{"code": r.kommun_code, "name": r.kommun_name, "population": int(r.population),
               "root": str(out / "kommuner" / r.kommun_code), "year": year, "years_back": years_back,
               "base": base, "boundaries": str(prep["boundaries"]), "pop_year": pop_year,
@@ -289,7 +291,7 @@ def run_national(data: Path, out: Path, base: dict, year: int, years_back: int =
                          "counts": str(prep["counts"]), "coverage": str(prep["coverage"]),
                          "register": str(prep["inputs"] / "kommuner.parquet"),
                          **(_partitions(Path(crimes), r.kommun_code) if crimes else {})},
-              "area_km2": float(r.area_km2), "code_digest": digest}
+              "area_km2": float(r.area_km2)}
              for r in reg.sort_values("population", ascending=False, kind="stable").itertuples()]
     client, cluster = _client(scheduler, workers)
     if cluster is not None:  # distributed's INFO line with the dashboard's (random) port is quieted
