@@ -9,6 +9,7 @@ pipeline/cycle/.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import tempfile
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from pipeline.cycle.evaluation import EvalSettings
 from pipeline.cycle.follow_up import CycleData
 from pipeline.cycle.registry import Registry, Vocabulary, validate_registry
 from pipeline.errors import DataError
+
+log = logging.getLogger(__name__)
 
 REGISTRY_TEXTS = ("orsaksanalys", "handlingsplan", "medborgarloften", "uppfoljning")  # chapters the registry fills
 EVAL_TABLES = ("promise_effects", "problem_effects", "displacement", "action_status", "process_summary",
@@ -65,6 +68,8 @@ def load_registry(run, params: Params, families, required: bool = False) -> Regi
     reg = validate_registry(read_workbook(path), vocabulary(run, params, families), run.display(path))
     if reg.errors:
         raise DataError(f"{len(reg.errors)} problem(s) in the registry:\n" + "\n".join(str(i) for i in reg.errors))
+    for issue in reg.warnings:  # printed (stderr), and the command goes on
+        log.warning("warning: %s", issue)
     return reg
 
 

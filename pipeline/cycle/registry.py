@@ -57,6 +57,12 @@ PERSPECTIVES = {"plats": "situation", "situation": "situation", "situationell": 
                 "offer": "victim", "brottsoffer": "victim", "gärningsperson": "offender", "gärningspersoner": "offender"}
 PERSPECTIVE_SV = {"situation": "Plats/situation", "victim": "Offer", "offender": "Gärningsperson"}
 YES = {"ja", "j", "x", "1", "true", "yes"}
+# Free text an analyst writes, scrubbed of personal data on reading (the reports, the public one
+# too, and the follow-up tables show it): everything but ids, codes, dates, statuses and the
+# indicator's structured cells
+FREE_TEXT = {"problems": ("motivation",), "actions": ("what", "organisation", "role", "notes"),
+             "promises": ("text", "baseline", "goal"),
+             "causes": ("cause", "root_cause", "evidence", "guidance")}
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,7 @@ class Registry:
     causes: pd.DataFrame
     issues: tuple[Issue, ...] = ()
     source: str = ""
+    scrubbed: dict[str, int] = field(default_factory=dict)  # personal data removed, per kind
 
     @property
     def errors(self) -> list[Issue]:
@@ -237,6 +244,12 @@ def validate_registry(sheets: dict[str, pd.DataFrame], vocab: Vocabulary, source
                                                   "`lagesbild registry-template`)"))
             raw = pd.DataFrame(columns=list(HEADERS[kind]))
         frames[kind] = _canonical(raw, kind, f"{source}, sheet {sheet}", issues, absent)
+    scrubbed = _scrub_free_text(frames, frozenset(vocab.areas.values()) | frozenset(vocab.places))
+    if any(scrubbed.values()):
+        found = ", ".join(f"{n} {kind}" for kind, n in scrubbed.items() if n)
+        issues.append(Issue(source, f"personal data removed from the free text ({found}); the reports show the "
+                                    "text without it: name roles, not persons, and remove the details from the "
+                                    "workbook", "warning"))
 
     def at(kind: str, row: int, col: str) -> str:
         sv = next(s for s, c in HEADERS[kind].items() if c == col)
@@ -347,4 +360,26 @@ def validate_registry(sheets: dict[str, pd.DataFrame], vocab: Vocabulary, source
                 issues.append(Issue(at("causes", r["row"], "action_id"), f"'{aid}' is in no row of {SHEETS['actions']}"))
     # the template's guidance rows have no cause yet: not data
     c = c[c["cause"] != ""].reset_index(drop=True)
-    return Registry(problems=p, actions=a, promises=q, causes=c, issues=tuple(issues), source=source)
+    return Registry(problems=p, actions=a, promises=q, causes=c, issues=tuple(issues), source=source,
+                    scrubbed=scrubbed)
+
+
+def _scrub_free_text(frames: dict[str, pd.DataFrame], allow: frozenset[str]) -> dict[str, int]:
+    """Remove personal data from the :data:`FREE_TEXT` cells of the canonical frames, in place,
+    before any message or report uses them (:func:`pipeline.text.scrub.scrub`, with the
+    kommun's area and place names allowed and a lone genitive surname removed, as for staff
+    notes). Returns the removals per kind."""
+    from pipeline.text.scrub import KINDS, scrub
+
+    total = dict.fromkeys(KINDS, 0)
+    for kind, cols in FREE_TEXT.items():
+        frame = frames[kind]
+        for col in cols:
+            cleaned = []
+            for value in frame[col]:
+                new, found = scrub(value, allow, genitive_surnames=True) if value else (value, {})
+                cleaned.append(new)
+                for k, n in found.items():
+                    total[k] += n
+            frame[col] = cleaned
+    return total

@@ -183,3 +183,31 @@ def test_empty_required_cell_and_unknown_perspective():
     assert e == "reg.xlsx, sheet Medborgarlöften, row 2, column Löfte: is empty; fill it in"
     (e,) = errors(causes=(0, "Perspektiv", "Samhället"))
     assert "'Samhället' is no perspective; use Plats/situation, Offer or Gärningsperson" in e
+
+
+def test_personal_data_in_the_free_text_is_removed_on_reading_and_counted_without_echo():
+    """The reports (the public one too) and the follow-up tables show the registry's free text:
+    names, personnummer, phone numbers and e-mail addresses written into it are removed when it
+    is read, and a warning counts them without showing them."""
+    data = sheets()
+    data["Orsaksanalys"].loc[0, "Orsak"] = "Mohammed Al-Hassan 19850101-1236 säljer vid Råby torg"
+    data["Åtgärder"].loc[0, "Ansvarig roll"] = "Anna Svensson 070-123 45 67"
+    data["Åtgärder"].loc[1, "Uppföljning"] = "Ring Kjell Kjellberg 0701234567, kjell@exempel.se"
+    reg = validate_registry(data, VOCAB, "reg.xlsx")
+    text = " ".join(" ".join(map(str, f.to_numpy().ravel())) for f in (reg.actions, reg.causes, reg.promises))
+    for secret in ("Mohammed", "Al-Hassan", "19850101", "Anna", "Svensson", "070-123", "Kjell", "0701234567",
+                   "kjell@exempel.se"):
+        assert secret not in text
+    assert "Råby torg" in reg.causes.loc[0, "cause"] and reg.causes.loc[0, "cause"].endswith("säljer vid Råby torg")
+    assert reg.scrubbed["personnummer"] == 1 and reg.scrubbed["phone"] == 2 and reg.scrubbed["email"] == 1
+    assert reg.scrubbed["name"] >= 3
+    warning = [str(i) for i in reg.warnings if "personal data" in str(i)]
+    assert len(warning) == 1 and "1 personnummer" in warning[0] and "Anna" not in warning[0]
+    # structured cells and the untouched texts stay as written
+    assert list(reg.actions["action_id"]) == ["A1", "A2"] and reg.actions.loc[1, "organisation"] == "Polisen"
+    assert reg.actions.loc[0, "what"] == "Klottersanering inom 24 timmar" and reg.errors == []
+
+
+def test_a_registry_without_personal_data_gets_no_warning_about_it():
+    reg = validate_registry(sheets(), VOCAB, "reg.xlsx")
+    assert not any("personal data" in str(i) for i in reg.issues) and not any(reg.scrubbed.values())
