@@ -4,8 +4,10 @@ Runs the same reading and ingest as ``lagesbild ingest`` (:func:`pipeline.ingest
 without writing anything, and turns what it met into findings, each one line: the source, the
 file, column or label, how many rows it affects and the config line that fixes it.
 
-Blocking (exit 2): a file that cannot be read or mapped, and *configuration losses* above
-``ingest.max_config_loss_pct`` of a source. A configuration loss is a row lost because of the
+Blocking (exit 2): a file that cannot be read or mapped, *configuration losses* above
+``ingest.max_config_loss_pct`` of a source, and one quarantine reason taking more than
+``ingest.max_row_loss_pct`` of a source's rows (a whole file with dates or coordinates it cannot
+read is not a handful of bad rows). A configuration loss is a row lost because of the
 config rather than the row itself: an unmapped crime category, an unknown Polisen event type,
 an unknown area name that repeats (one row with a typo is a row problem). Labels the user (or
 the default taxonomy) excluded on purpose are stated, not blocking. Below the threshold the
@@ -62,6 +64,19 @@ _EXCLUDED = re.compile(r"^excluded crime category '(.*)'$")
 _UNKNOWN_AREA = re.compile(r"^unknown area '(.*)'$")
 _UNKNOWN_EVENT = re.compile(r"^unknown event type '(.*)'$")
 _EXCLUDED_EVENT = re.compile(r"^excluded event type '(.*)'$")
+# quarantine reasons that lose no data the user did not choose to leave out: copies of a row,
+# rows outside the configured years, and labels (counted as configuration losses above)
+ROW_LOSS_MIN_ROWS = 10  # fewer rows of one reason are row problems, whatever their share of a tiny file
+_NOT_A_ROW_LOSS = re.compile(r"^(duplicate|date outside|year outside|unmapped |excluded |unknown )")
+ROW_LOSS_FIXES = {
+    "bad date": "write the dates as YYYY-MM-DD (also read: YYYYMMDD, DD/MM/YYYY, DD.MM.YYYY, Excel dates) "
+                "and export the file again",
+    "missing date": "map the date column under sources.{source}.columns.date, or fill in the dates",
+    "outside the kommun": "set sources.{source}.crs to the export's coordinate system (EPSG:3021 for RT 90, "
+                          "EPSG:4326 for WGS 84; SWEREF 99 TM is the default), or check which columns are x and y",
+    "missing coordinates": "map the coordinate columns under sources.{source}.columns (x and y, or lat and lon)",
+    "missing crime category": "map the category column under sources.crimes.columns.crime_label or crime_code",
+}
 
 
 def config_losses(source: str, summary: dict, reasons: pd.Series) -> list[tuple[str, int, str]]:
@@ -79,6 +94,31 @@ def config_losses(source: str, summary: dict, reasons: pd.Series) -> list[tuple[
             out.append((f"Polisen event type '{m[1]}' is not in the taxonomy", int(n),
                         f'sources.police_events.labels.event_types: {{"{m[1]}": <family id, non_crime or exclude>}}'))
     return sorted(out, key=lambda t: -t[1])
+
+
+def row_losses(source: str, quarantine: pd.DataFrame, rows_read: int, limit_pct: float) -> list[Finding]:
+    """A block for each quarantine reason that takes more than ``limit_pct`` % of a source's rows
+    (``ingest.max_row_loss_pct``) and at least :data:`ROW_LOSS_MIN_ROWS` rows, naming the file
+    with most of them and the fix. A reason that
+    takes a whole file (dates in a format not read, coordinates in another system) is no row
+    problem; its rows may be left out only when the user raises the limit. Duplicates, rows
+    outside the configured years and configuration losses are not counted here."""
+    out = []
+    if not len(quarantine):
+        return out
+    for reason, n in quarantine["reason"].value_counts().items():
+        if _NOT_A_ROW_LOSS.match(str(reason)) or n < ROW_LOSS_MIN_ROWS or 100 * n / max(rows_read, 1) <= limit_pct:
+            continue
+        files = quarantine.loc[quarantine["reason"] == reason, "source_file"].value_counts()
+        where = f"{files.index[0]}: {_n(files.iloc[0])}" + (f", and {len(files) - 1} more file(s)" if len(files) > 1
+                                                             else "")
+        fix = ROW_LOSS_FIXES.get(str(reason), "see the rows in data/processed/quarantine/quarantine.csv after "
+                                              "ingest and fix the export").format(source=source)
+        out.append(Finding("block", source, f"{_n(n)} of {_n(rows_read)} rows ({100 * n / max(rows_read, 1):.1f} %) "
+                                            f"quarantined as '{reason}' ({where}), more than "
+                                            f"ingest.max_row_loss_pct = {limit_pct:g} %", None,
+                           f"{fix}; or, to leave these rows out, raise ingest.max_row_loss_pct"))
+    return out
 
 
 def _exclusions(source: str, summary: dict, reasons: pd.Series) -> list[Finding]:
@@ -140,6 +180,8 @@ def run_checks(run: RunContext, params, families, processes: int | None = None) 
                 "block", source, f"{_n(lost)} of {_n(read)} rows ({100 * lost / read:.1f} %) would be lost to the "
                                  f"configuration, more than ingest.max_config_loss_pct = {limit:g} %", None,
                 "map or exclude the labels above (or raise ingest.max_config_loss_pct)"))
+        report.findings += row_losses(source, res.quarantine, res.summary.get("rows_read", 0),
+                                      params.ingest.max_row_loss_pct)
         report.findings += _exclusions(source, res.summary, reasons)
         for file, cols in unrecognised_columns(sources.frames.get(source, []), source,
                                                getattr(params.sources, source)).items():

@@ -286,6 +286,11 @@ class IngestParams(_Frozen):
         default=0.5, ge=0, le=100,
         description="share of a source's rows that may be lost to configuration problems (unmapped labels, "
                     "repeated unknown area names, unknown event types) before ingest stops")
+    max_row_loss_pct: float = Field(
+        default=5.0, ge=0, le=100,
+        description="share of a source's rows one quarantine reason (bad date, outside the kommun, missing "
+                    "coordinates, ...) may take before ingest stops; duplicates and rows outside the years are "
+                    "not counted")
 
 
 class CycleParams(_Frozen):

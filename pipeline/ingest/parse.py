@@ -39,12 +39,19 @@ def parse_date(s: pd.Series) -> pd.Series:
     """Dates from text: YYYY-MM-DD, YYYYMMDD, DD/MM/YYYY, DD.MM.YYYY, Excel datetimes
     ("2025-03-04 00:00:00") and Excel serial day numbers (origin 1899-12-30).
 
-    Returns datetime64[ns] normalised to midnight; NaT where the text is no possible date
-    ("2023-02-30"). Formats are tried in order per element (vectorised per format).
+    Slash dates are read day first (the Swedish order), unless the column is month first: some
+    of its slash dates have a number above 12 second and none has one first ("03/15/2024", as
+    US systems export). Then all of them are read M/D/YYYY, so that "03/05/2024" is 5 March and
+    no date is read with day and month swapped. Returns datetime64[ns] normalised to midnight;
+    NaT where the text is no possible date ("2023-02-30"). Formats are tried in order per
+    element (vectorised per format).
     """
     txt = s.astype("string").str.strip()
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-    for fmt in _DATE_FORMATS:
+    parts = txt.str.extract(r"^(\d{1,2})/(\d{1,2})/\d{4}\b").apply(pd.to_numeric)
+    month_first = bool((parts[1] > 12).any() and not (parts[0] > 12).any())
+    formats = [f.replace("%d/%m", "%m/%d") for f in _DATE_FORMATS] if month_first else _DATE_FORMATS
+    for fmt in formats:
         todo = out.isna() & txt.notna()
         if not todo.any():
             break

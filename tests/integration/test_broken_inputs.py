@@ -313,6 +313,46 @@ def test_config_losses_over_the_threshold_stop_ingest_and_check_lists_every_one(
     assert pop.groupby("year")["population"].sum().to_dict() == {2022: 870, 2023: 880, 2024: 2100}
 
 
+def _dozen_crimes(date) -> list[str]:
+    """Twelve valid crimes (two per line of CRIMES) with their dates written by ``date(day)``."""
+    return [f"K{i}{k};{date(i + 6 * k)};10:00;{line.split(';')[3]};{line.split(';')[4]};{line.split(';')[5]}"
+            for k in (0, 1) for i, line in enumerate(CRIMES, start=1)]
+
+
+def test_a_file_whose_dates_cannot_be_read_stops_check_and_ingest_until_the_user_lets_its_rows_go(tmp_path,
+                                                                                               capsys):
+    """Every row of one file in a date format the reader does not know is no handful of bad
+    rows: check and ingest stop, naming the file, the reason and the fix; raising
+    ingest.max_row_loss_pct lets the rows go on purpose."""
+    root = _tiny_kommun(tmp_path)
+    (root / "data/raw/brott/brott_2024.csv").write_text(_crime_text(*_dozen_crimes(lambda d: f"25-03-{d:02d}")),
+                                                        "cp1252")
+    code, lines = _ingest(root, capsys)
+    assert code == 2 and not any((root / "data/processed").rglob("*.*"))
+    assert lines == ["error: crimes: 12 of 18 rows (66.7 %) quarantined as 'bad date' (data/raw/brott/brott_2024.csv: "
+                     "12), more than ingest.max_row_loss_pct = 5 % → write the dates as YYYY-MM-DD (also read: "
+                     "YYYYMMDD, DD/MM/YYYY, DD.MM.YYYY, Excel dates) and export the file again; or, to leave these "
+                     "rows out, raise ingest.max_row_loss_pct"]
+    code, listed = _check(root, capsys)
+    assert code == 2 and any("quarantined as 'bad date'" in ln for ln in listed)
+    _edit_params(root, "max_row_loss_pct: 5", "max_row_loss_pct: 70")
+    code, lines = _ingest(root, capsys)
+    assert code == 0, lines
+    quarantine = pd.read_csv(root / "data/processed/quarantine/quarantine.csv")
+    assert (quarantine["reason"] == "bad date").sum() == 12
+
+
+def test_a_month_first_export_is_read_month_first_and_no_date_swaps(tmp_path, capsys):
+    root = _tiny_kommun(tmp_path)
+    # 5–16 March: the days after the 12th show the order; read day first, 5–12 March became May–December
+    _crime_file(root).write_text(_crime_text(*_dozen_crimes(lambda d: f"03/{d + 4:02d}/2025")), "cp1252")
+    code, lines = _ingest(root, capsys)
+    assert code == 0, lines
+    incidents = pd.read_parquet(root / "data/processed/incidents.parquet")
+    assert len(incidents) == 12 and set(incidents["occurred_at"].dt.month) == {3}
+    assert sorted(incidents["occurred_at"].dt.day) == list(range(5, 17))
+
+
 # ---------------------------------------------------------------- personal data (deliverable 8)
 PLANTED = ["Anna Svensson", "070-123 45 67", "kalle persson", "Storgatan 12", "ABC 123", "kalle(at)skolan.se",
            "85 03 12-1231", "070/123 45 67", "anna.svensson@example.se", "0701234567", "Storgatan 14",

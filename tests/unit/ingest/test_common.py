@@ -30,6 +30,18 @@ def test_parse_date_formats_and_impossible_dates():
     assert got[5:].isna().all()
 
 
+def test_slash_dates_are_day_first_unless_the_column_is_month_first():
+    swedish = parse_date(pd.Series(["15/03/2024", "03/05/2024", "2024-06-01"]))
+    assert swedish.tolist() == [pd.Timestamp("2024-03-15"), pd.Timestamp("2024-05-03"), pd.Timestamp("2024-06-01")]
+    us = parse_date(pd.Series(["03/15/2024", "03/05/2024", "12/31/2024 23:10", None]))
+    assert us[:3].tolist() == [pd.Timestamp("2024-03-15"), pd.Timestamp("2024-03-05"), pd.Timestamp("2024-12-31")]
+    # both orders in one column: day first, and the dates that cannot be read so stay unread
+    mixed = parse_date(pd.Series(["15/03/2024", "03/15/2024", "03/05/2024"]))
+    assert mixed[0] == pd.Timestamp("2024-03-15") and pd.isna(mixed[1]) and mixed[2] == pd.Timestamp("2024-05-03")
+    # nothing decides (every number at most 12): the Swedish order
+    assert parse_date(pd.Series(["03/05/2024"]))[0] == pd.Timestamp("2024-05-03")
+
+
 def test_parse_time_variants():
     got = parse_time(pd.Series(["13:45", "7:05", "0930", "13.45", "1900-01-01 22:10:00", "0.375", "25:00", "", None]))
     mins = (got / pd.Timedelta(minutes=1)).tolist()
