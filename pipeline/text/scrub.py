@@ -4,10 +4,12 @@ Removed, in this order, each replaced by a token and counted by kind:
 
 1. e-mail addresses → ``[e-post]`` (kind ``email``);
 2. personnummer ``(CC)YYMMDD[-+ ]NNNN`` → ``[personnummer]`` and samordningsnummer (day + 60)
-   → ``[samordningsnummer]``, when month and day are valid and the Luhn check digit holds.
-   A number of that shape that fails the check is left (it is most likely an order or case
-   number) *unless* the words personnummer/pnr/samordningsnummer stand just before it; ten
-   digits starting ``07`` without a separator are left to the phone rule (mobile numbers);
+   → ``[samordningsnummer]``, when month and day are valid and the Luhn check digit holds, or
+   when it is written in full with century and separator (``19850101-1234``: a mistyped check
+   digit still points at a person). A shorter number of that shape that fails the check is
+   left (it is most likely an order or case number) *unless* the words
+   personnummer/pnr/samordningsnummer stand just before it; ten digits starting ``07`` without
+   a separator are left to the phone rule (mobile numbers);
 3. phone numbers: ``0``-prefixed national numbers with 8–10 digits (separators: space, dash,
    dot, bracket) and ``+46``/``0046``
    numbers with 7–9 digits after the country code, with any spacing or dashes → ``[telefon]``;
@@ -31,7 +33,8 @@ genitive that is a kommun or län, an allowed word or followed by a place noun s
 2025-09) the rule with only the kommun/län check changed 44 texts, every one a place; with the
 place nouns too it changes 4, each a place whose next word the summary cuts off ("Hornsbergs str").
 
-E-mail addresses include written-out forms (``namn(at)domän.se``); phone numbers take ``/`` as
+E-mail addresses include written-out forms (``namn(at)domän.se``) and spaces around the ``@``
+(``anna @ exempel.se``); phone numbers take ``/`` as
 a separator (``070/123 45 67``); a personnummer may have spaces (``85 03 12-1231``).
 
 Names are found by the rules of :mod:`pipeline.text.names` (described there, and in
@@ -81,7 +84,8 @@ STREET_RE = re.compile(  # a street name and its number (and flat): the number g
     r"(?P<number>[ \u00a0]+\d{1,4}(?:[ \u00a0]?[a-hA-H](?![^\W\d_]))?(?:[ \u00a0]*(?:lgh|lägenhet)\.?[ \u00a0]*\d{1,4})?)"
     r"(?!\d)", re.IGNORECASE)
 REGISTRATION_RE = re.compile(r"\b[A-Z]{3}[ \u00a0]?\d{2}[0-9A-Z]\b")  # Swedish plates: ABC 123, ABC 12D
-EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])")
+# also with spaces around the @ ("anna @ exempel.se")
+EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+[ \u00a0]*@[ \u00a0]*[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])")
 
 
 def luhn_ok(digits: str) -> bool:
@@ -143,7 +147,11 @@ def scrub(text: str, allow: frozenset[str] = frozenset(), deny: frozenset[str] =
         mm, dd = int(m["mm"]), int(m["dd"])
         kind = "samordningsnummer" if dd > 60 else "personnummer"
         valid_date = 1 <= mm <= 12 and (1 <= dd <= 31 or 61 <= dd <= 91)
-        valid = valid_date and luhn_ok(m["yy"] + m["mm"] + m["dd"] + m["last"])
+        # written in full (century and separator: 19850101-1234) the shape is a personnummer's
+        # even when the check digit is wrong (a typo still points at a person); shorter forms
+        # need the check, as order and case numbers take them too
+        written_in_full = bool(m["cent"] and m["sep"])
+        valid = valid_date and (written_in_full or luhn_ok(m["yy"] + m["mm"] + m["dd"] + m["last"]))
         if valid or PNR_LABEL.search(text[max(0, m.start() - 40):m.start()]):
             counts[kind] += 1
             return TOKENS[kind]

@@ -76,6 +76,26 @@ def test_luhn_failure_left_unless_labelled():
     assert out == "pnr [personnummer]"
 
 
+def test_a_personnummer_written_in_full_goes_even_with_a_wrong_check_digit():
+    """Century and separator (19850101-1234) are how a personnummer is written; a mistyped check
+    digit still points at a person. Without them a failing number stays (an order number, or a
+    timestamp such as 202503011230)."""
+    bad = PNR10[:-1] + str((int(PNR10[-1]) + 1) % 10)
+    assert not luhn_ok(bad) and not luhn_ok("8501011234")
+    for written in ("19850101-1234", f"19{bad[:6]}-{bad[6:]}", f"19{bad[:6]}+{bad[6:]}"):
+        out, c = scrub(f"Hos {written} i Bäckby.")
+        assert out == "Hos [personnummer] i Bäckby." and c["personnummer"] == 1
+    for kept in ("198501011234", "850101-1234", "Tid 202503011230"):
+        assert kept in scrub(f"Nummer {kept} i systemet.")[0]
+    assert scrub("Skrev 19851301-1234 i fältet.")[0] == "Skrev 19851301-1234 i fältet."  # month 13: no date
+
+
+@pytest.mark.parametrize("mail", ["anna @ exempel.se", "anna@ exempel.se", "anna.s @exempel.se"])
+def test_email_with_spaces_around_the_at(mail):
+    out, c = scrub(f"Mejla {mail} i morgon.")
+    assert out == "Mejla [e-post] i morgon." and c["email"] == 1
+
+
 @pytest.mark.parametrize("phone", [
     "070-123 45 67", "0701234567", "070 123 45 67", "070-1234567", "073 - 123 45 67", "076-12 34 567",
     "+46 70 123 45 67", "+46701234567", "+46 (0)70-123 45 67", "0046 70 123 45 67", "+46 21 12 34 56",
