@@ -10,12 +10,13 @@ Every mistake in a params file is caught when it loads, as one line naming the k
 them all for ``lagesbild check``): YAML syntax (tabs, bad indentation, a key given twice),
 misspelt keys in every section (with the closest known key suggested) including the free-form
 maps ``scoring.weights``, ``survey.index_points``, ``sources.*.columns`` and
-``sources.*.labels``, an unknown CRS and an unknown text encoding.
+``sources.*.labels``, an unknown CRS, an unknown text encoding and a cycle MM-DD no year has.
 """
 
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import difflib
 import re
 from pathlib import Path
@@ -308,6 +309,17 @@ class CycleParams(_Frozen):
     process_start: str = Field(default="06-01", pattern=r"^\d{2}-\d{2}$", description="MM-DD the process starts by")
     lagesbild_due: str = Field(default="01-01", pattern=r"^\d{2}-\d{2}$",
                                description="MM-DD (the year after the report year) the lägesbild is due by")
+
+    @field_validator("process_start", "lagesbild_due")
+    @classmethod
+    def _day_of_every_year(cls, v):
+        month, day = int(v[:2]), int(v[3:])
+        try:
+            dt.date(2023, month, day)  # a common year: 02-29 would break the cycle three years in four
+        except ValueError:
+            raise ValueError(f"{v!r} is not a day that every year has; write MM-DD with a month 01-12 and a day "
+                             "that month has, such as 06-01 (02-29 is not allowed: use 02-28 or 03-01)") from None
+        return v
 
 
 class Params(_Frozen):

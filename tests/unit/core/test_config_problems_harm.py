@@ -5,7 +5,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from pipeline.config import Params, load_params
+from pipeline.config import Params, load_params, params_problems
 from pipeline.errors import DataError
 from pipeline.problems import classify_crimes, load_families
 from pipeline.scoring.harm import check_harm_table, default_harm_table, harm_days
@@ -29,6 +29,27 @@ def test_negative_weight_is_rejected():
     doc["scoring"]["weights"]["trend"] = -1
     with pytest.raises(ValidationError, match="must be >= 0"):
         Params.model_validate(doc)
+
+
+@pytest.mark.parametrize("key, value", [("process_start", "13-45"), ("lagesbild_due", "02-30"),
+                                        ("lagesbild_due", "00-10"), ("process_start", "02-29")])
+def test_impossible_cycle_month_day_is_one_line_naming_the_key(tmp_path, key, value):
+    doc = yaml.safe_load((ROOT / "params.yaml").read_text("utf-8"))
+    doc.setdefault("cycle", {})[key] = value
+    f = tmp_path / "params.yaml"
+    f.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        load_params(f)
+    msg = str(err.value)
+    assert f"cycle.{key}" in msg and repr(value) in msg and "MM-DD" in msg and "\n" not in msg
+    assert params_problems(f) == [msg]  # lagesbild check reports the same line
+
+
+def test_real_cycle_month_days_still_load():
+    doc = yaml.safe_load((ROOT / "params.yaml").read_text("utf-8"))
+    doc["cycle"] = {**doc.get("cycle", {}), "process_start": "02-28", "lagesbild_due": "12-31"}
+    cycle = Params.model_validate(doc).cycle
+    assert (cycle.process_start, cycle.lagesbild_due) == ("02-28", "12-31")
 
 
 FAMILIES = load_families()
