@@ -220,7 +220,7 @@ def weekly_cmd(run, params: Params, families, week: str | None = None, tertial: 
     """The weekly EST page (PDF + HTML) for an ISO week, or the tertial roll-up."""
     from pipeline.cycle import figures as CF
     from pipeline.cycle.documents import tertial_source, weekly_source
-    from pipeline.cycle.html import inline_svg, page, weekly_html
+    from pipeline.cycle.html import tertial_html, weekly_html
     from pipeline.cycle.periods import parse_tertial, parse_week, tertial as tertial_dates
     from pipeline.cycle.weekly import tertial_picture, weekly_picture
     from pipeline.report.svg import svg_bytes
@@ -240,10 +240,7 @@ def weekly_cmd(run, params: Params, families, week: str | None = None, tertial: 
             tp = tertial_picture(est, start, end, label)
             source, files = tertial_source(tp, params.kommun, names, today)
             pdf = render(source, files, out_dir / f"tertial-{label}.pdf", today)
-            svg = files.get("tertial.svg", b"")
-            html = page(f"EST tertial {label} – {params.kommun.name}", f"EST tertialsammanställning {label}",
-                        f"{params.kommun.name} · {start}–{end}", inline_svg(svg, "Rapporter per vecka", "t") if svg else "",
-                        f"Internt arbetsmaterial · framtagen {today}")
+            html = tertial_html(tp, params.kommun, files.get("tertial.svg", b""), today)
             with io.atomic_path(out_dir / f"tertial-{label}.html") as tmp:
                 tmp.write_text(html, encoding="utf-8")
             return f"weekly: {run.display(pdf)} and tertial-{label}.html ({len(tp.by_type)} types, {tp.n_weeks} weeks)"

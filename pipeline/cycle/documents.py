@@ -251,6 +251,8 @@ def tertial_source(tp: TertialPicture, kommun, area_names, generated_on: dt.date
             f'subtitle: {typst_str(f"{kommun.name} · {tp.start.isoformat()}–{tp.end.isoformat()} · {tp.n_weeks} veckor")}, '
             f'date: {typst_str(generated_on.isoformat())})\n')
     types = tp.by_type["est_type"].head(4).tolist()
+    if tp.note:
+        w.notice(tp.note)
     if len(tp.weekly_by_type):
         w.figure("tertial", (CF.tertial_lines, tp.weekly_by_type, types), "Rapporter per vecka, de vanligaste typerna.",
                  "Linjediagram med antal EST-rapporter per vecka under tertialen för " + ", ".join(types) + ".")

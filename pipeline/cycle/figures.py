@@ -122,7 +122,8 @@ def weekly_map(areas: gpd.GeoDataFrame, est_points: gpd.GeoDataFrame, crime_poin
         label_areas(ax, areas, fontsize=5.5)
         scale_bar(ax)
         north_arrow(ax)
-        ax.legend(loc="lower right", fontsize=5.5, frameon=True, framealpha=0.85)
+        if ax.get_legend_handles_labels()[0]:  # a week without reports or crime has nothing to explain
+            ax.legend(loc="lower right", fontsize=5.5, frameon=True, framealpha=0.85)
         return fig
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from html import escape
 
-from pipeline.cycle.weekly import WeeklyPicture
+from pipeline.cycle.weekly import TertialPicture, WeeklyPicture
 from pipeline.text.format_sv import fmt_int, fmt_num
 
 BASE_CSS = """
@@ -107,3 +107,11 @@ def weekly_html(wp: WeeklyPicture, kommun, families, area_names: dict[str, str],
     return page(f"EST-veckobild vecka {w[1]} {w[0]} – {kommun.name}", f"EST-veckobild vecka {w[1]}, {w[0]}",
                 f"{kommun.name} · {wp.monday.isoformat()}–{sunday.isoformat()}", "".join(parts),
                 f"Internt arbetsmaterial för EST-mötet · framtagen {generated_on.isoformat()} med lagesbild.")
+
+
+def tertial_html(tp: TertialPicture, kommun, svg: bytes, generated_on: dt.date) -> str:
+    """The tertial roll-up's page: the weekly chart, or the line saying there were no reports."""
+    body = (f'<p class="note">{e(tp.note)}</p>' if tp.note else "") + \
+        (inline_svg(svg, "Rapporter per vecka", "t") if svg else "")
+    return page(f"EST tertial {tp.label} – {kommun.name}", f"EST tertialsammanställning {tp.label}",
+                f"{kommun.name} · {tp.start}–{tp.end}", body, f"Internt arbetsmaterial · framtagen {generated_on}")

@@ -83,11 +83,25 @@ def weekly_picture(est: pd.DataFrame, incidents: pd.DataFrame | None, monday: dt
     else:
         by_family, crimes_week = pd.DataFrame(columns=["problem", "n_week", "mean_prev4", "n_last_year"]), None
     points = points_to_raise(by_type, by_place, by_family if has_crimes else None, families)
+    est_week = _in(est, monday, monday + WEEK)
+    if est_week.empty:
+        points = [no_reports_line(est, monday, monday + WEEK, "under veckan")] + points
     return WeeklyPicture(
         week=f"{monday.isocalendar()[0]}-W{monday.isocalendar()[1]:02d}", monday=monday, by_type=by_type,
-        by_place=by_place, by_family=by_family, points=points, est_week=_in(est, monday, monday + WEEK),
+        by_place=by_place, by_family=by_family, points=points, est_week=est_week,
         crimes_week=crimes_week if crimes_week is not None else pd.DataFrame(), has_last_year_est=bool(has_ly),
         has_crimes=bool(has_crimes))
+
+
+def no_reports_line(est: pd.DataFrame, start: dt.date, end_excl: dt.date, during: str) -> str:
+    """The Swedish line for a period without EST reports; when the period lies outside the days
+    the reports cover, it says which days they do (the period is not quiet, it is not in the data)."""
+    line = f"Inga EST-rapporter lämnades {during}."
+    if len(est):
+        first, last = est["occurred_at"].min().date(), est["occurred_at"].max().date()
+        if end_excl <= first or start > last:
+            line = f"{line[:-1]} (underlaget har EST-rapporter från {first.isoformat()} till {last.isoformat()})."
+    return line
 
 
 def _reports(n) -> str:
@@ -132,6 +146,7 @@ class TertialPicture:
     by_type: pd.DataFrame           # est_type, n, n_prev_tertial, n_last_year
     persistent_places: pd.DataFrame  # place_name, area_id, n, n_weeks, share_weeks_pct
     n_weeks: int
+    note: str = ""                  # the line to show when the tertial has no EST reports
 
 
 def tertial_picture(est: pd.DataFrame, start: dt.date, end: dt.date, label: str) -> TertialPicture:
@@ -157,5 +172,6 @@ def tertial_picture(est: pd.DataFrame, start: dt.date, end: dt.date, label: str)
                                             area_id=("area_id", lambda s: s.mode().iloc[0] if s.notna().any() else None))
     places["share_weeks_pct"] = 100 * places["n_weeks"] / max(n_weeks, 1)
     places = places.reset_index().sort_values(["n_weeks", "n", "place_name"], ascending=[False, False, True])
+    note = no_reports_line(est, start, end_x, "under tertialen") if part.empty else ""
     return TertialPicture(label, start, end, weekly, by_type.reset_index(drop=True), places.head(10).reset_index(drop=True),
-                          n_weeks)
+                          n_weeks, note)

@@ -16,6 +16,7 @@ shipping an inaccessible report. Values typst 0.15 accepts: "1.4"–"2.0", "a-1a
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import tempfile
 from importlib import resources
 from pathlib import Path
@@ -77,8 +78,16 @@ def compile_source(source: str, files: dict[str, bytes], workdir: Path, out_pdf:
                       ignore_system_fonts=True, pdf_standards=PDF_STANDARDS, timestamp=stamp)
     except typst.TypstError as exc:
         hints = "; ".join(getattr(exc, "hints", []) or [])
+        kept = _keep_for_inspection(workdir)
         raise DataError(f"report: typst could not build the PDF ({exc.message}{'; ' + hints if hints else ''}); "
-                        f"the generated source is {workdir / 'main.typ'}") from exc
+                        f"the generated source is kept in {kept / 'main.typ'} (with its template and figures)") from exc
+
+
+def _keep_for_inspection(workdir: Path) -> Path:
+    """A copy of a failed compile's files that outlives ``workdir`` (the callers' is temporary)."""
+    kept = Path(tempfile.mkdtemp(prefix="lagesbild-typst-failed-"))
+    shutil.copytree(workdir, kept, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.pdf"))
+    return kept
 
 
 def render_pdf(inputs: ReportInputs, out_path: Path, figures: FigureCache | None = None,

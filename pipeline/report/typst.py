@@ -73,10 +73,11 @@ class TypstWriter:
         (appendix C's "C.1")."""
         cols = widths or "(" + ", ".join("auto" if a != "l" else "1fr" for a in align) + ",)"
         head = ", ".join(f"[{esc(h)}]" for h in header)
-        body = ",\n  ".join(", ".join(f"[{c}]" for c in r) for r in rows)
+        # one argument per line, each with its comma: no rows is the header alone, not a stray ","
+        body = "".join(f"  {', '.join(f'[{c}]' for c in r)},\n" for r in rows)
         fig = (f"#figure(kind: table, {'' if numbered else 'numbering: none, '}caption: [{refs(esc(caption))}], "
                f"table(columns: {cols}, "
-               f"align: ({', '.join(ALIGN[a] for a in align)},),\n  table.header({head}),\n  {body},\n))"
+               f"align: ({', '.join(ALIGN[a] for a in align)},),\n  table.header({head}),\n{body}))"
                + (f" <{label}>" if label else ""))
         # a short table stays on one page with its header; a long one breaks with the header repeated
         self.add(f"#keep[{fig}]" if len(rows) <= KEEP_ROWS else fig)

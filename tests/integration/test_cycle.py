@@ -110,6 +110,18 @@ def test_follow_up_weekly_and_status_from_the_command_line(work, capsys, monkeyp
     assert "reports/text/sammanfattning.md" in out
 
 
+def test_a_week_and_a_tertial_without_est_reports_say_so(work):
+    """The demo's EST reports are all from its report year: a week and a tertial the year before
+    have none, and their pages say so (a TypeError and a Typst syntax error before)."""
+    params, before = str(work / "params.yaml"), read_params(work)["kommun"]["year"] - 1
+    for args, out in ((["--week", f"{before}-W10"], f"vecka-{before}-W10"), (["--tertial", f"{before}T3"],
+                                                                          f"tertial-{before}T3")):
+        assert main(["--params", params, "weekly", *args]) == 0, args
+        pdf, html = work / "reports/est" / f"{out}.pdf", work / "reports/est" / f"{out}.html"
+        said = "Inga EST-rapporter lämnades under " + ("veckan" if "W" in out else "tertialen")
+        assert said in re.sub(r"\s+", " ", _text(pdf)) and said in html.read_text("utf-8"), out
+
+
 def test_bad_input_is_one_line_each(work, capsys):
     params = read_params(work)
     params["cycle"] = {"registry": "data/raw/ny_handlingsplan.xlsx"}
