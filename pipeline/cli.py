@@ -76,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--force", action="store_true", help="overwrite an existing params file")
         if name == "notebook":
             p.add_argument("name", nargs="?", default=None,
-                           help="notebook in notebooks/ without .ipynb (default: all of them)")
+                           help="notebook without .ipynb, from the run's notebooks/ or else the project's "
+                                "(default: all of them)")
             p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("KEY", "VALUE"),
                            help="notebook parameter, e.g. -p area Bäckby -p year 2025")
     p = sub.add_parser("fetch", help=HELP["fetch"], description=HELP["fetch"] + ". Follows Polisen's rules: "

@@ -23,9 +23,15 @@ import glob
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.errors import DataError
+
 # Core tables written by `ingest` (data/processed/<table>.parquet), in schema order.
 CORE_TABLES = ("areas", "population", "incidents", "police_events", "survey_responses", "notes", "est_reports")
 NOTEBOOK_NAMES = ("annual_overview", "area_deep_dive", "exploration_starter")
+# The project's notebooks: the repository's notebooks/ beside the package (make install installs
+# the package editable, so the package is the checkout's pipeline/). A run directory's own
+# notebooks/ comes first, notebook by notebook (RunContext.notebook_source).
+SHIPPED_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
 @dataclass(frozen=True)
@@ -126,7 +132,17 @@ class RunContext:
         return self.reports / f"lagesbild-{year}-tabeller-{version}.xlsx"
 
     def notebook_source(self, name: str) -> Path:
-        return self.notebooks / f"{name}.ipynb"
+        """``notebooks/<name>.ipynb`` of the run directory, else the project's own
+        (:data:`SHIPPED_NOTEBOOKS`); DataError naming both folders when neither has it."""
+        for folder in (self.notebooks, SHIPPED_NOTEBOOKS):
+            if (folder / f"{name}.ipynb").is_file():
+                return folder / f"{name}.ipynb"
+        known = sorted({p.stem for folder in (self.notebooks, SHIPPED_NOTEBOOKS) for p in folder.glob("*.ipynb")})
+        where = f"neither in {self.notebooks} nor in {SHIPPED_NOTEBOOKS}"
+        if known:
+            raise DataError(f"notebook {name}: found {where}; choose one of: {', '.join(known)}")
+        raise DataError(f"notebook {name}: no notebooks found, {where}; copy the project's notebooks/ folder into "
+                        f"{self.root} or install lagesbild from its repository with make install (editable)")
 
     # ------------------------------------------------------------ user paths
     def resolve(self, path: str | Path) -> Path:

@@ -34,7 +34,8 @@ def run_notebook(source: Path, out_dir: Path, parameters: dict, timeout_s: int =
     source = Path(source)
     if not source.exists():
         known = ", ".join(sorted(p.stem for p in source.parent.glob("*.ipynb")))
-        raise DataError(f"{source}: no such notebook; choose one of: {known}")
+        raise DataError(f"{source}: no such notebook; " + (f"choose one of: {known}" if known else
+                                                           f"{source.parent} holds no notebooks"))
     executed = Path(out_dir) / source.name
     executed.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(executed) as tmp:

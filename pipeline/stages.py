@@ -313,10 +313,10 @@ def notebook(run: RunContext, params: Params, name: str | None = None, overrides
                 "root": str(run.root)}
     jobs = []
     for nb in [name] if name else NOTEBOOK_NAMES:
-        source = run.notebook_source(nb)
-        declared = declared_parameters(source, run.executed_notebooks) if source.exists() else set()
+        source = run.notebook_source(nb)  # the run's own, else the project's (DataError if neither)
+        declared = declared_parameters(source, run.executed_notebooks)
         bad = set(overrides or {}) - declared
-        if source.exists() and bad:
+        if bad:
             raise DataError(f"notebook {nb} has no parameter {', '.join(sorted(bad))}; "
                             f"choose one of: {', '.join(sorted(declared))}")
         jobs.append((source, {k: v for k, v in defaults.items() if k in declared} | (overrides or {}), declared))

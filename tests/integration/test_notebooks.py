@@ -131,3 +131,18 @@ def test_a_notebook_reads_only_the_tables_it_shows(demo_run):
             pd.testing.assert_frame_equal(from_layers[name].reset_index(drop=True), want, check_dtype=False)
     with pytest.raises(DataError, match="no table 'incident'.*choose from: areas, incidents"):
         explore.load_bundle(demo_run, tables=["incident"])
+
+
+def test_a_run_directory_outside_the_repository_uses_the_projects_notebooks(demo_run, tmp_path):
+    """lagesbild init/run in a folder of the user's own has no notebooks/ (the run stopped with
+    'no such notebook; choose one of: ' before): the notebook stage runs the project's."""
+    from pipeline.cli import main
+
+    run_dir = tmp_path / "kommun"
+    run_dir.mkdir()
+    (run_dir / "data").symlink_to(demo_run / "data")  # the demo run's tables, read only
+    (run_dir / "params.yaml").write_text((demo_run / "params.yaml").read_text("utf-8"), "utf-8")
+    assert ROOT not in run_dir.parents and not (run_dir / "notebooks").exists()
+    assert main(["--params", str(run_dir / "params.yaml"), "notebook", "exploration_starter"]) == 0
+    html = (run_dir / "reports/notebooks/exploration_starter.html").read_text("utf-8")
+    assert "Utforska underlaget" in html and "Traceback" not in html

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from pipeline.cli import PIPELINE
@@ -44,3 +45,31 @@ def test_user_paths_are_relative_to_the_run_not_the_working_directory(tmp_path, 
     assert run.resolve("harm.csv") == run.root / "harm.csv"
     assert run.resolve("/abs/harm.csv") == Path("/abs/harm.csv")
     assert run.display("/abs/elsewhere.csv") == "/abs/elsewhere.csv"  # outside the run: as given
+
+
+def test_a_run_without_notebooks_of_its_own_uses_the_projects(tmp_path):
+    run = RunContext.from_root(tmp_path / "run")  # outside the repository, no notebooks/ folder
+    assert run.notebook_source("annual_overview") == ROOT / "notebooks" / "annual_overview.ipynb"
+    own = run.notebooks / "annual_overview.ipynb"
+    own.parent.mkdir(parents=True)
+    own.write_text("{}", "utf-8")
+    assert run.notebook_source("annual_overview") == own  # the run's own copy wins
+    assert run.notebook_source("area_deep_dive") == ROOT / "notebooks" / "area_deep_dive.ipynb"
+
+
+def test_a_missing_notebook_names_where_it_was_looked_for(tmp_path, monkeypatch):
+    import pipeline.context as context
+    from pipeline.errors import DataError
+
+    run = RunContext.from_root(tmp_path / "run")
+    with pytest.raises(DataError) as err:
+        run.notebook_source("annual_overveiw")
+    msg = str(err.value)
+    assert "annual_overveiw" in msg and str(run.notebooks) in msg and str(ROOT / "notebooks") in msg
+    assert "choose one of: annual_overview, area_deep_dive, exploration_starter, follow_up" in msg
+    monkeypatch.setattr(context, "SHIPPED_NOTEBOOKS", tmp_path / "site-packages" / "notebooks")  # none anywhere
+    with pytest.raises(DataError) as err:
+        run.notebook_source("annual_overview")
+    msg = str(err.value)
+    assert "choose one of" not in msg and str(tmp_path / "site-packages" / "notebooks") in msg
+    assert "copy the project's notebooks/ folder" in msg and "\n" not in msg
