@@ -10,6 +10,7 @@ it is resolved. Hand-written: no library recognises Swedish municipal exports.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import gzip
 import json
@@ -327,6 +328,10 @@ def _default_sections() -> list[str]:
 
 def init(run: RunContext, code: str, year: int, families, force: bool = False) -> str:
     """Inspect data/raw and write the run's params file; returns a one-line summary."""
+    last = dt.date.today().year + 1  # a lägesbild may be prepared for the coming year
+    if not 2000 <= year <= last:
+        raise DataError(f"--year {year}: expected the report year, from 2000 to {last}; "
+                        f"e.g. --year {last - 2} for the year before this one")
     if run.params_file.exists() and not force:
         raise DataError(f"{run.display(run.params_file)} exists; move it away or pass --force to overwrite it")
     if not run.raw.exists() or not any(p.is_file() and not p.name.startswith(".") for p in run.raw.rglob("*")):
