@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.errors import DataError
+from pipeline.io.raw import composed
 from pipeline.ingest.common import IngestResult, label_key
 from pipeline.ingest.quarantine import make_result, quoted, screen
 from pipeline.problems import EXCLUDE, NON_CRIME, classify_crimes
@@ -39,7 +40,7 @@ def read_police_event_files(paths, name=str) -> list[tuple[str, list[dict]]]:
         try:
             opener = gzip.open if path.suffix == ".gz" else open
             with opener(path, "rt", encoding="utf-8-sig") as fh:
-                text = fh.read()
+                text = composed(fh.read())  # a name written decomposed matches no kommun
         except UnicodeDecodeError as exc:
             raise DataError(f"{shown}: not UTF-8 text (byte {exc.start}); JSON from polisen.se is UTF-8: fetch or "
                             "save it again as UTF-8") from None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io as _io
 import re
+import unicodedata
 from pathlib import Path
 
 import charset_normalizer
@@ -47,8 +48,16 @@ def detect_encoding(raw: bytes) -> str:
     return best.encoding if best else "latin-1"
 
 
+def composed(text: str) -> str:
+    """``text`` in Unicode's composed form (NFC). macOS writes "ö" as "o" plus a combining
+    diaeresis (NFD): such a label looks the same but matches no label or name written composed,
+    and a mapping the user adds for it would not match either."""
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
 def read_text(path: Path, encoding: str | None = None, source: str = "<source>") -> tuple[str, str]:
-    """(text, encoding) of a text export: ``encoding`` or the detected one, BOM removed.
+    """(text, encoding) of a text export: ``encoding`` or the detected one, BOM removed, in
+    composed form (:func:`composed`).
 
     Raises DataError naming the file and line when the bytes are not text in that encoding.
     """
@@ -60,7 +69,7 @@ def read_text(path: Path, encoding: str | None = None, source: str = "<source>")
         line = raw[: exc.start].count(b"\n") + 1
         raise DataError(f"{path}: line {line} is not valid {enc} text; set sources.{source}.encoding to the file's "
                         "encoding (utf-8, utf-16, cp1252) or remove it to detect it") from None
-    return text.lstrip("\ufeff"), enc
+    return composed(text.lstrip("\ufeff")), enc
 
 
 def detect_separator(sample: str) -> str:
@@ -225,6 +234,9 @@ def _read_excel(path: Path, sheet: str | int | None, header_row: int | None, sou
     df = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, engine="calamine",
                        header=(header_row or 1) - 1)
     df.index = pd.RangeIndex(len(df))
+    df.columns = [composed(c) if isinstance(c, str) else c for c in df.columns]
+    for c in df.columns:
+        df[c] = df[c].map(lambda v: composed(v) if isinstance(v, str) else v)
     return df
 
 
@@ -303,7 +315,7 @@ def _iter_delimited(path: Path, chunk_rows: int, encoding: str | None, sep: str 
 
         def chunk(block):
             nonlocal offset, lines_before
-            df, rejected, n_lines = split_delimited(header_text + "".join(block), delim, header_row)
+            df, rejected, n_lines = split_delimited(composed(header_text + "".join(block)), delim, header_row)
             df.columns = [str(c).strip() for c in df.columns]
             df.index = df.index + offset
             df.attrs.update({"rejected": tuple((row + offset, file_lines(reason), line) for row, reason, line in rejected),

@@ -221,6 +221,31 @@ def test_utf16_and_boms_read_every_row(tmp_path, capsys, encoding, bom):
     assert len(incidents) == 6 and "Skadegörelse genom klotter" in set(incidents["crime_label"])
 
 
+@pytest.mark.parametrize("excel", [False, True])
+def test_a_decomposed_export_as_macos_writes_it_maps_its_labels_and_area_names(tmp_path, capsys, excel):
+    """"Stöld i butik", "Skadegörelse genom klotter" and "Bäckby" written decomposed (o plus a
+    combining diaeresis, NFD) read as the same labels and names written composed."""
+    import unicodedata
+
+    root = _tiny_kommun(tmp_path)
+    text = unicodedata.normalize("NFD", _crime_text(*CRIMES))
+    assert "Stöld" not in text and unicodedata.normalize("NFC", text) != text
+    if excel:
+        _crime_file(root).unlink()
+        rows = [line.split(";") for line in text.strip().splitlines()]
+        pd.DataFrame(rows[1:], columns=rows[0]).to_excel(root / "data/raw/brott/brott_2025.xlsx", index=False)
+        _edit_params(root, "path: data/raw/brott/*.csv", "path: data/raw/brott/*.xlsx")
+    else:
+        _crime_file(root).write_text(text, "utf-8")
+    (root / "data/raw/befolkning_2024.csv").write_text(unicodedata.normalize("NFD", "Stadsdel;Antal\nBäckby;1200\n"
+                                                                             "Centrum;900\n"), "utf-8")
+    code, lines = _ingest(root, capsys)
+    assert code == 0, lines
+    incidents = pd.read_parquet(root / "data/processed/incidents.parquet")
+    assert len(incidents) == 6 and "Stöld i butik" in set(incidents["crime_label"])
+    assert pd.read_parquet(root / "data/processed/population.parquet")["population"].sum() == 2100
+
+
 def test_a_stray_quote_is_found_and_only_the_lines_it_merged_are_quarantined(tmp_path, capsys):
     root = _tiny_kommun(tmp_path)
     broken = CRIMES[1].replace(";Bostadsinbrott", ';"Bostadsinbrott')  # opens a quote no one closes
