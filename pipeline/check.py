@@ -121,6 +121,31 @@ def row_losses(source: str, quarantine: pd.DataFrame, rows_read: int, limit_pct:
     return out
 
 
+def population_gaps(areas: pd.DataFrame, population: pd.DataFrame) -> list[Finding]:
+    """A warning for each area without inhabitants in the population's latest year (none at
+    all, or only in earlier years). The kommun's population is the sum of its areas' (:func:
+    `pipeline.stats.trends.population_totals`), so the area's crimes would count in the kommun's
+    rates while its people do not, and its own rate could not be computed."""
+    from pipeline.stats.trends import population_totals
+
+    if not len(areas) or not len(population):
+        return []
+    totals = population_totals(population)
+    latest = int(totals["year"].max())
+    known = set(totals["area_id"])
+    current = set(totals.loc[totals["year"] == latest, "area_id"])
+    out = []
+    for area_id, name in zip(areas["area_id"].astype(str), areas["area_name"].astype(str)):
+        if area_id in current:
+            continue
+        what = (f"area '{name}' has no inhabitants in {latest}" + (" (only in earlier years)" if area_id in known else
+                                                                    " (in no year)")
+                + ": its crimes count in the kommun's rates but its people do not, and its own rate is not computed")
+        out.append(Finding("warn", "population", what, None,
+                           "add the area's rows to the population file (0 if nobody lives there), or check its name"))
+    return out
+
+
 def _exclusions(source: str, summary: dict, reasons: pd.Series) -> list[Finding]:
     out = []
     for reason, n in reasons.value_counts().items():
@@ -199,6 +224,8 @@ def run_checks(run: RunContext, params, families, processes: int | None = None) 
             report.findings.append(Finding("note", source, "rows quarantined for problems of their own "
                                                            "(see data/processed/quarantine/quarantine.csv after ingest)",
                                            int(row_problems)))
+    if "areas" in sources.results and "population" in sources.results:
+        report.findings += population_gaps(sources.results["areas"].table, sources.results["population"].table)
     report.coverage = coverage(sources, params)
     return report
 

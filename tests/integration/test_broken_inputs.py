@@ -246,6 +246,28 @@ def test_a_decomposed_export_as_macos_writes_it_maps_its_labels_and_area_names(t
     assert pd.read_parquet(root / "data/processed/population.parquet")["population"].sum() == 2100
 
 
+def test_an_area_missing_from_the_population_is_named_by_check_and_counted_by_ingest(tmp_path, capsys):
+    """The kommun's population is the sum of its areas': an area left out of the population file
+    would have its crimes in the kommun's rates without its people."""
+    root = _tiny_kommun(tmp_path)
+    (root / "data/raw/befolkning_2024.csv").write_text("Stadsdel;År;Antal\nBäckby;2024;1200\nCentrum;2023;900\n",
+                                                      "utf-8")
+    code, listed = _check(root, capsys)
+    assert code == 0
+    assert [ln for ln in listed if "inhabitants" in ln] == [
+        "! population: area 'Centrum' has no inhabitants in 2024 (only in earlier years): its crimes count in "
+        "the kommun's rates but its people do not, and its own rate is not computed → add the area's rows to the "
+        "population file (0 if nobody lives there), or check its name"]
+    (root / "data/raw/befolkning_2024.csv").write_text("Stadsdel;Antal\nBäckby;1200\n", "utf-8")
+    code, listed = _check(root, capsys)
+    assert any("area 'Centrum' has no inhabitants in 2024 (in no year)" in ln for ln in listed), listed
+    code, lines = _ingest(root, capsys)
+    assert code == 0 and "1 warnings: run lagesbild check to list them" in lines[-1], lines
+    (root / "data/raw/befolkning_2024.csv").write_text("Stadsdel;Antal\nBäckby;1200\nCentrum;0\n", "utf-8")
+    code, listed = _check(root, capsys)
+    assert code == 0 and not any("inhabitants" in ln for ln in listed)
+
+
 def test_a_stray_quote_is_found_and_only_the_lines_it_merged_are_quarantined(tmp_path, capsys):
     root = _tiny_kommun(tmp_path)
     broken = CRIMES[1].replace(";Bostadsinbrott", ';"Bostadsinbrott')  # opens a quote no one closes
