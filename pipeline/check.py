@@ -157,23 +157,54 @@ def _exclusions(source: str, summary: dict, reasons: pd.Series) -> list[Finding]
     return out
 
 
+def _survey_items_by_file(run: SourcesRun, params) -> dict[str, set[str]]:
+    """The survey fields (items and free text) each survey file's headers map to."""
+    from pipeline.ingest.common import map_columns
+    from pipeline.ingest.survey import ITEM_COLUMNS
+
+    return {file: set(map_columns(frame, "survey", params.sources.survey, [], [*ITEM_COLUMNS, "free_text"],
+                                  file).attrs["column_map"])
+            for file, frame in run.frames.get("survey", [])}
+
+
 def _survey_coverage(run: SourcesRun, params) -> list[str]:
     from pipeline.ingest.survey import ITEM_COLUMNS
 
     res = run.results.get("survey")
     if res is None:
         return []
-    frames = run.frames.get("survey", [])
-    found = set()
-    from pipeline.ingest.common import map_columns
-
-    for file, frame in frames:
-        cmap = map_columns(frame, "survey", params.sources.survey, [], [*ITEM_COLUMNS, "free_text"], file).attrs
-        found |= set(cmap["column_map"])
+    by_file = _survey_items_by_file(run, params)
+    found = set().union(*by_file.values()) if by_file else set()
+    everywhere = set.intersection(*by_file.values()) if by_file else set()
     items = sum(c in found for c in ITEM_COLUMNS)
-    return [f"survey: {items} of {SURVEY_ITEMS_N} problem items found, free text "
-            + ("found" if "free_text" in found else "not found")
+    gaps = items - sum(c in everywhere for c in ITEM_COLUMNS)
+    return [f"survey: {items} of {SURVEY_ITEMS_N} problem items found" + (f" ({gaps} not in every file)" if gaps
+                                                                            else "")
+            + ", free text " + ("found" if "free_text" in found else "not found")
             + f", {_n(res.summary.get('free_text_answers', 0))} free-text answers"]
+
+
+def survey_item_gaps(run: SourcesRun, params) -> list[Finding]:
+    """A warning for each survey item that one file has and another does not (a question reworded
+    in one year's export): that year's indicator for it would be empty."""
+    from pipeline.ingest.common import default_aliases
+    from pipeline.ingest.survey import ITEM_COLUMNS
+
+    by_file = _survey_items_by_file(run, params)
+    if len(by_file) < 2:
+        return []
+    aliases = default_aliases("survey")
+    out = []
+    for item in ITEM_COLUMNS:
+        having = [f for f, fields in by_file.items() if item in fields]
+        if not having:
+            continue
+        label = (aliases.get(item) or [item])[0]
+        for file in (f for f in by_file if f not in having):
+            out.append(Finding("warn", "survey", f"{file} has no column for the item '{label}', which {having[0]} "
+                                                 "has: its indicator would be empty for that file's year", None,
+                               f"map the file's column for it under sources.survey.columns.{item}"))
+    return out
 
 
 def run_checks(run: RunContext, params, families, processes: int | None = None) -> CheckReport:
@@ -224,6 +255,8 @@ def run_checks(run: RunContext, params, families, processes: int | None = None) 
             report.findings.append(Finding("note", source, "rows quarantined for problems of their own "
                                                            "(see data/processed/quarantine/quarantine.csv after ingest)",
                                            int(row_problems)))
+    if "survey" in sources.results:
+        report.findings += survey_item_gaps(sources, params)
     if "areas" in sources.results and "population" in sources.results:
         report.findings += population_gaps(sources.results["areas"].table, sources.results["population"].table)
     report.coverage = coverage(sources, params)

@@ -268,6 +268,26 @@ def test_an_area_missing_from_the_population_is_named_by_check_and_counted_by_in
     assert code == 0 and not any("inhabitants" in ln for ln in listed)
 
 
+def test_a_survey_item_reworded_in_one_years_file_is_named_by_check(tmp_path, capsys):
+    """One year's export words a question differently: its column maps to no item, so that
+    year's indicator would be empty; check names the file, the item and the mapping."""
+    root = _tiny_kommun(tmp_path)
+    safety = "Hur trygg eller otrygg känner du dig om du går ut ensam sent en kväll i ditt bostadsområde?"
+    for year, drugs in ((2024, "Narkotikaförsäljning"), (2025, "Försäljning av narkotika")):
+        pd.DataFrame({"Område": ["Bäckby", "Centrum"], safety: ["Mycket trygg", "Ganska otrygg"],
+                      "Hur stort problem är följande i ditt område? [Nedskräpning]": ["Inget problem"] * 2,
+                      f"Hur stort problem är följande i ditt område? [{drugs}]": ["Mycket stort problem"] * 2,
+                      }).to_excel(root / f"data/raw/trygghet_{year}.xlsx", index=False)
+    _edit_params(root, "    required: false\n", "    required: false\n  survey:\n    path: data/raw/trygghet_*.xlsx\n")
+    code, listed = _check(root, capsys)
+    assert code == 0, listed
+    assert [ln for ln in listed if "has no column" in ln] == [
+        "! survey: data/raw/trygghet_2025.xlsx has no column for the item 'Narkotikaförsäljning', which "
+        "data/raw/trygghet_2024.xlsx has: its indicator would be empty for that file's year → map the file's column "
+        "for it under sources.survey.columns.item_drug_dealing"]
+    assert any("survey: 2 of 8 problem items found (1 not in every file)" in ln for ln in listed), listed
+
+
 def test_a_stray_quote_is_found_and_only_the_lines_it_merged_are_quarantined(tmp_path, capsys):
     root = _tiny_kommun(tmp_path)
     broken = CRIMES[1].replace(";Bostadsinbrott", ';"Bostadsinbrott')  # opens a quote no one closes
