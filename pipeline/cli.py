@@ -14,6 +14,7 @@ import sys
 import time
 
 from rich.console import Console
+from rich.markup import escape  # messages quote the user's labels and files: never read as markup
 
 from pipeline import stages
 from pipeline.cycle import cli as cycle_cli
@@ -134,12 +135,12 @@ def national(run: RunContext, args) -> None:
         raise DataError(f"--crimes {args.crimes}: no synthetic country there (truth.csv missing); write one with "
                         f"`lagesbild national-data --out {args.crimes}`")
     status = run_national(run.resolve(args.data), run.resolve(args.out), base, year, args.years_back, codes,
-                          args.scheduler, args.workers, progress=lambda line: console.print(line, soft_wrap=True),
-                          crimes=crimes)
+                          args.scheduler, args.workers, crimes=crimes,
+                          progress=lambda line: console.print(line, soft_wrap=True, markup=False))
     counts = status["status"].value_counts().to_dict()
     peaks = status.attrs.get("worker_peak_mb", {})
     console.print(f"[green]✓[/green] national: {len(status)} kommuner ({', '.join(f'{v} {k}' for k, v in counts.items())}); "
-                  f"overview {run.display(run.resolve(args.out) / 'oversikt' / 'riksoversikt.pdf')}; "
+                  f"overview {escape(run.display(run.resolve(args.out) / 'oversikt' / 'riksoversikt.pdf'))}; "
                   f"peak memory per worker {', '.join(f'{v:,.0f} MB' for v in peaks.values()) or 'n/a'} "
                   f"[dim]({time.perf_counter() - start:.1f} s)[/dim]", soft_wrap=True)
 
@@ -156,12 +157,12 @@ def national_data(run: RunContext, args) -> None:
     start = time.perf_counter()
     truth = write_country(run.resolve(args.data), run.resolve(args.out), year, args.years_back,
                           args.incidents_per_year, args.seed, args.scheduler, args.workers,
-                          progress=lambda line: console.print(line, soft_wrap=True),
+                          progress=lambda line: console.print(line, soft_wrap=True, markup=False),
                           codes=[c.strip().zfill(4) for c in args.kommuner.split(",")] if args.kommuner else None)
     rows = int(truth["rows"].sum())
     console.print(f"[green]✓[/green] national-data: {len(truth)} kommuner, {rows:,} export rows, "
                   f"{int(truth[f'incidents_{year}'].sum()):,} incidents in {year} → "
-                  f"{run.display(run.resolve(args.out))}/ [dim]({time.perf_counter() - start:.1f} s)[/dim]",
+                  f"{escape(run.display(run.resolve(args.out)))}/ [dim]({time.perf_counter() - start:.1f} s)[/dim]",
                   soft_wrap=True)
 
 
@@ -173,8 +174,8 @@ def fetch(run: RunContext, args) -> None:
     with console.status("[bold]fetch polisen[/bold] …"):
         summary, warnings = fetch_polisen(run.resolve(args.archive), args.location, contact=args.contact)
     for w in warnings:
-        console.print(f"[yellow]warning:[/yellow] {w}", soft_wrap=True)
-    console.print(f"[green]✓[/green] {summary} [dim]({time.perf_counter() - start:.1f} s)[/dim]", soft_wrap=True)
+        console.print(f"[yellow]warning:[/yellow] {escape(w)}", soft_wrap=True)
+    console.print(f"[green]✓[/green] {escape(summary)} [dim]({time.perf_counter() - start:.1f} s)[/dim]", soft_wrap=True)
 
 
 def run_stage(name: str, run: RunContext, params, args) -> None:
@@ -189,7 +190,7 @@ def run_stage(name: str, run: RunContext, params, args) -> None:
             summary = stages.demo_data(run, params, getattr(args, "profile", "vasteras"))
         else:
             summary = STAGES[name](run, params)
-    console.print(f"[green]✓[/green] {summary} [dim]({time.perf_counter() - start:.1f} s)[/dim]", soft_wrap=True)
+    console.print(f"[green]✓[/green] {escape(summary)} [dim]({time.perf_counter() - start:.1f} s)[/dim]", soft_wrap=True)
 
 
 def _timed_stage(name: str, run: RunContext, params) -> tuple[str, float]:
@@ -230,7 +231,7 @@ def run_pipeline(run: RunContext, params, args) -> None:
                 with idle_work(stages.import_report_modules):
                     [(summary, seconds)], _ = fork_map([lambda: _timed_stage("evaluate", run, params)],
                                                        meanwhile=beside_evaluation, nice=19)
-                console.print(f"[green]✓[/green] {summary} [dim]({seconds:.1f} s, in a second process beside "
+                console.print(f"[green]✓[/green] {escape(summary)} [dim]({seconds:.1f} s, in a second process beside "
                               f"{', '.join(beside)})[/dim]", soft_wrap=True)
             elif name not in beside and name != "evaluate":
                 run_stage(name, run, params, args)
@@ -243,7 +244,7 @@ def check_command(run: RunContext, args) -> int:
     problems = params_problems(args.params)
     if problems:
         for line in problems:
-            console.print(f"[red]✗[/red] {line}", soft_wrap=True)
+            console.print(f"[red]✗[/red] {escape(line)}", soft_wrap=True)
         return 2
     params = load_params(args.params)
     stages.check_config_files(run, params)
@@ -253,13 +254,13 @@ def check_command(run: RunContext, args) -> int:
     for level in ("block", "warn", "note"):
         for f in report.findings:
             if f.level == level:
-                console.print(f"{marks[level]} {f.line()}", soft_wrap=True)
+                console.print(f"{marks[level]} {escape(f.line())}", soft_wrap=True)
     if report.blocking:
         console.print(f"[red]check: {len(report.blocking)} problem(s) block the run; fix them and run lagesbild "
                       "check again[/red]", soft_wrap=True)
         return 2
     for line in report.coverage:
-        console.print(f"[green]✓[/green] {line}", soft_wrap=True)
+        console.print(f"[green]✓[/green] {escape(line)}", soft_wrap=True)
     return 0
 
 
@@ -291,7 +292,7 @@ def _dispatch(args) -> int:
             from pipeline.init import init
             from pipeline.problems import load_families
 
-            console.print(f"[green]✓[/green] {init(run, args.kommun, args.year, load_families(), args.force)}",
+            console.print(f"[green]✓[/green] {escape(init(run, args.kommun, args.year, load_families(), args.force))}",
                           soft_wrap=True)
             return 0
         params = load_params(args.params)  # as the user wrote it: messages name the file that way
@@ -304,17 +305,17 @@ def _dispatch(args) -> int:
         if args.debug:
             raise
         for line in str(exc).splitlines() or [""]:
-            console.print(f"[red]error:[/red] {line}", soft_wrap=True)
+            console.print(f"[red]error:[/red] {escape(line)}", soft_wrap=True)
         return 2
     except FileNotFoundError as exc:
         if args.debug:
             raise
-        console.print(f"[red]error:[/red] {exc.filename}: file not found", soft_wrap=True)
+        console.print(f"[red]error:[/red] {escape(str(exc.filename))}: file not found", soft_wrap=True)
         return 2
     except Exception as exc:  # noqa: BLE001 - a bug: one line, the traceback only on request
         if args.debug:
             raise
-        console.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc}; rerun with --debug for the "
+        console.print(f"[red]internal error:[/red] {type(exc).__name__}: {escape(str(exc))}; rerun with --debug for the "
                       "traceback and report it with the input that caused it", soft_wrap=True)
         return 1
     return 0

@@ -288,6 +288,21 @@ def test_a_survey_item_reworded_in_one_years_file_is_named_by_check(tmp_path, ca
     assert any("survey: 2 of 8 problem items found (1 not in every file)" in ln for ln in listed), listed
 
 
+def test_messages_show_labels_as_written_never_as_markup(tmp_path, capsys):
+    """A label is quoted with its personal data replaced by tokens such as [namn]; the terminal
+    shows the tokens and any brackets of the label as they are (the console's markup dropped
+    "[namn]" and stopped at a "[/b]")."""
+    root = _tiny_kommun(tmp_path)
+    odd = [CRIMES[0].replace("Misshandel, utomhus", "Andrahandsuthyrning [/b] av Lisa Nilsson"),
+           CRIMES[1].replace("Bostadsinbrott", "Andrahandsuthyrning [/b] av Lisa Nilsson"), *CRIMES[2:]]
+    _crime_file(root).write_text(_crime_text(*odd), "cp1252")
+    code, listed = _check(root, capsys)
+    assert code == 2
+    shown = "crime category 'Andrahandsuthyrning [/b] av [namn]' maps to no problem family (2 rows)"
+    assert any(shown in ln for ln in listed), listed
+    assert not any("Lisa" in ln or "internal error" in ln for ln in listed)
+
+
 def test_a_stray_quote_is_found_and_only_the_lines_it_merged_are_quarantined(tmp_path, capsys):
     root = _tiny_kommun(tmp_path)
     broken = CRIMES[1].replace(";Bostadsinbrott", ';"Bostadsinbrott')  # opens a quote no one closes
