@@ -39,7 +39,10 @@ def _categories(labels: pd.Series, codes: pd.Series, cfg, families) -> pd.Series
         if not by_key:
             return pd.Series(None, index=s.index, dtype=object)
         obj = s.astype(object)
-        found = {u: by_key.get(label_key(u)) for u in obj.dropna().unique()}
+        # a label holding personal data is shown scrubbed ("Ofredande av [namn]"), and the user
+        # maps it as shown: its scrubbed form is looked up too
+        found = {u: by_key.get(label_key(u)) or by_key.get(label_key(scrub_labels(pd.Series([u])).iloc[0]))
+                 for u in obj.dropna().unique()}
         return obj.map(found).astype(object)
 
     out = lookup(labels)

@@ -301,6 +301,12 @@ def test_messages_show_labels_as_written_never_as_markup(tmp_path, capsys):
     shown = "crime category 'Andrahandsuthyrning [/b] av [namn]' maps to no problem family (2 rows)"
     assert any(shown in ln for ln in listed), listed
     assert not any("Lisa" in ln or "internal error" in ln for ln in listed)
+    # the mapping the message suggests, written as the label is shown, works
+    _edit_params(root, "path: data/raw/brott/*.csv", "path: data/raw/brott/*.csv\n    labels:\n      crime_categories:"
+                 "\n        'Andrahandsuthyrning [/b] av [namn]': exclude")
+    code, listed = _check(root, capsys)
+    assert code == 0 and any("excluded on purpose: crime category 'Andrahandsuthyrning [/b] av [namn]' (2 rows)" in ln
+                             for ln in listed), listed
 
 
 def test_a_stray_quote_is_found_and_only_the_lines_it_merged_are_quarantined(tmp_path, capsys):
