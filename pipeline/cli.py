@@ -10,7 +10,9 @@ import argparse
 import contextlib
 import logging
 import os
+import signal
 import sys
+import threading
 import time
 
 from rich.console import Console
@@ -264,12 +266,24 @@ def check_command(run: RunContext, args) -> int:
     return 0
 
 
+def _terminated(signum, frame) -> None:
+    """SIGTERM (``timeout``, a scheduler stopping the job) ends the command as Ctrl-C does, so
+    that every ``finally`` runs: half-written files are removed and forked children end."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(message)s")
     os.environ.setdefault("MPLBACKEND", "Agg")
-    with sparse_collections():
-        return _dispatch(args)
+    main_thread = threading.current_thread() is threading.main_thread()  # signals can only be set there
+    before = signal.signal(signal.SIGTERM, _terminated) if main_thread else None
+    try:
+        with sparse_collections():
+            return _dispatch(args)
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, before)
 
 
 def _dispatch(args) -> int:
@@ -312,6 +326,13 @@ def _dispatch(args) -> int:
             raise
         console.print(f"[red]error:[/red] {escape(str(exc.filename))}: file not found", soft_wrap=True)
         return 2
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        console.print("[red]interrupted:[/red] stopped before the end; the files being written were removed, and "
+                      "the stages that did not finish keep their earlier outputs: run the command again before "
+                      "using them", soft_wrap=True)
+        return 130
     except Exception as exc:  # noqa: BLE001 - a bug: one line, the traceback only on request
         if args.debug:
             raise

@@ -132,11 +132,17 @@ def fork_map(jobs: Sequence[Callable[[], object]], processes: int | None = None,
             try:
                 other = meanwhile() if meanwhile else None
                 _while_children_work(pending)
+                return [f.result() for f in pending], other
             except BaseException:
+                # interrupted (Ctrl-C, SIGTERM), failed here or in a job: the children's work is
+                # not wanted, so they end now. Left running, leaving the pool would wait for them,
+                # and a child stuck writing its result waited for ever. No public API in 3.11
+                # (3.14 adds terminate_workers): the pool's own process table
                 for f in pending:
                     f.cancel()
+                for child in list(getattr(pool, "_processes", {}).values()):
+                    child.terminate()
                 raise
-            return [f.result() for f in pending], other
     finally:
         _JOBS = outer
         gc.unfreeze()

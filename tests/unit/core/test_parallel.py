@@ -144,3 +144,74 @@ def test_idle_work_without_a_wait_is_left_undone_and_dropped():
     with parallel.idle_work(lambda: runs.append("ran")):
         fork_map([lambda: 1], processes=1, meanwhile=lambda: 2)  # no child: nothing to wait for
     assert runs == [] and parallel._IDLE_WORK == []
+
+
+def test_an_interrupt_here_ends_the_children_instead_of_waiting_for_them(tmp_path):
+    """Ctrl-C (or SIGTERM, which the CLI turns into the same) while the parent works: the
+    children's work is not wanted, so they end; the old code waited for each to finish."""
+    import time
+
+    finished = tmp_path / "finished"
+
+    def slow_job():
+        (tmp_path / "started").write_text("")
+        time.sleep(5)
+        finished.write_text("")
+
+    def interrupted():
+        while not (tmp_path / "started").exists():
+            time.sleep(0.05)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        fork_map([slow_job], processes=2, meanwhile=interrupted)
+    time.sleep(6)  # longer than the job: a child left running would have finished it by now
+    assert not finished.exists()
+
+
+def test_sigterm_removes_the_file_being_written_and_exits_as_interrupted(tmp_path):
+    """A command stopped with SIGTERM (timeout, a scheduler) leaves no half-written file."""
+    import signal
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "import pipeline.cli as cli\n"
+        "from pipeline.io import atomic_path\n"
+        "def stuck(run, args):\n"
+        "    with atomic_path(Path(sys.argv[1]) / 'table.csv') as tmp:\n"
+        "        tmp.write_text('half')\n"
+        "        print('writing', flush=True)\n"
+        "        time.sleep(60)\n"
+        "cli.fetch = stuck\n"
+        "sys.exit(cli.main(['fetch', 'polisen']))\n")
+    proc = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    assert proc.stdout.readline().strip() == "writing"
+    assert any(p.name.startswith(".table.csv.") for p in tmp_path.iterdir())
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "interrupted:" in err and "Traceback" not in err, err
+    assert [p.name for p in tmp_path.iterdir()] == []
+
+
+def test_an_interrupt_while_waiting_for_the_children_ends_them_too(tmp_path):
+    """The parent's own work is done and it waits for a child's result when Ctrl-C comes."""
+    import signal
+    import threading
+    import time
+
+    finished = tmp_path / "finished"
+
+    def slow_job():
+        time.sleep(5)
+        finished.write_text("")
+
+    # SIGINT to this process once the parent waits (the meanwhile has returned)
+    threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+    with pytest.raises(KeyboardInterrupt):
+        fork_map([slow_job], processes=2, meanwhile=lambda: None)
+    time.sleep(6)
+    assert not finished.exists()
