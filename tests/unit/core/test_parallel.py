@@ -183,6 +183,7 @@ def test_sigterm_removes_the_file_being_written_and_exits_as_interrupted(tmp_pat
         "def stuck(run, args):\n"
         "    with atomic_path(Path(sys.argv[1]) / 'table.csv') as tmp:\n"
         "        tmp.write_text('half')\n"
+        "        Path(str(tmp) + '-journal').write_text('sqlite')\n"
         "        print('writing', flush=True)\n"
         "        time.sleep(60)\n"
         "cli.fetch = stuck\n"
