@@ -121,6 +121,22 @@ def row_losses(source: str, quarantine: pd.DataFrame, rows_read: int, limit_pct:
     return out
 
 
+def lost_areas(quarantine: pd.DataFrame) -> list[Finding]:
+    """A block for each reason areas were left out of the areas file: every other source's rows in
+    such an area would be moved to another area by a name mapping, or lost (a crime outside the
+    kommun), so no area goes without the user fixing the file."""
+    out = []
+    for (file, reason), rows in quarantine.groupby(["source_file", "reason"], sort=True)["source_row"]:
+        listed = ", ".join(str(int(r)) for r in sorted(rows)[:10]) + (" …" if len(rows) > 10 else "")
+        fix = ("give it a polygon in the areas' coordinate system" if "geometry" in reason else
+               "give it a name" if "name" in reason else "give each area its own id")
+        out.append(Finding("block", "areas", f"{file}: {len(rows)} area(s) left out as '{reason}' (data row "
+                                             f"{listed})", None,
+                           f"{fix} in {file}, or remove the row; other sources' rows in the area would otherwise "
+                           "be moved to another area or lost"))
+    return out
+
+
 def population_gaps(areas: pd.DataFrame, population: pd.DataFrame) -> list[Finding]:
     """A warning for each area without inhabitants in the population's latest year (none at
     all, or only in earlier years). The kommun's population is the sum of its areas' (:func:
@@ -255,6 +271,8 @@ def run_checks(run: RunContext, params, families, processes: int | None = None) 
             report.findings.append(Finding("note", source, "rows quarantined for problems of their own "
                                                            "(see data/processed/quarantine/quarantine.csv after ingest)",
                                            int(row_problems)))
+    if "areas" in sources.results and len(sources.results["areas"].quarantine):
+        report.findings += lost_areas(sources.results["areas"].quarantine)
     if "survey" in sources.results:
         report.findings += survey_item_gaps(sources, params)
     if "areas" in sources.results and "population" in sources.results:

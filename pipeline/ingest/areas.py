@@ -77,7 +77,8 @@ def ingest_areas(layers: list[tuple[str, gpd.GeoDataFrame]], cfg, kommun) -> Ing
         df["area_name"] = df["area_name"].astype("string").str.strip()
         df["area_id"] = df["area_id"].astype("string").str.strip()
         geom = gdf.geometry
-        invalid = ~geom.is_valid.fillna(False) & geom.notna()
+        present = ~shapely.is_missing(geom.to_numpy())  # not GeoSeries.notna: it warns when a geometry is empty
+        invalid = ~geom.is_valid.fillna(False) & present
         fixed = geom.where(~invalid, shapely.make_valid(geom.to_numpy()))
         repaired += int(invalid.sum())
         df["geometry"] = [_polygonal(g) for g in fixed]

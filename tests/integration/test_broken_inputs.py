@@ -309,6 +309,25 @@ def test_messages_show_labels_as_written_never_as_markup(tmp_path, capsys):
                              for ln in listed), listed
 
 
+def test_an_area_with_an_empty_geometry_stops_check_and_ingest_naming_it(tmp_path, capsys):
+    """An area the areas file cannot give a polygon is no row to drop: the crimes, people and
+    answers in it would be moved to another area by the mapping the next message suggests."""
+    from shapely.geometry import Polygon
+
+    root = _tiny_kommun(tmp_path)
+    gpd.GeoDataFrame({"Stadsdel": ["Bäckby", "Centrum"]},
+                     geometry=[box(X0, Y0, X0 + 1000, Y0 + 2000), Polygon()],
+                     crs="EPSG:3006").to_file(root / "data/raw/stadsdelar.gpkg", driver="GPKG")
+    code, listed = _check(root, capsys)
+    assert code == 2
+    assert listed[0] == ("✗ areas: data/raw/stadsdelar.gpkg: 1 area(s) left out as 'empty or non-polygon geometry' "
+                         "(data row 2) → give it a polygon in the areas' coordinate system in "
+                         "data/raw/stadsdelar.gpkg, or remove the row; other sources' rows in the area would "
+                         "otherwise be moved to another area or lost"), listed
+    code, lines = _ingest(root, capsys)
+    assert code == 2 and any("left out as 'empty or non-polygon geometry'" in ln for ln in lines)
+
+
 def test_a_stray_quote_is_found_and_only_the_lines_it_merged_are_quarantined(tmp_path, capsys):
     root = _tiny_kommun(tmp_path)
     broken = CRIMES[1].replace(";Bostadsinbrott", ';"Bostadsinbrott')  # opens a quote no one closes
