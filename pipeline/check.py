@@ -122,11 +122,13 @@ def row_losses(source: str, quarantine: pd.DataFrame, rows_read: int, limit_pct:
 
 
 def lost_areas(quarantine: pd.DataFrame) -> list[Finding]:
-    """A block for each reason areas were left out of the areas file: every other source's rows in
+    """A block for each reason areas of the kommun were left out of the areas file (areas of other
+    kommuner in a national layer are not the kommun's): every other source's rows in
     such an area would be moved to another area by a name mapping, or lost (a crime outside the
     kommun), so no area goes without the user fixing the file."""
     out = []
-    for (file, reason), rows in quarantine.groupby(["source_file", "reason"], sort=True)["source_row"]:
+    lost = quarantine[quarantine["reason"] != "other kommun"]  # a national layer's other kommuner: not ours
+    for (file, reason), rows in lost.groupby(["source_file", "reason"], sort=True)["source_row"]:
         listed = ", ".join(str(int(r)) for r in sorted(rows)[:10]) + (" …" if len(rows) > 10 else "")
         fix = ("give it a polygon in the areas' coordinate system" if "geometry" in reason else
                "give it a name" if "name" in reason else "give each area its own id")

@@ -326,6 +326,13 @@ def test_an_area_with_an_empty_geometry_stops_check_and_ingest_naming_it(tmp_pat
                          "otherwise be moved to another area or lost"), listed
     code, lines = _ingest(root, capsys)
     assert code == 2 and any("left out as 'empty or non-polygon geometry'" in ln for ln in lines)
+    # a layer of several kommuner: the other kommun's areas are not the kommun's, nothing is lost
+    gpd.GeoDataFrame({"Stadsdel": ["Bäckby", "Centrum", "Eskilstuna C"], "Kommunkod": ["1980", "1980", "0484"]},
+                     geometry=[box(X0, Y0, X0 + 1000, Y0 + 2000), box(X0 + 1000, Y0, X0 + 2000, Y0 + 2000),
+                               box(X0 + 5000, Y0, X0 + 6000, Y0 + 2000)],
+                     crs="EPSG:3006").to_file(root / "data/raw/stadsdelar.gpkg", driver="GPKG")
+    code, listed = _check(root, capsys)
+    assert code == 0 and not any("left out as" in ln for ln in listed), listed
 
 
 def test_a_stray_quote_is_found_and_only_the_lines_it_merged_are_quarantined(tmp_path, capsys):
