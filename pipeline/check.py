@@ -64,9 +64,9 @@ _EXCLUDED = re.compile(r"^excluded crime category '(.*)'$")
 _UNKNOWN_AREA = re.compile(r"^unknown area '(.*)'$")
 _UNKNOWN_EVENT = re.compile(r"^unknown event type '(.*)'$")
 _EXCLUDED_EVENT = re.compile(r"^excluded event type '(.*)'$")
+ROW_LOSS_MIN_ROWS = 10  # fewer rows of one reason are row problems, whatever their share of a tiny file
 # quarantine reasons that lose no data the user did not choose to leave out: copies of a row,
 # rows outside the configured years, and labels (counted as configuration losses above)
-ROW_LOSS_MIN_ROWS = 10  # fewer rows of one reason are row problems, whatever their share of a tiny file
 _NOT_A_ROW_LOSS = re.compile(r"^(duplicate|date outside|year outside|unmapped |excluded |unknown )")
 ROW_LOSS_FIXES = {
     "bad date": "write the dates as YYYY-MM-DD (also read: YYYYMMDD, DD/MM/YYYY, DD.MM.YYYY, Excel dates) "
@@ -99,10 +99,10 @@ def config_losses(source: str, summary: dict, reasons: pd.Series) -> list[tuple[
 def row_losses(source: str, quarantine: pd.DataFrame, rows_read: int, limit_pct: float) -> list[Finding]:
     """A block for each quarantine reason that takes more than ``limit_pct`` % of a source's rows
     (``ingest.max_row_loss_pct``) and at least :data:`ROW_LOSS_MIN_ROWS` rows, naming the file
-    with most of them and the fix. A reason that
-    takes a whole file (dates in a format not read, coordinates in another system) is no row
-    problem; its rows may be left out only when the user raises the limit. Duplicates, rows
-    outside the configured years and configuration losses are not counted here."""
+    with most of them and the fix. A reason that takes a whole file (dates in a format not
+    read, coordinates in another system) is no row problem; its rows may be left out only when
+    the user raises the limit. Duplicates, rows outside the configured years and configuration
+    losses are not counted here."""
     out = []
     if not len(quarantine):
         return out
