@@ -185,13 +185,12 @@ def _survey_items_by_file(run: SourcesRun, params) -> dict[str, set[str]]:
             for file, frame in run.frames.get("survey", [])}
 
 
-def _survey_coverage(run: SourcesRun, params) -> list[str]:
+def _survey_coverage(run: SourcesRun, by_file: dict[str, set[str]]) -> list[str]:
     from pipeline.ingest.survey import ITEM_COLUMNS
 
     res = run.results.get("survey")
     if res is None:
         return []
-    by_file = _survey_items_by_file(run, params)
     found = set().union(*by_file.values()) if by_file else set()
     everywhere = set.intersection(*by_file.values()) if by_file else set()
     items = sum(c in found for c in ITEM_COLUMNS)
@@ -202,13 +201,13 @@ def _survey_coverage(run: SourcesRun, params) -> list[str]:
             + f", {_n(res.summary.get('free_text_answers', 0))} free-text answers"]
 
 
-def survey_item_gaps(run: SourcesRun, params) -> list[Finding]:
+def survey_item_gaps(by_file: dict[str, set[str]]) -> list[Finding]:
     """A warning for each survey item that one file has and another does not (a question reworded
-    in one year's export): that year's indicator for it would be empty."""
+    in one year's export): that year's indicator for it would be empty. ``by_file``: the fields
+    each survey file maps to (:func:`_survey_items_by_file`)."""
     from pipeline.ingest.common import default_aliases
     from pipeline.ingest.survey import ITEM_COLUMNS
 
-    by_file = _survey_items_by_file(run, params)
     if len(by_file) < 2:
         return []
     aliases = default_aliases("survey")
@@ -275,23 +274,24 @@ def run_checks(run: RunContext, params, families, processes: int | None = None) 
                                            int(row_problems)))
     if "areas" in sources.results and len(sources.results["areas"].quarantine):
         report.findings += lost_areas(sources.results["areas"].quarantine)
-    if "survey" in sources.results:
-        report.findings += survey_item_gaps(sources, params)
+    survey_fields = _survey_items_by_file(sources, params) if "survey" in sources.results else {}
+    report.findings += survey_item_gaps(survey_fields)
     if "areas" in sources.results and "population" in sources.results:
         report.findings += population_gaps(sources.results["areas"].table, sources.results["population"].table)
-    report.coverage = coverage(sources, params)
+    report.coverage = coverage(sources, survey_fields)
     return report
 
 
-def coverage(sources: SourcesRun, params) -> list[str]:
-    """The one-line-per-source summary shown when nothing blocks."""
+def coverage(sources: SourcesRun, survey_fields: dict[str, set[str]]) -> list[str]:
+    """The one-line-per-source summary shown when nothing blocks; ``survey_fields`` as for
+    :func:`survey_item_gaps`."""
     out = []
     res = sources.results
     if "crimes" in res:
         s = res["crimes"].summary
         out.append(f"crimes: {_n(s['accepted'])} of {_n(s['rows_read'])} rows mapped to a problem family and placed "
                    f"({100 * s['accepted'] / max(s['rows_read'], 1):.1f} %)")
-    out += _survey_coverage(sources, params)
+    out += _survey_coverage(sources, survey_fields)
     if "notes" in res:
         s = res["notes"].summary
         out.append(f"notes: {_n(s.get('linked_to_area', 0))} of {_n(s['accepted'])} linked to an area")

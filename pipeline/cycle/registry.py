@@ -369,17 +369,12 @@ def _scrub_free_text(frames: dict[str, pd.DataFrame], allow: frozenset[str]) -> 
     before any message or report uses them (:func:`pipeline.text.scrub.scrub`, with the
     kommun's area and place names allowed and a lone genitive surname removed, as for staff
     notes). Returns the removals per kind."""
-    from pipeline.text.scrub import KINDS, scrub
+    from pipeline.text.scrub import KINDS, scrub_series
 
     total = dict.fromkeys(KINDS, 0)
     for kind, cols in FREE_TEXT.items():
-        frame = frames[kind]
         for col in cols:
-            cleaned = []
-            for value in frame[col]:
-                new, found = scrub(value, allow, genitive_surnames=True) if value else (value, {})
-                cleaned.append(new)
-                for k, n in found.items():
-                    total[k] += n
-            frame[col] = cleaned
+            frames[kind][col], found = scrub_series(frames[kind][col], allow, genitive_surnames=True)
+            for k, n in found.items():
+                total[k] += n
     return total

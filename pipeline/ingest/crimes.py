@@ -24,6 +24,8 @@ OPTIONAL = ["incident_id", "time", "crime_code", "place", "area_name", "x", "y",
 def _categories(labels: pd.Series, codes: pd.Series, cfg, families) -> pd.Series:
     """Family per crime: ``cfg.labels["crime_categories"]`` (label or 4-digit code → family id or
     "exclude", case-insensitive exact match) first, then :func:`pipeline.problems.classify_crimes`."""
+    from pipeline.text.scrub import scrub
+
     overrides = dict((getattr(cfg, "labels", {}) or {}).get("crime_categories") or {})
     bad = {k: v for k, v in overrides.items() if v not in families.ids and v != EXCLUDE}
     if bad:
@@ -41,8 +43,7 @@ def _categories(labels: pd.Series, codes: pd.Series, cfg, families) -> pd.Series
         obj = s.astype(object)
         # a label holding personal data is shown scrubbed ("Ofredande av [namn]"), and the user
         # maps it as shown: its scrubbed form is looked up too
-        found = {u: by_key.get(label_key(u)) or by_key.get(label_key(scrub_labels(pd.Series([u])).iloc[0]))
-                 for u in obj.dropna().unique()}
+        found = {u: by_key.get(label_key(u)) or by_key.get(label_key(scrub(str(u))[0])) for u in obj.dropna().unique()}
         return obj.map(found).astype(object)
 
     out = lookup(labels)

@@ -236,7 +236,7 @@ def _read_excel(path: Path, sheet: str | int | None, header_row: int | None, sou
     df.index = pd.RangeIndex(len(df))
     df.columns = [composed(c) if isinstance(c, str) else c for c in df.columns]
     for c in df.columns:
-        df[c] = df[c].map(lambda v: composed(v) if isinstance(v, str) else v)
+        df[c] = df[c].map(composed, na_action="ignore")  # text or missing: read with dtype=str
     return df
 
 
